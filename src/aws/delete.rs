@@ -1,0 +1,1 @@
+//! Deletion of a role and its policies.

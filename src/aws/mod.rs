@@ -1,0 +1,143 @@
+//! Everything that talks to AWS: connecting, discovery (reads) and apply (writes).
+//! Functions take SDK clients, so tests can hand them mocked ones.
+
+pub mod apply;
+pub mod delete;
+pub mod discover;
+pub mod error;
+pub mod retry;
+pub mod verify;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+pub use error::{code_of, AwsError};
+
+/// Where and as whom to connect; `None` leaves the choice to aws-config's usual chain
+/// (environment, profile files, SSO, instance metadata).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// Counts every request attempt sent to AWS, for `-v` and the benchmark.
+#[derive(Debug, Clone, Default)]
+pub struct CallCounter(Arc<AtomicUsize>);
+
+impl CallCounter {
+    pub fn get(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+// Every SDK crate re-exports the same smithy `Intercept` trait, so this one impl serves all clients.
+impl aws_sdk_iam::config::Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &aws_sdk_iam::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &aws_sdk_iam::config::RuntimeComponents,
+        _cfg: &mut aws_sdk_iam::config::ConfigBag,
+    ) -> Result<(), aws_sdk_iam::error::BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// SDK clients for one run. IAM and STS are global; S3 and KMS clients are made per region,
+/// because buckets and keys live in regions and S3 answers a wrong-region call with a redirect.
+#[derive(Debug)]
+pub struct Connection {
+    pub iam: aws_sdk_iam::Client,
+    pub sts: aws_sdk_sts::Client,
+    sdk: SdkConfig,
+    path_style: bool,
+    s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+    kms: Mutex<HashMap<String, aws_sdk_kms::Client>>,
+    pub calls: CallCounter,
+}
+
+/// IAM is global; without any configured region we still need one to sign with.
+const FALLBACK_REGION: &str = "us-east-1";
+
+pub async fn connect(opts: &ConnectOptions) -> Connection {
+    let region = RegionProviderChain::first_try(opts.region.clone().map(Region::new))
+        .or_default_provider()
+        .or_else(Region::new(FALLBACK_REGION));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region)
+        .retry_config(RetryConfig::standard().with_max_attempts(5));
+    if let Some(profile) = &opts.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let sdk = loader.load().await;
+    let calls = CallCounter::default();
+    let iam = aws_sdk_iam::config::Builder::from(&sdk)
+        .interceptor(calls.clone())
+        .build();
+    let sts = aws_sdk_sts::config::Builder::from(&sdk)
+        .interceptor(calls.clone())
+        .build();
+    // A custom endpoint (an emulator, a VPC endpoint) cannot take virtual-hosted bucket names.
+    let path_style = sdk.endpoint_url().is_some();
+    Connection {
+        iam: aws_sdk_iam::Client::from_conf(iam),
+        sts: aws_sdk_sts::Client::from_conf(sts),
+        sdk,
+        path_style,
+        s3: Mutex::default(),
+        kms: Mutex::default(),
+        calls,
+    }
+}
+
+impl Connection {
+    /// The region the connection was configured with.
+    pub fn region(&self) -> String {
+        self.sdk
+            .region()
+            .map_or(FALLBACK_REGION.to_string(), |r| r.to_string())
+    }
+
+    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        let mut clients = self.s3.lock().expect("client cache is never poisoned");
+        clients
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
+                    .region(Region::new(region.to_string()))
+                    .force_path_style(self.path_style)
+                    .interceptor(self.calls.clone())
+                    .build();
+                aws_sdk_s3::Client::from_conf(conf)
+            })
+            .clone()
+    }
+
+    pub fn kms(&self, region: &str) -> aws_sdk_kms::Client {
+        let mut clients = self.kms.lock().expect("client cache is never poisoned");
+        clients
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let conf = aws_sdk_kms::config::Builder::from(&self.sdk)
+                    .region(Region::new(region.to_string()))
+                    .interceptor(self.calls.clone())
+                    .build();
+                aws_sdk_kms::Client::from_conf(conf)
+            })
+            .clone()
+    }
+}

@@ -1,0 +1,233 @@
+//! Serde types for IAM policy documents, and the comparison AWS needs.
+//!
+//! We write every list as a JSON array and every field in one order, so the same request always
+//! gives byte-identical documents. Documents read back from IAM may use the single-string forms
+//! (`"Action": "s3:GetObject"`), so deserialising accepts both and [`canonical`] compares
+//! documents by meaning rather than by bytes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+pub const POLICY_VERSION: &str = "2012-10-17";
+
+/// Condition operator → condition key → values, e.g. `StringLike → s3:prefix → [..]`.
+pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyDocument {
+    pub version: String,
+    #[serde(deserialize_with = "one_or_many_statements")]
+    pub statement: Vec<Statement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Statement {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    pub effect: Effect,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub principal: Option<Principal>,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub action: Vec<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
+    pub resource: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub condition: BTreeMap<String, BTreeMap<String, OneOrMany>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    #[serde(rename = "AWS", default, deserialize_with = "one_or_many")]
+    pub aws: Vec<String>,
+}
+
+/// A condition value list; IAM accepts a bare string for a single value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OneOrMany(#[serde(deserialize_with = "one_or_many")] pub Vec<String>);
+
+fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::One(s) => vec![s],
+        Either::Many(v) => v,
+    })
+}
+
+fn one_or_many_statements<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Statement>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        One(Box<Statement>),
+        Many(Vec<Statement>),
+    }
+    Ok(match Either::deserialize(d)? {
+        Either::One(s) => vec![*s],
+        Either::Many(v) => v,
+    })
+}
+
+impl PolicyDocument {
+    pub fn new(statement: Vec<Statement>) -> Self {
+        PolicyDocument {
+            version: POLICY_VERSION.to_string(),
+            statement,
+        }
+    }
+
+    /// The compact JSON IAM receives.
+    pub fn to_compact(&self) -> String {
+        serde_json::to_string(self).expect("a policy document always serialises")
+    }
+
+    /// The indented JSON people read.
+    pub fn to_pretty(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a policy document always serialises")
+    }
+
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).expect("a policy document always serialises")
+    }
+
+    /// Characters IAM counts against its size quotas: everything but whitespace.
+    pub fn quota_len(&self) -> usize {
+        self.to_compact()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .count()
+    }
+}
+
+impl Statement {
+    pub fn allow(sid: &str, actions: &[&str], resource: Vec<String>) -> Self {
+        Statement {
+            sid: Some(sid.to_string()),
+            effect: Effect::Allow,
+            principal: None,
+            action: actions.iter().map(|a| a.to_string()).collect(),
+            resource,
+            condition: BTreeMap::new(),
+        }
+    }
+
+    pub fn with_condition(mut self, operator: &str, key: &str, values: Vec<String>) -> Self {
+        self.condition
+            .entry(operator.to_string())
+            .or_default()
+            .insert(key.to_string(), OneOrMany(values));
+        self
+    }
+}
+
+/// The document in a form where equal meaning gives equal values: single strings become
+/// one-element lists, lists are sorted, statements are sorted. Use it to decide whether what IAM
+/// holds already matches what we would write.
+pub fn canonical(doc: &Value) -> Value {
+    fn walk(key: Option<&str>, v: &Value) -> Value {
+        let listy = !matches!(key, Some("Version" | "Effect" | "Sid" | "Id"));
+        match v {
+            Value::String(_) if listy && key.is_some() => Value::Array(vec![v.clone()]),
+            Value::Array(items) => {
+                let mut items: Vec<Value> = items.iter().map(|i| walk(None, i)).collect();
+                items.sort_by_key(|i| i.to_string());
+                items.dedup();
+                Value::Array(items)
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), walk(Some(k), v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    walk(None, doc)
+}
+
+/// Whether two documents grant the same thing, ignoring form.
+pub fn same_meaning(a: &Value, b: &Value) -> bool {
+    canonical(a) == canonical(b)
+}
+
+/// Parse a document as IAM returns it: URL-encoded JSON (real IAM) or plain JSON (some emulators).
+pub fn parse_iam_document(raw: &str) -> Result<Value, serde_json::Error> {
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+    serde_json::from_str(&decoded).or_else(|_| serde_json::from_str(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn single_strings_and_lists_compare_equal() {
+        let a = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::b/*"]}]});
+        let b = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"}});
+        assert!(same_meaning(&a, &b));
+        let c = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject"], "Resource": ["arn:aws:s3:::b/*"]}]});
+        assert!(!same_meaning(&a, &c));
+    }
+
+    #[test]
+    fn parses_url_encoded_and_plain_documents() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(
+            parse_iam_document(plain).unwrap(),
+            parse_iam_document(encoded).unwrap()
+        );
+    }
+
+    #[test]
+    fn reads_back_single_string_forms() {
+        let doc: PolicyDocument = serde_json::from_value(json!({
+            "Version": "2012-10-17",
+            "Statement": {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::1:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": "x"}}}
+        }))
+        .unwrap();
+        assert_eq!(doc.statement[0].action, vec!["sts:AssumeRole"]);
+        assert_eq!(
+            doc.statement[0].principal.as_ref().unwrap().aws,
+            vec!["arn:aws:iam::1:root"]
+        );
+        assert_eq!(
+            doc.statement[0].condition["StringEquals"]["sts:ExternalId"].0,
+            vec!["x"]
+        );
+    }
+
+    #[test]
+    fn quota_length_ignores_whitespace() {
+        let doc = PolicyDocument::new(vec![Statement::allow(
+            "Objects",
+            &["s3:GetObject"],
+            vec!["arn:aws:s3:::b/with space/*".into()],
+        )]);
+        assert_eq!(doc.quota_len() + 1, doc.to_compact().len());
+    }
+}

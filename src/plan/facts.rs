@@ -1,0 +1,105 @@
+//! What discovery found in the account, as plain data the planner can reason about.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// A bucket's default encryption.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Encryption {
+    /// Not looked at (offline plan).
+    Unknown,
+    None,
+    SseS3,
+    /// SSE-KMS or DSSE-KMS, with the key as the bucket names it (id, ARN, alias, or none for
+    /// the AWS-managed `aws/s3` key).
+    Kms { key: Option<String>, dsse: bool },
+}
+
+impl Encryption {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Encryption::Unknown => "unknown",
+            Encryption::None => "none",
+            Encryption::SseS3 => "SSE-S3",
+            Encryption::Kms { dsse: false, .. } => "SSE-KMS",
+            Encryption::Kms { dsse: true, .. } => "DSSE-KMS",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketFacts {
+    pub region: String,
+    pub encryption: Encryption,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum KeyManager {
+    Customer,
+    Aws,
+}
+
+/// A KMS key as DescribeKey resolved it. `manager` is None when the key could not be described
+/// (for example a key in another account whose policy does not let us).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFacts {
+    pub arn: String,
+    pub manager: Option<KeyManager>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingRole {
+    pub arn: String,
+    pub trust: Value,
+    pub owned: bool,
+    /// ARNs of the managed policies attached to it.
+    pub attached: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingPolicy {
+    pub arn: String,
+    pub document: Value,
+    pub owned: bool,
+}
+
+/// IAM as it stands for the names this request uses.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Existing {
+    pub role: Option<ExistingRole>,
+    /// By policy name: the policies we would write, and any we made earlier that the role has.
+    pub policies: BTreeMap<String, ExistingPolicy>,
+}
+
+/// Everything discovery learnt. `Facts::offline()` is what `plan` knows without AWS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub account_id: Option<String>,
+    pub partition: String,
+    pub caller_arn: Option<String>,
+    /// By bucket name.
+    pub buckets: BTreeMap<String, BucketFacts>,
+    /// By the key reference as written (in a bucket's configuration or on the command line).
+    pub keys: BTreeMap<String, KeyFacts>,
+    pub existing: Existing,
+}
+
+impl Facts {
+    pub fn offline() -> Self {
+        Facts {
+            account_id: None,
+            partition: "aws".to_string(),
+            caller_arn: None,
+            buckets: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            existing: Existing::default(),
+        }
+    }
+
+    pub fn is_offline(&self) -> bool {
+        self.account_id.is_none()
+    }
+}
