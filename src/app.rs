@@ -44,7 +44,7 @@ fn watch_ctrl_c() {
                 return;
             }
             if !APPLYING.load(Ordering::SeqCst) {
-                let _ = console::Term::stderr().show_cursor();
+                output::restore_cursor();
                 output::error("cancelled, nothing was created");
                 std::process::exit(130);
             }

@@ -41,7 +41,7 @@ pub fn main() -> ExitCode {
         return Exit::Success.into();
     };
     let exit = Exit::of(&err);
-    let _ = console::Term::stderr().show_cursor();
+    output::restore_cursor();
     output::error(&format!("{err:#}"));
     if json {
         output::json(&output::error_json(&format!("{err:#}"), exit as u8));

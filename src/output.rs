@@ -89,6 +89,14 @@ pub fn spinner(msg: &str) -> ProgressBar {
     bar
 }
 
+/// Show the cursor again if a prompt or spinner hid it (only on a terminal).
+pub fn restore_cursor() {
+    let term = console::Term::stderr();
+    if term.is_term() {
+        let _ = term.show_cursor();
+    }
+}
+
 /// A line of result on stdout.
 pub fn result(line: &str) {
     let mut out = std::io::stdout().lock();
