@@ -21,6 +21,12 @@ pub async fn run(cli: Cli) -> Result<()> {
     output::init(cli.global.quiet, cli.global.verbose);
     watch_ctrl_c();
     let global = &cli.global;
+    if cli.command.is_some() && cli.create != CreateArgs::default() {
+        return Err(UsageError::new(
+            "put create's flags after the subcommand (e.g. `provision-role plan --bucket b`)",
+        )
+        .into());
+    }
     match cli.command {
         None => create(global, cli.create).await,
         Some(Command::Create(args)) => create(global, args).await,

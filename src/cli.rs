@@ -15,7 +15,6 @@ Without a subcommand, provision-role means `create` (and takes create's flags)."
 /// Create the IAM role that Activeloop Deep Lake assumes to read and write your S3 buckets.
 #[derive(Debug, Parser)]
 #[command(name = "provision-role", version, about, after_help = AFTER_HELP)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -92,7 +91,7 @@ pub enum AccessArg {
 }
 
 /// What the role should allow, shared by `create` and `plan`.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct RoleArgs {
     /// Bucket to grant, optionally with a key prefix to limit access to (repeatable).
     #[arg(long = "bucket", value_name = "NAME[/PREFIX]")]
@@ -136,7 +135,7 @@ pub struct RoleArgs {
     pub adopt: bool,
 }
 
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct CreateArgs {
     #[command(flatten)]
     pub role: RoleArgs,
@@ -160,7 +159,11 @@ pub struct PlanArgs {
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
     /// Role to check.
-    #[arg(long, value_name = "NAME", default_value = "activeloop-deeplake-access")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "activeloop-deeplake-access"
+    )]
     pub role_name: String,
 
     /// Bucket the role must give access to (repeatable) [default: the buckets its policies name].
@@ -183,7 +186,11 @@ pub struct VerifyArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DeleteArgs {
     /// Role to delete.
-    #[arg(long, value_name = "NAME", default_value = "activeloop-deeplake-access")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "activeloop-deeplake-access"
+    )]
     pub role_name: String,
 
     /// Delete without asking for confirmation (required without a TTY).
@@ -211,13 +218,25 @@ mod tests {
         assert!(cli.command.is_none());
         assert_eq!(cli.create.role.buckets, vec!["b"]);
         assert!(cli.create.yes);
-        let cli =
-            Cli::try_parse_from(["provision-role", "plan", "--bucket", "b", "--output", "json"])
-                .unwrap();
+        let cli = Cli::try_parse_from([
+            "provision-role",
+            "plan",
+            "--bucket",
+            "b",
+            "--output",
+            "json",
+        ])
+        .unwrap();
         assert_eq!(cli.global.output, OutputFormat::Json);
-        let cli =
-            Cli::try_parse_from(["provision-role", "--output", "json", "plan", "--bucket", "b"])
-                .unwrap();
+        let cli = Cli::try_parse_from([
+            "provision-role",
+            "--output",
+            "json",
+            "plan",
+            "--bucket",
+            "b",
+        ])
+        .unwrap();
         assert_eq!(cli.global.output, OutputFormat::Json);
     }
 

@@ -64,7 +64,10 @@ mod tests {
         assert_eq!(Exit::of(&anyhow::anyhow!("boom")), Exit::Failure);
         let too_large = PlanError::TooLarge("x".into());
         assert_eq!(Exit::of(&too_large.into()), Exit::Usage);
-        let not_owned = PlanError::NotOwned { kind: "role", name: "r".into() };
+        let not_owned = PlanError::NotOwned {
+            kind: "role",
+            name: "r".into(),
+        };
         assert_eq!(Exit::of(&not_owned.into()), Exit::Failure);
         let wrapped = anyhow::Error::from(UsageError::new("x")).context("while parsing");
         assert_eq!(Exit::of(&wrapped), Exit::Usage);

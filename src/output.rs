@@ -162,7 +162,10 @@ pub fn notes_text(notes: &[Note]) -> String {
 pub fn plan_text(plan: &Plan) -> String {
     let mut out = String::new();
     if let (Some(account), Some(arn)) = (&plan.account_id, &plan.role_arn) {
-        out.push_str(&format!("{} {arn} (account {account})\n", style("Role").bold()));
+        out.push_str(&format!(
+            "{} {arn} (account {account})\n",
+            style("Role").bold()
+        ));
     } else {
         out.push_str(&format!(
             "{} {} (offline plan: the account was not read)\n",
@@ -199,7 +202,13 @@ pub fn highlight_json(doc: &PolicyDocument) -> String {
 
 /// The documents with headings, as people review them before anything is written.
 pub fn documents_text(plan: &Plan, colour: bool) -> String {
-    let render = |d: &PolicyDocument| if colour { highlight_json(d) } else { d.to_pretty() };
+    let render = |d: &PolicyDocument| {
+        if colour {
+            highlight_json(d)
+        } else {
+            d.to_pretty()
+        }
+    };
     let mut out = format!(
         "{} (who may assume role {})\n{}\n",
         style("Trust policy").bold(),

@@ -16,11 +16,11 @@ fn flag(name: &str, value: &str, err: Invalid) -> UsageError {
 
 /// `BUCKET` or `BUCKET/PREFIX`, checked.
 pub fn bucket_scope(raw: &str) -> Result<BucketScope, Invalid> {
+    let raw = raw.strip_prefix("s3://").unwrap_or(raw);
     let (bucket, prefix) = match raw.split_once('/') {
         Some((b, p)) => (b, Some(p)),
         None => (raw, None),
     };
-    let bucket = bucket.strip_prefix("s3://").unwrap_or(bucket);
     validate::bucket_name(bucket)?;
     let prefix = prefix.map(validate::prefix).transpose()?;
     Ok(BucketScope {

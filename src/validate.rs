@@ -83,7 +83,9 @@ pub fn prefix(raw: &str) -> Result<&str> {
         return invalid(format!("prefix {raw:?} must not start with '/'"));
     }
     if p.contains("//") {
-        return invalid(format!("prefix {raw:?} must not contain an empty path segment '//'"));
+        return invalid(format!(
+            "prefix {raw:?} must not contain an empty path segment '//'"
+        ));
     }
     if let Some(c) = p.chars().find(|c| matches!(c, '*' | '?')) {
         return invalid(format!(
@@ -91,10 +93,14 @@ pub fn prefix(raw: &str) -> Result<&str> {
         ));
     }
     if p.contains("${") {
-        return invalid(format!("prefix {raw:?} must not contain a policy variable '${{'"));
+        return invalid(format!(
+            "prefix {raw:?} must not contain a policy variable '${{'"
+        ));
     }
     if p.chars().any(char::is_control) {
-        return invalid(format!("prefix {raw:?} must not contain control characters"));
+        return invalid(format!(
+            "prefix {raw:?} must not contain control characters"
+        ));
     }
     if p.len() > 1024 {
         return invalid("prefix must be at most 1024 bytes");
@@ -181,7 +187,11 @@ pub fn principal_arn(arn: &str) -> Result<&str> {
         Some(("role" | "user", path_and_name)) => path_and_name.rsplit('/').next().unwrap_or(""),
         _ => return bad("the resource must be root, role/NAME or user/NAME"),
     };
-    let kind = if resource.starts_with("role/") { "role name" } else { "user name" };
+    let kind = if resource.starts_with("role/") {
+        "role name"
+    } else {
+        "user name"
+    };
     if let Err(e) = iam_name(kind, name, 64) {
         return bad(&e.0);
     }
@@ -251,12 +261,16 @@ fn is_alias_name(s: &str) -> bool {
     s.strip_prefix("alias/").is_some_and(|n| {
         !n.is_empty()
             && n.len() <= 250
-            && n.chars().all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_-".contains(c))
     })
 }
 
 fn is_region(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 32 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    !s.is_empty()
+        && s.len() <= 32
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// A KMS key id, key ARN, alias name or alias ARN.
@@ -336,7 +350,16 @@ mod tests {
     fn prefixes() {
         assert_eq!(prefix("datasets/v1/"), Ok("datasets/v1"));
         assert_eq!(prefix("datasets"), Ok("datasets"));
-        for bad in ["", "/", "/abs", "a//b", "a*", "a/?", "${aws:username}", "a\nb"] {
+        for bad in [
+            "",
+            "/",
+            "/abs",
+            "a//b",
+            "a*",
+            "a/?",
+            "${aws:username}",
+            "a\nb",
+        ] {
             assert!(prefix(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -387,7 +410,10 @@ mod tests {
         assert_eq!(kms_key(mrk), Ok(KeyRef::KeyId(mrk.into())));
         let arn = format!("arn:aws:kms:us-east-1:123456789012:key/{id}");
         assert_eq!(kms_key(&arn), Ok(KeyRef::KeyArn(arn.clone())));
-        assert_eq!(kms_key("alias/data"), Ok(KeyRef::Alias("alias/data".into())));
+        assert_eq!(
+            kms_key("alias/data"),
+            Ok(KeyRef::Alias("alias/data".into()))
+        );
         let alias_arn = "arn:aws:kms:us-east-1:123456789012:alias/data";
         assert_eq!(kms_key(alias_arn), Ok(KeyRef::Alias(alias_arn.into())));
         assert!(kms_key("alias/aws/s3").unwrap().is_aws_managed_alias());

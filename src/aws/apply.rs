@@ -18,11 +18,25 @@ pub const MAX_POLICY_VERSIONS: usize = 5;
 /// One write this run made, described by how to take it back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Undo {
-    DeletePolicy { arn: String },
-    DeleteRole { name: String },
-    Detach { role: String, arn: String },
-    RestorePolicyVersion { arn: String, previous: String, created: String },
-    RestoreTrust { role: String, document: String },
+    DeletePolicy {
+        arn: String,
+    },
+    DeleteRole {
+        name: String,
+    },
+    Detach {
+        role: String,
+        arn: String,
+    },
+    RestorePolicyVersion {
+        arn: String,
+        previous: String,
+        created: String,
+    },
+    RestoreTrust {
+        role: String,
+        document: String,
+    },
 }
 
 impl std::fmt::Display for Undo {
@@ -34,7 +48,9 @@ impl std::fmt::Display for Undo {
             Undo::RestorePolicyVersion { arn, previous, .. } => {
                 write!(f, "restored policy {arn} to version {previous}")
             }
-            Undo::RestoreTrust { role, .. } => write!(f, "restored the trust policy of role {role}"),
+            Undo::RestoreTrust { role, .. } => {
+                write!(f, "restored the trust policy of role {role}")
+            }
         }
     }
 }
@@ -129,7 +145,12 @@ async fn create_policy(iam: &Client, policy: &PlannedPolicy, journal: &Journal) 
 
 /// Make `document` the policy's default version, first deleting the oldest non-default version
 /// when IAM's limit of five is reached.
-pub async fn update_policy(iam: &Client, arn: &str, document: &str, journal: &Journal) -> Result<()> {
+pub async fn update_policy(
+    iam: &Client,
+    arn: &str,
+    document: &str,
+    journal: &Journal,
+) -> Result<()> {
     let versions = iam
         .list_policy_versions()
         .policy_arn(arn)
@@ -156,9 +177,15 @@ pub async fn update_policy(iam: &Client, arn: &str, document: &str, journal: &Jo
                 .send()
                 .await
                 .map_err(|e| {
-                    AwsError::new("iam:DeletePolicyVersion", format!("policy {arn} version {oldest}"), &e)
+                    AwsError::new(
+                        "iam:DeletePolicyVersion",
+                        format!("policy {arn} version {oldest}"),
+                        &e,
+                    )
                 })?;
-            output::verbose(&format!("deleted the oldest version {oldest} of {arn} (IAM keeps 5)"));
+            output::verbose(&format!(
+                "deleted the oldest version {oldest} of {arn} (IAM keeps 5)"
+            ));
         }
     }
     let out = iam
@@ -174,7 +201,11 @@ pub async fn update_policy(iam: &Client, arn: &str, document: &str, journal: &Jo
         .and_then(|v| v.version_id())
         .unwrap_or_default()
         .to_string();
-    journal.record(Undo::RestorePolicyVersion { arn: arn.to_string(), previous, created: created.clone() });
+    journal.record(Undo::RestorePolicyVersion {
+        arn: arn.to_string(),
+        previous,
+        created: created.clone(),
+    });
     output::step(&format!("updated policy {arn} (now version {created})"));
     Ok(())
 }
@@ -188,7 +219,9 @@ async fn create_role(iam: &Client, plan: &Plan, journal: &Journal) -> Result<()>
         .send()
         .await
         .map_err(|e| AwsError::new("iam:CreateRole", format!("role {}", plan.role_name), &e))?;
-    journal.record(Undo::DeleteRole { name: plan.role_name.clone() });
+    journal.record(Undo::DeleteRole {
+        name: plan.role_name.clone(),
+    });
     output::step(&format!("created role {}", plan.role_name));
     Ok(())
 }
@@ -212,7 +245,10 @@ async fn update_trust(iam: &Client, role: &str, document: &str, journal: &Journa
         .send()
         .await
         .map_err(|e| AwsError::new("iam:UpdateAssumeRolePolicy", format!("role {role}"), &e))?;
-    journal.record(Undo::RestoreTrust { role: role.to_string(), document: previous });
+    journal.record(Undo::RestoreTrust {
+        role: role.to_string(),
+        document: previous,
+    });
     output::step(&format!("updated the trust policy of role {role}"));
     Ok(())
 }
@@ -237,24 +273,45 @@ async fn tag_adopted(iam: &Client, plan: &Plan, arns: &[String]) -> Result<()> {
                 .await
                 .map_err(|e| AwsError::new("iam:TagPolicy", format!("policy {}", arns[i]), &e))?;
         }
-        output::step(&format!("adopted {resource} (tagged {}={})", OWNER_TAG.0, OWNER_TAG.1));
+        output::step(&format!(
+            "adopted {resource} (tagged {}={})",
+            OWNER_TAG.0, OWNER_TAG.1
+        ));
     }
     Ok(())
 }
 
 /// Attach, waiting out IAM's propagation delay for a policy or role created a moment ago.
-pub async fn attach(iam: &Client, role: &str, arn: &str, journal: &Journal, backoff: Backoff) -> Result<()> {
+pub async fn attach(
+    iam: &Client,
+    role: &str,
+    arn: &str,
+    journal: &Journal,
+    backoff: Backoff,
+) -> Result<()> {
     eventually(backoff, is_propagation, || async {
         iam.attach_role_policy()
             .role_name(role)
             .policy_arn(arn)
             .send()
             .await
-            .map_err(|e| AwsError::new("iam:AttachRolePolicy", format!("role {role}, policy {arn}"), &e))
+            .map_err(|e| {
+                AwsError::new(
+                    "iam:AttachRolePolicy",
+                    format!("role {role}, policy {arn}"),
+                    &e,
+                )
+            })
     })
     .await?;
-    journal.record(Undo::Detach { role: role.to_string(), arn: arn.to_string() });
-    output::step(&format!("attached {} to role {role}", arn.rsplit('/').next().unwrap_or(arn)));
+    journal.record(Undo::Detach {
+        role: role.to_string(),
+        arn: arn.to_string(),
+    });
+    output::step(&format!(
+        "attached {} to role {role}",
+        arn.rsplit('/').next().unwrap_or(arn)
+    ));
     Ok(())
 }
 
@@ -264,7 +321,13 @@ pub async fn detach(iam: &Client, role: &str, arn: &str) -> Result<()> {
         .policy_arn(arn)
         .send()
         .await
-        .map_err(|e| AwsError::new("iam:DetachRolePolicy", format!("role {role}, policy {arn}"), &e))?;
+        .map_err(|e| {
+            AwsError::new(
+                "iam:DetachRolePolicy",
+                format!("role {role}, policy {arn}"),
+                &e,
+            )
+        })?;
     Ok(())
 }
 
@@ -285,7 +348,13 @@ pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
             .version_id(id)
             .send()
             .await
-            .map_err(|e| AwsError::new("iam:DeletePolicyVersion", format!("policy {arn} version {id}"), &e))?;
+            .map_err(|e| {
+                AwsError::new(
+                    "iam:DeletePolicyVersion",
+                    format!("policy {arn} version {id}"),
+                    &e,
+                )
+            })?;
     }
     iam.delete_policy()
         .policy_arn(arn)
@@ -307,19 +376,31 @@ async fn undo(iam: &Client, step: &Undo) -> Result<()> {
             Ok(())
         }
         Undo::Detach { role, arn } => detach(iam, role, arn).await,
-        Undo::RestorePolicyVersion { arn, previous, created } => {
+        Undo::RestorePolicyVersion {
+            arn,
+            previous,
+            created,
+        } => {
             iam.set_default_policy_version()
                 .policy_arn(arn)
                 .version_id(previous)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("iam:SetDefaultPolicyVersion", format!("policy {arn}"), &e))?;
+                .map_err(|e| {
+                    AwsError::new("iam:SetDefaultPolicyVersion", format!("policy {arn}"), &e)
+                })?;
             iam.delete_policy_version()
                 .policy_arn(arn)
                 .version_id(created)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("iam:DeletePolicyVersion", format!("policy {arn} version {created}"), &e))?;
+                .map_err(|e| {
+                    AwsError::new(
+                        "iam:DeletePolicyVersion",
+                        format!("policy {arn} version {created}"),
+                        &e,
+                    )
+                })?;
             Ok(())
         }
         Undo::RestoreTrust { role, document } => {
@@ -328,7 +409,9 @@ async fn undo(iam: &Client, step: &Undo) -> Result<()> {
                 .policy_document(document)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("iam:UpdateAssumeRolePolicy", format!("role {role}"), &e))?;
+                .map_err(|e| {
+                    AwsError::new("iam:UpdateAssumeRolePolicy", format!("role {role}"), &e)
+                })?;
             Ok(())
         }
     }

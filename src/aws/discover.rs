@@ -12,8 +12,8 @@ use super::{AwsError, Connection};
 use crate::plan::document::parse_iam_document;
 use crate::plan::facts::BucketFacts;
 use crate::plan::{
-    self, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts,
-    KeyManager, Request, OWNER_TAG,
+    self, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts, KeyManager, Request,
+    OWNER_TAG,
 };
 use crate::validate::{self, KeyRef};
 
@@ -80,7 +80,11 @@ pub async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<
     let out = match s3.get_bucket_encryption().bucket(bucket).send().await {
         Ok(out) => out,
         Err(e) => {
-            let err = AwsError::new("s3:GetEncryptionConfiguration", format!("bucket {bucket}"), &e);
+            let err = AwsError::new(
+                "s3:GetEncryptionConfiguration",
+                format!("bucket {bucket}"),
+                &e,
+            );
             if err.is("ServerSideEncryptionConfigurationNotFoundError") {
                 return Ok(Encryption::None);
             }
@@ -124,21 +128,35 @@ pub async fn key(kms: &aws_sdk_kms::Client, reference: &str, used_by: &str) -> R
     let out = match result {
         Ok(out) => out,
         Err(e) => {
-            let err = AwsError::new("kms:DescribeKey", format!("key {reference} ({used_by})"), &e);
-            if matches!(validate::kms_key(reference), Ok(KeyRef::KeyArn(_))) && !err.is("NotFoundException") {
+            let err = AwsError::new(
+                "kms:DescribeKey",
+                format!("key {reference} ({used_by})"),
+                &e,
+            );
+            if matches!(validate::kms_key(reference), Ok(KeyRef::KeyArn(_)))
+                && !err.is("NotFoundException")
+            {
                 crate::output::verbose(&format!("{err}; using the key ARN as given"));
-                return Ok(KeyFacts { arn: reference.to_string(), manager: None });
+                return Ok(KeyFacts {
+                    arn: reference.to_string(),
+                    manager: None,
+                });
             }
             return Err(err.into());
         }
     };
-    let meta = out.key_metadata().context("kms:DescribeKey returned no key metadata")?;
+    let meta = out
+        .key_metadata()
+        .context("kms:DescribeKey returned no key metadata")?;
     let manager = match meta.key_manager().map(|m| m.as_str()) {
         Some("AWS") => Some(KeyManager::Aws),
         Some("CUSTOMER") => Some(KeyManager::Customer),
         _ => None,
     };
-    Ok(KeyFacts { arn: meta.arn().unwrap_or(reference).to_string(), manager })
+    Ok(KeyFacts {
+        arn: meta.arn().unwrap_or(reference).to_string(),
+        manager,
+    })
 }
 
 /// The region to ask about a key: the one in its ARN, else the bucket's (or the client's).
@@ -187,12 +205,16 @@ async fn keys(
     for (name, b) in buckets {
         if let Encryption::Kms { key: Some(k), .. } = &b.encryption {
             let region = key_region(k.as_str(), &b.region);
-            wanted.entry(k.clone()).or_insert((region, format!("default key of bucket {name}")));
+            wanted
+                .entry(k.clone())
+                .or_insert((region, format!("default key of bucket {name}")));
         }
     }
     for k in &req.kms.keys {
         let region = key_region(k.as_str(), &conn.region());
-        wanted.entry(k.as_str().to_string()).or_insert((region, format!("--kms {}", k.as_str())));
+        wanted
+            .entry(k.as_str().to_string())
+            .or_insert((region, format!("--kms {}", k.as_str())));
     }
     stream::iter(wanted)
         .map(|(reference, (region, used_by))| async move {
@@ -205,7 +227,8 @@ async fn keys(
 }
 
 fn owned(tags: &[Tag]) -> bool {
-    tags.iter().any(|t| t.key() == OWNER_TAG.0 && t.value() == OWNER_TAG.1)
+    tags.iter()
+        .any(|t| t.key() == OWNER_TAG.0 && t.value() == OWNER_TAG.1)
 }
 
 /// The role (with its trust policy and attached policies) and the named policies, if present.
@@ -216,7 +239,8 @@ pub async fn existing(
     policy_names: &[String],
 ) -> Result<Existing> {
     let role_name = req.role_name.as_str();
-    let policy_arn = |name: &str| format!("arn:{}:iam::{}:policy/{name}", who.partition, who.account);
+    let policy_arn =
+        |name: &str| format!("arn:{}:iam::{}:policy/{name}", who.partition, who.account);
     let (role, mut policies) = tokio::try_join!(
         role(&conn.iam, role_name),
         stream::iter(policy_names.iter().map(|n| policy_arn(n)))
@@ -231,7 +255,8 @@ pub async fn existing(
             .iter()
             .filter(|arn| {
                 let name = arn.rsplit('/').next().unwrap_or_default();
-                plan::is_family_name(&req.policy_name, name) && !policy_names.iter().any(|n| n == name)
+                plan::is_family_name(&req.policy_name, name)
+                    && !policy_names.iter().any(|n| n == name)
             })
             .cloned()
             .collect();
@@ -258,7 +283,11 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
         Ok(out) => out,
         Err(e) => {
             let err = AwsError::new("iam:GetRole", format!("role {name}"), &e);
-            return if err.is("NoSuchEntity") { Ok(None) } else { Err(err.into()) };
+            return if err.is("NoSuchEntity") {
+                Ok(None)
+            } else {
+                Err(err.into())
+            };
         }
     };
     let role = out.role().context("iam:GetRole returned no role")?;
@@ -290,7 +319,11 @@ pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<Exi
         Ok(out) => out,
         Err(e) => {
             let err = AwsError::new("iam:GetPolicy", format!("policy {arn}"), &e);
-            return if err.is("NoSuchEntity") { Ok(None) } else { Err(err.into()) };
+            return if err.is("NoSuchEntity") {
+                Ok(None)
+            } else {
+                Err(err.into())
+            };
         }
     };
     let p = out.policy().context("iam:GetPolicy returned no policy")?;
@@ -302,10 +335,17 @@ pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<Exi
         .send()
         .await
         .map_err(|e| AwsError::new("iam:GetPolicyVersion", format!("policy {arn}"), &e))?;
-    let raw = doc.policy_version().and_then(|v| v.document()).unwrap_or("{}");
+    let raw = doc
+        .policy_version()
+        .and_then(|v| v.document())
+        .unwrap_or("{}");
     let document = parse_iam_document(raw)
         .with_context(|| format!("the document of policy {arn} is not valid JSON"))?;
-    Ok(Some(ExistingPolicy { owned: owned(p.tags()), arn, document }))
+    Ok(Some(ExistingPolicy {
+        owned: owned(p.tags()),
+        arn,
+        document,
+    }))
 }
 
 #[cfg(test)]
@@ -314,7 +354,10 @@ mod tests {
 
     #[test]
     fn key_region_prefers_the_arn() {
-        assert_eq!(key_region("arn:aws:kms:eu-west-1:123456789012:key/x", "us-east-1"), "eu-west-1");
+        assert_eq!(
+            key_region("arn:aws:kms:eu-west-1:123456789012:key/x", "us-east-1"),
+            "eu-west-1"
+        );
         assert_eq!(key_region("alias/data", "us-east-2"), "us-east-2");
     }
 }

@@ -146,6 +146,9 @@ pub fn canonical(doc: &Value) -> Value {
         let listy = !matches!(key, Some("Version" | "Effect" | "Sid" | "Id"));
         match v {
             Value::String(_) if listy && key.is_some() => Value::Array(vec![v.clone()]),
+            Value::Object(_) if key == Some("Statement") => {
+                walk(None, &Value::Array(vec![v.clone()]))
+            }
             Value::Array(items) => {
                 let mut items: Vec<Value> = items.iter().map(|i| walk(None, i)).collect();
                 items.sort_by_key(|i| i.to_string());

@@ -14,7 +14,10 @@ pub enum Encryption {
     SseS3,
     /// SSE-KMS or DSSE-KMS, with the key as the bucket names it (id, ARN, alias, or none for
     /// the AWS-managed `aws/s3` key).
-    Kms { key: Option<String>, dsse: bool },
+    Kms {
+        key: Option<String>,
+        dsse: bool,
+    },
 }
 
 impl Encryption {

@@ -149,7 +149,13 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let changes = changes(req, facts, &trust, &policies, &stale)?;
     let mut adopted: Vec<String> = policies
         .iter()
-        .filter(|p| facts.existing.policies.get(&p.name).is_some_and(|e| !e.owned))
+        .filter(|p| {
+            facts
+                .existing
+                .policies
+                .get(&p.name)
+                .is_some_and(|e| !e.owned)
+        })
         .map(|p| format!("policy/{}", p.name))
         .collect();
     if facts.existing.role.as_ref().is_some_and(|r| !r.owned) {
@@ -172,7 +178,10 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
 
 fn arn(facts: &Facts, kind: &str, name: &str) -> Option<String> {
     let account = facts.account_id.as_ref()?;
-    Some(format!("arn:{}:iam::{account}:{kind}/{name}", facts.partition))
+    Some(format!(
+        "arn:{}:iam::{account}:{kind}/{name}",
+        facts.partition
+    ))
 }
 
 /// The trust policy: Activeloop (or the given principals) may assume the role.
@@ -230,7 +239,13 @@ fn bucket_key(
             bucket.encryption.label(),
             found.arn
         )));
-        return (Some(KeyFacts { manager: Some(KeyManager::Aws), ..found }), false);
+        return (
+            Some(KeyFacts {
+                manager: Some(KeyManager::Aws),
+                ..found
+            }),
+            false,
+        );
     }
     if !req.kms.discover {
         notes.push(Note::Warning(format!(
@@ -290,17 +305,17 @@ fn bucket_reports(
             keys.insert(scope.bucket.clone(), granted);
         }
         let key = bucket.and_then(|b| match &b.encryption {
-            Encryption::Kms { key: Some(k), .. } => Some(facts.keys.get(k).cloned().unwrap_or(
-                KeyFacts {
+            Encryption::Kms { key: Some(k), .. } => {
+                Some(facts.keys.get(k).cloned().unwrap_or(KeyFacts {
                     arn: k.clone(),
                     manager: None,
-                },
-            )),
+                }))
+            }
             _ => None,
         });
-        let aws_alias = key.as_ref().is_some_and(|k| {
-            validate::kms_key(&k.arn).is_ok_and(|r| r.is_aws_managed_alias())
-        });
+        let aws_alias = key
+            .as_ref()
+            .is_some_and(|k| validate::kms_key(&k.arn).is_ok_and(|r| r.is_aws_managed_alias()));
         reports.push(BucketReport {
             name: scope.bucket.clone(),
             prefix: scope.prefix.clone(),

@@ -61,9 +61,7 @@ impl BucketScope {
         match (&self.prefix, &other.prefix) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(mine), Some(theirs)) => {
-                theirs == mine || theirs.starts_with(&format!("{mine}/"))
-            }
+            (Some(mine), Some(theirs)) => theirs == mine || theirs.starts_with(&format!("{mine}/")),
         }
     }
 }
@@ -150,8 +148,15 @@ mod tests {
         ]);
         assert_eq!(
             kept,
-            vec![scope("a", None), scope("b", Some("x")), scope("b", Some("xy"))]
+            vec![
+                scope("a", None),
+                scope("b", Some("x")),
+                scope("b", Some("xy"))
+            ]
         );
-        assert_eq!(dropped, vec![scope("a", Some("p")), scope("b", Some("x/y"))]);
+        assert_eq!(
+            dropped,
+            vec![scope("a", Some("p")), scope("b", Some("x/y"))]
+        );
     }
 }

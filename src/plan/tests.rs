@@ -1,1 +1,570 @@
+use std::collections::BTreeSet;
 
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+use super::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
+use super::*;
+use crate::validate::KeyRef;
+
+const ACCOUNT: &str = "123456789012";
+const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+fn scope(s: &str) -> BucketScope {
+    crate::request::bucket_scope(s).unwrap()
+}
+
+fn req(buckets: &[&str]) -> Request {
+    Request {
+        buckets: request::normalize_scopes(buckets.iter().map(|b| scope(b)).collect()).0,
+        role_name: "r".into(),
+        policy_name: "r-s3-access".into(),
+        description: "d".into(),
+        access: Access::ReadWrite,
+        principals: vec![ACTIVELOOP_PRODUCTION.into()],
+        external_id: None,
+        kms: KmsChoice::auto(),
+        adopt: false,
+    }
+}
+
+fn online() -> Facts {
+    Facts {
+        account_id: Some(ACCOUNT.into()),
+        caller_arn: Some(format!("arn:aws:iam::{ACCOUNT}:user/me")),
+        ..Facts::offline()
+    }
+}
+
+fn with_bucket(mut facts: Facts, name: &str, encryption: Encryption) -> Facts {
+    facts.buckets.insert(
+        name.into(),
+        facts::BucketFacts {
+            region: "us-east-1".into(),
+            encryption,
+        },
+    );
+    facts
+}
+
+fn kms(key: &str) -> Encryption {
+    Encryption::Kms {
+        key: Some(key.into()),
+        dsse: false,
+    }
+}
+
+fn doc(plan: &Plan) -> Value {
+    assert_eq!(plan.policies.len(), 1);
+    plan.policies[0].document.to_value()
+}
+
+/// Every (action, resource) pair a document allows, ignoring conditions.
+fn pairs(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for st in doc["Statement"].as_array().unwrap() {
+        for a in st["Action"].as_array().unwrap() {
+            for r in st["Resource"].as_array().unwrap() {
+                out.insert((a.as_str().unwrap().into(), r.as_str().unwrap().into()));
+            }
+        }
+    }
+    out
+}
+
+fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    items
+        .iter()
+        .map(|(a, r)| (a.to_string(), r.to_string()))
+        .collect()
+}
+
+#[test]
+fn read_write_whole_bucket_is_exactly_the_deep_lake_document() {
+    let plan = build(&req(&["my-data"]), &Facts::offline()).unwrap();
+    assert_eq!(
+        pairs(&doc(&plan)),
+        set(&[
+            ("s3:GetBucketLocation", "arn:aws:s3:::my-data"),
+            ("s3:ListBucket", "arn:aws:s3:::my-data"),
+            ("s3:GetObject", "arn:aws:s3:::my-data/*"),
+            ("s3:PutObject", "arn:aws:s3:::my-data/*"),
+            ("s3:DeleteObject", "arn:aws:s3:::my-data/*"),
+        ])
+    );
+}
+
+#[test]
+fn read_only_has_no_writes() {
+    let mut r = req(&["my-data"]);
+    r.access = Access::ReadOnly;
+    let plan = build(&r, &Facts::offline()).unwrap();
+    assert_eq!(
+        pairs(&doc(&plan)),
+        set(&[
+            ("s3:GetBucketLocation", "arn:aws:s3:::my-data"),
+            ("s3:ListBucket", "arn:aws:s3:::my-data"),
+            ("s3:GetObject", "arn:aws:s3:::my-data/*"),
+        ])
+    );
+}
+
+#[test]
+fn prefix_scopes_objects_and_listing() {
+    let plan = build(&req(&["raw/datasets/v1"]), &Facts::offline()).unwrap();
+    let d = doc(&plan);
+    let list = d["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "ListPrefixes1")
+        .unwrap();
+    assert_eq!(list["Resource"], json!(["arn:aws:s3:::raw"]));
+    assert_eq!(
+        list["Condition"],
+        json!({"StringLike": {"s3:prefix": ["datasets/v1/", "datasets/v1/*"]}})
+    );
+    let objects: Vec<_> = pairs(&d)
+        .into_iter()
+        .filter(|(a, _)| a.ends_with("Object"))
+        .map(|(_, r)| r)
+        .collect();
+    assert!(objects
+        .iter()
+        .all(|r| r == "arn:aws:s3:::raw/datasets/v1/*"));
+    // No unconditional ListBucket on a prefixed bucket.
+    assert!(d["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["Sid"] != "ListBuckets"));
+}
+
+#[test]
+fn trust_defaults_dev_and_external_id() {
+    let plan = build(&req(&["b-1"]), &Facts::offline()).unwrap();
+    assert_eq!(
+        plan.trust.to_value(),
+        json!({"Version": "2012-10-17", "Statement": [{
+            "Sid": "AllowAssumeRoleFromActiveloop", "Effect": "Allow",
+            "Principal": {"AWS": [ACTIVELOOP_PRODUCTION]}, "Action": ["sts:AssumeRole"]}]})
+    );
+    let mut r = req(&["b-1"]);
+    r.principals = crate::request::principals(&[], true).unwrap();
+    r.external_id = Some("ext-123".into());
+    let t = build(&r, &Facts::offline()).unwrap().trust.to_value();
+    let st = &t["Statement"][0];
+    assert_eq!(st["Principal"]["AWS"].as_array().unwrap().len(), 3);
+    for p in ACTIVELOOP_DEV {
+        assert!(st["Principal"]["AWS"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(p)));
+    }
+    assert_eq!(
+        st["Condition"],
+        json!({"StringEquals": {"sts:ExternalId": ["ext-123"]}})
+    );
+}
+
+#[test]
+fn customer_key_is_granted_by_key_arn_even_when_the_bucket_names_an_alias() {
+    let mut facts = with_bucket(online(), "enc", kms("alias/data"));
+    facts.keys.insert(
+        "alias/data".into(),
+        KeyFacts {
+            arn: KEY_ARN.into(),
+            manager: Some(KeyManager::Customer),
+        },
+    );
+    let plan = build(&req(&["enc"]), &facts).unwrap();
+    let kms_pairs: BTreeSet<_> = pairs(&doc(&plan))
+        .into_iter()
+        .filter(|(a, _)| a.starts_with("kms:"))
+        .collect();
+    let expected: BTreeSet<_> = [
+        "kms:Decrypt",
+        "kms:DescribeKey",
+        "kms:Encrypt",
+        "kms:GenerateDataKey*",
+        "kms:ReEncrypt*",
+    ]
+    .iter()
+    .map(|a| (a.to_string(), KEY_ARN.to_string()))
+    .collect();
+    assert_eq!(kms_pairs, expected);
+    assert_eq!(plan.buckets[0].kms_key_arn.as_deref(), Some(KEY_ARN));
+    assert_eq!(plan.buckets[0].kms_key_manager, Some(KeyManager::Customer));
+    assert!(!doc(&plan).to_string().contains(":alias/"));
+}
+
+#[test]
+fn read_only_kms_grant_is_decrypt_only() {
+    let mut facts = with_bucket(online(), "enc", kms(KEY_ARN));
+    facts.keys.insert(
+        KEY_ARN.into(),
+        KeyFacts {
+            arn: KEY_ARN.into(),
+            manager: Some(KeyManager::Customer),
+        },
+    );
+    let mut r = req(&["enc"]);
+    r.access = Access::ReadOnly;
+    let kms_actions: BTreeSet<_> = pairs(&doc(&build(&r, &facts).unwrap()))
+        .into_iter()
+        .filter(|(a, _)| a.starts_with("kms:"))
+        .map(|(a, _)| a)
+        .collect();
+    assert_eq!(
+        kms_actions,
+        ["kms:Decrypt", "kms:DescribeKey"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+}
+
+#[test]
+fn aws_managed_keys_sse_s3_and_no_encryption_need_no_grant() {
+    let mut facts = online();
+    facts = with_bucket(facts, "a-managed", kms("alias/aws/s3"));
+    facts = with_bucket(
+        facts,
+        "b-default",
+        Encryption::Kms {
+            key: None,
+            dsse: true,
+        },
+    );
+    facts = with_bucket(facts, "c-sse-s3", Encryption::SseS3);
+    facts = with_bucket(facts, "d-plain", Encryption::None);
+    facts = with_bucket(facts, "e-described", kms(KEY_ARN));
+    facts.keys.insert(
+        KEY_ARN.into(),
+        KeyFacts {
+            arn: KEY_ARN.into(),
+            manager: Some(KeyManager::Aws),
+        },
+    );
+    let plan = build(
+        &req(&[
+            "a-managed",
+            "b-default",
+            "c-sse-s3",
+            "d-plain",
+            "e-described",
+        ]),
+        &facts,
+    )
+    .unwrap();
+    assert!(!doc(&plan).to_string().contains("kms:"), "{}", doc(&plan));
+    assert_eq!(plan.notes.len(), 5, "{:?}", plan.notes);
+    assert!(plan
+        .notes
+        .iter()
+        .all(|n| matches!(n, Note::Info(m) if m.contains("no KMS permission"))));
+}
+
+#[test]
+fn kms_off_grants_nothing_and_warns_about_customer_keys() {
+    let facts = with_bucket(online(), "enc", kms(KEY_ARN));
+    let mut r = req(&["enc"]);
+    r.kms = KmsChoice::default();
+    let plan = build(&r, &facts).unwrap();
+    assert!(!doc(&plan).to_string().contains("kms:"));
+    assert!(plan
+        .notes
+        .iter()
+        .any(|n| matches!(n, Note::Warning(m) if m.contains("will not be able"))));
+}
+
+#[test]
+fn explicit_keys_offline_need_an_arn() {
+    let mut r = req(&["b-1"]);
+    r.kms = KmsChoice {
+        discover: false,
+        keys: vec![KeyRef::KeyArn(KEY_ARN.into())],
+    };
+    let plan = build(&r, &Facts::offline()).unwrap();
+    assert!(doc(&plan).to_string().contains(KEY_ARN));
+    r.kms.keys = vec![KeyRef::Alias("alias/data".into())];
+    assert_eq!(
+        build(&r, &Facts::offline()).unwrap_err(),
+        PlanError::UnresolvedKey("alias/data".into())
+    );
+}
+
+#[test]
+fn cross_account_key_warns() {
+    let other = "arn:aws:kms:us-east-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let mut facts = with_bucket(online(), "enc", kms(other));
+    facts.keys.insert(
+        other.into(),
+        KeyFacts {
+            arn: other.into(),
+            manager: None,
+        },
+    );
+    let plan = build(&req(&["enc"]), &facts).unwrap();
+    assert!(doc(&plan).to_string().contains(other));
+    assert!(plan
+        .notes
+        .iter()
+        .any(|n| matches!(n, Note::Warning(m) if m.contains("999999999999"))));
+}
+
+#[test]
+fn changes_against_existing_state() {
+    let r = req(&["b-1"]);
+    let fresh = build(&r, &online()).unwrap();
+    let actions: Vec<_> = fresh.changes.iter().map(|c| c.action).collect();
+    assert_eq!(actions, vec![Action::Create; 3]);
+    assert_eq!(
+        fresh.role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/r")
+    );
+
+    let policy_arn = fresh.policies[0].arn.clone().unwrap();
+    let mut facts = online();
+    facts.existing.role = Some(ExistingRole {
+        arn: fresh.role_arn.clone().unwrap(),
+        trust: fresh.trust.to_value(),
+        owned: true,
+        attached: vec![policy_arn.clone()],
+    });
+    facts.existing.policies.insert(
+        "r-s3-access".into(),
+        ExistingPolicy {
+            arn: policy_arn,
+            document: fresh.policies[0].document.to_value(),
+            owned: true,
+        },
+    );
+    let again = build(&r, &facts).unwrap();
+    assert!(again.is_noop(), "{:?}", again.changes);
+
+    let wider = build(&req(&["b-1", "b-2"]), &facts).unwrap();
+    assert_eq!(wider.changes[0].action, Action::Update);
+    assert!(wider.changes[0]
+        .details
+        .iter()
+        .any(|d| d.starts_with("+ arn:aws:s3:::b-2/*")));
+    assert_eq!(wider.changes[1].action, Action::Unchanged);
+
+    let mut with_id = r.clone();
+    with_id.external_id = Some("ext-1".into());
+    let trust_change = build(&with_id, &facts).unwrap();
+    assert_eq!(trust_change.changes[1].action, Action::Update);
+    assert_eq!(trust_change.changes[0].action, Action::Unchanged);
+}
+
+#[test]
+fn foreign_resources_are_refused_unless_adopted() {
+    let mut facts = online();
+    facts.existing.role = Some(ExistingRole {
+        arn: "arn:aws:iam::123456789012:role/r".into(),
+        trust: json!({}),
+        owned: false,
+        attached: vec![],
+    });
+    let err = build(&req(&["b-1"]), &facts).unwrap_err();
+    assert!(matches!(err, PlanError::NotOwned { kind: "role", .. }));
+    assert!(err.to_string().contains("--adopt"));
+    let mut r = req(&["b-1"]);
+    r.adopt = true;
+    let plan = build(&r, &facts).unwrap();
+    assert_eq!(plan.adopted, vec!["role/r".to_string()]);
+    assert_eq!(plan.changes[1].action, Action::Update);
+}
+
+#[test]
+fn stale_policies_of_an_earlier_larger_run_are_deleted() {
+    let mut facts = online();
+    let extra = "arn:aws:iam::123456789012:policy/r-s3-access-2";
+    let foreign = "arn:aws:iam::123456789012:policy/someone-elses";
+    facts.existing.role = Some(ExistingRole {
+        arn: "arn:aws:iam::123456789012:role/r".into(),
+        trust: json!({}),
+        owned: true,
+        attached: vec![extra.into(), foreign.into()],
+    });
+    for (name, arn) in [("r-s3-access-2", extra), ("someone-elses", foreign)] {
+        facts.existing.policies.insert(
+            name.into(),
+            ExistingPolicy {
+                arn: arn.into(),
+                document: json!({}),
+                owned: name.starts_with("r-"),
+            },
+        );
+    }
+    let plan = build(&req(&["b-1"]), &facts).unwrap();
+    assert_eq!(
+        plan.stale,
+        vec![StalePolicy {
+            name: "r-s3-access-2".into(),
+            arn: extra.into()
+        }]
+    );
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.action == Action::Delete && c.resource == "policy/r-s3-access-2"));
+}
+
+#[test]
+fn many_buckets_split_into_policies_within_the_size_limit() {
+    let names: Vec<String> = (0..200)
+        .map(|i| format!("bucket-with-a-rather-long-name-{i:04}"))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let plan = build(&req(&refs), &online()).unwrap();
+    assert!(plan.policies.len() > 1);
+    assert_eq!(plan.policies[1].name, "r-s3-access-2");
+    for p in &plan.policies {
+        assert!(p.document.quota_len() <= MAX_POLICY_CHARS);
+    }
+    let covered: BTreeSet<String> = plan
+        .policies
+        .iter()
+        .flat_map(|p| pairs(&p.document.to_value()))
+        .filter(|(a, _)| a == "s3:GetObject")
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(covered.len(), 200);
+}
+
+#[test]
+fn too_many_buckets_for_ten_policies_is_an_error() {
+    let names: Vec<String> = (0..2000)
+        .map(|i| format!("bucket-with-a-rather-long-name-{i:05}"))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    assert!(matches!(
+        build(&req(&refs), &Facts::offline()),
+        Err(PlanError::TooLarge(_))
+    ));
+}
+
+#[test]
+fn too_many_principals_overflow_the_trust_policy() {
+    let mut r = req(&["b-1"]);
+    r.principals = (0..60)
+        .map(|i| format!("arn:aws:iam::{:012}:role/some-partner-role", i))
+        .collect();
+    assert!(matches!(
+        build(&r, &Facts::offline()),
+        Err(PlanError::TooLarge(m)) if m.contains("trust policy")
+    ));
+}
+
+#[test]
+fn family_names() {
+    assert!(is_family_name("p", "p"));
+    assert!(is_family_name("p", "p-2"));
+    assert!(is_family_name("p", "p-10"));
+    assert!(!is_family_name("p", "p-1"));
+    assert!(!is_family_name("p", "p-x"));
+    assert!(!is_family_name("p", "px-2"));
+}
+
+fn arb_scope() -> impl Strategy<Value = String> {
+    (
+        "[a-z][a-z0-9-]{1,10}[a-z0-9]",
+        proptest::option::of("[a-zA-Z0-9_.-]{1,8}(/[a-zA-Z0-9_.-]{1,8}){0,2}"),
+    )
+        .prop_map(|(b, p)| match p {
+            Some(p) => format!("{b}/{p}"),
+            None => b,
+        })
+}
+
+fn arb_request() -> impl Strategy<Value = Request> {
+    (
+        proptest::collection::vec(arb_scope(), 1..12),
+        any::<bool>(),
+        any::<bool>(),
+        proptest::option::of("[a-zA-Z0-9-]{2,20}"),
+    )
+        .prop_map(|(buckets, read_only, dev, ext)| {
+            let refs: Vec<&str> = buckets.iter().map(String::as_str).collect();
+            let mut r = req(&refs);
+            r.access = if read_only {
+                Access::ReadOnly
+            } else {
+                Access::ReadWrite
+            };
+            r.principals = crate::request::principals(&[], dev).unwrap();
+            r.external_id = ext;
+            r
+        })
+}
+
+proptest! {
+    #[test]
+    fn documents_never_use_star_resources_or_extra_actions(r in arb_request()) {
+        let plan = build(&r, &Facts::offline()).unwrap();
+        let allowed: BTreeSet<&str> = match r.access {
+            Access::ReadWrite => ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject",
+                "s3:PutObject", "s3:DeleteObject"].into(),
+            Access::ReadOnly => ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject"].into(),
+        };
+        for p in &plan.policies {
+            for (action, resource) in pairs(&p.document.to_value()) {
+                prop_assert!(allowed.contains(action.as_str()), "{action}");
+                prop_assert!(resource.starts_with("arn:aws:s3:::"), "{resource}");
+                prop_assert!(resource != "arn:aws:s3:::*");
+                let path = &resource["arn:aws:s3:::".len()..];
+                // The only wildcard is the trailing "/*" of an object resource.
+                prop_assert!(!path.trim_end_matches("/*").contains(['*', '?']), "{resource}");
+                if action.ends_with("Object") {
+                    prop_assert!(resource.ends_with("/*"));
+                } else {
+                    prop_assert!(!path.contains('/'));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_requested_scope_is_granted_exactly(r in arb_request()) {
+        let plan = build(&r, &Facts::offline()).unwrap();
+        let granted: BTreeSet<String> = plan.policies.iter()
+            .flat_map(|p| pairs(&p.document.to_value()))
+            .filter(|(a, _)| a == "s3:GetObject")
+            .map(|(_, res)| res)
+            .collect();
+        let wanted: BTreeSet<String> = r.buckets.iter().map(|s| match &s.prefix {
+            Some(p) => format!("arn:aws:s3:::{}/{p}/*", s.bucket),
+            None => format!("arn:aws:s3:::{}/*", s.bucket),
+        }).collect();
+        prop_assert_eq!(granted, wanted);
+    }
+
+    #[test]
+    fn same_input_in_any_order_gives_identical_bytes(
+        r in arb_request(),
+        seed in any::<u64>(),
+    ) {
+        let first = build(&r, &Facts::offline()).unwrap();
+        let mut shuffled = r.clone();
+        let n = shuffled.buckets.len();
+        shuffled.buckets.rotate_left((seed as usize) % n);
+        shuffled.buckets = request::normalize_scopes(shuffled.buckets).0;
+        let second = build(&shuffled, &Facts::offline()).unwrap();
+        prop_assert_eq!(first.trust.to_compact(), second.trust.to_compact());
+        let a: Vec<String> = first.policies.iter().map(|p| p.document.to_compact()).collect();
+        let b: Vec<String> = second.policies.iter().map(|p| p.document.to_compact()).collect();
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_plan_compared_with_itself_is_unchanged(r in arb_request()) {
+        let plan = build(&r, &online()).unwrap();
+        for p in &plan.policies {
+            let v = p.document.to_value();
+            prop_assert!(document::same_meaning(&v, &v));
+            prop_assert!(grant_lines(&v).len() >= r.buckets.len());
+        }
+    }
+}
