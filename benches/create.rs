@@ -58,14 +58,25 @@ fn run_tool(env: &TestEnv, buckets: &[String]) -> Sample {
     let calls = run
         .stderr
         .lines()
-        .find_map(|l| l.strip_suffix(" AWS requests")?.rsplit(' ').next()?.parse().ok())
+        .find_map(|l| {
+            l.strip_suffix(" AWS requests")?
+                .rsplit(' ')
+                .next()?
+                .parse()
+                .ok()
+        })
         .expect("-v reports the number of AWS requests");
     Sample { calls, time }
 }
 
 fn run_cli(env: &TestEnv, aws: &Path, buckets: &[String]) -> Sample {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut args = vec!["plan".to_string(), "--discover".into(), "--output".into(), "json".into()];
+    let mut args = vec![
+        "plan".to_string(),
+        "--discover".into(),
+        "--output".into(),
+        "json".into(),
+    ];
     args.extend(buckets.iter().map(|b| format!("--bucket={b}")));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let plan = env.run(&refs).json();
@@ -83,7 +94,11 @@ fn run_cli(env: &TestEnv, aws: &Path, buckets: &[String]) -> Sample {
     let run = run_cmd(&mut cmd);
     let time = start.elapsed();
     run.ok();
-    let calls = run.stdout.trim().parse().expect("the script prints its call count");
+    let calls = run
+        .stdout
+        .trim()
+        .parse()
+        .expect("the script prints its call count");
     Sample { calls, time }
 }
 
