@@ -22,6 +22,12 @@ impl UsageError {
 #[error("{0}")]
 pub struct Cancelled(pub String);
 
+/// A failure the command has already reported in full (for example `verify`'s checklist, or
+/// its JSON document): exit 1, and no second JSON document on stdout.
+#[derive(Debug, Error)]
+#[error("{0}")]
+pub struct Reported(pub String);
+
 /// What the process reports to its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -62,6 +68,7 @@ mod tests {
         assert_eq!(Exit::of(&UsageError::new("x").into()), Exit::Usage);
         assert_eq!(Exit::of(&Cancelled("x".into()).into()), Exit::Interrupted);
         assert_eq!(Exit::of(&anyhow::anyhow!("boom")), Exit::Failure);
+        assert_eq!(Exit::of(&Reported("x".into()).into()), Exit::Failure);
         let too_large = PlanError::TooLarge("x".into());
         assert_eq!(Exit::of(&too_large.into()), Exit::Usage);
         let not_owned = PlanError::NotOwned {

@@ -43,7 +43,7 @@ pub fn main() -> ExitCode {
     let exit = Exit::of(&err);
     output::restore_cursor();
     output::error(&format!("{err:#}"));
-    if json {
+    if json && err.downcast_ref::<error::Reported>().is_none() {
         output::json(&output::error_json(&format!("{err:#}"), exit as u8));
     }
     exit.into()

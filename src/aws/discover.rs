@@ -160,7 +160,7 @@ pub async fn key(kms: &aws_sdk_kms::Client, reference: &str, used_by: &str) -> R
 }
 
 /// The region to ask about a key: the one in its ARN, else the bucket's (or the client's).
-fn key_region(reference: &str, fallback: &str) -> String {
+pub fn key_region(reference: &str, fallback: &str) -> String {
     match reference.split(':').nth(3) {
         Some(r) if reference.starts_with("arn:") && !r.is_empty() => r.to_string(),
         _ => fallback.to_string(),
