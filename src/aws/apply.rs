@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
-use aws_sdk_iam::types::Tag;
+use aws_sdk_iam::types::{PolicyVersion, Tag};
 use aws_sdk_iam::Client;
 
 use super::retry::{eventually, is_propagation, Backoff};
@@ -151,14 +151,7 @@ pub async fn update_policy(
     document: &str,
     journal: &Journal,
 ) -> Result<()> {
-    let versions = iam
-        .list_policy_versions()
-        .policy_arn(arn)
-        .send()
-        .await
-        .map_err(|e| AwsError::new("iam:ListPolicyVersions", format!("policy {arn}"), &e))?
-        .versions
-        .unwrap_or_default();
+    let versions = policy_versions(iam, arn).await?;
     let previous = versions
         .iter()
         .find(|v| v.is_default_version())
@@ -331,16 +324,20 @@ pub async fn detach(iam: &Client, role: &str, arn: &str) -> Result<()> {
     Ok(())
 }
 
-/// Delete a managed policy: its non-default versions first, as IAM requires.
-pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
-    let versions = iam
+async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersion>> {
+    Ok(iam
         .list_policy_versions()
         .policy_arn(arn)
         .send()
         .await
         .map_err(|e| AwsError::new("iam:ListPolicyVersions", format!("policy {arn}"), &e))?
         .versions
-        .unwrap_or_default();
+        .unwrap_or_default())
+}
+
+/// Delete a managed policy: its non-default versions first, as IAM requires.
+pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
+    let versions = policy_versions(iam, arn).await?;
     for v in versions.iter().filter(|v| !v.is_default_version()) {
         let id = v.version_id().unwrap_or_default();
         iam.delete_policy_version()

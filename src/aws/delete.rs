@@ -6,7 +6,6 @@
 //! attachments) but never deleted. Inline policies belong to the role and go with it.
 
 use anyhow::{bail, Context, Result};
-use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
@@ -103,22 +102,13 @@ impl Step {
     }
 }
 
-fn owned(tags: &[Tag]) -> bool {
-    tags.iter()
-        .any(|t| t.key() == OWNER_TAG.0 && t.value() == OWNER_TAG.1)
-}
-
 /// The role and what is attached to it, or None if it does not exist.
 pub async fn inventory(iam: &Client, name: &str) -> Result<Option<Inventory>> {
     let out = match iam.get_role().role_name(name).send().await {
         Ok(out) => out,
         Err(e) => {
-            let err = AwsError::new("iam:GetRole", format!("role {name}"), &e);
-            return if err.is("NoSuchEntity") {
-                Ok(None)
-            } else {
-                Err(err.into())
-            };
+            return AwsError::new("iam:GetRole", format!("role {name}"), &e)
+                .absent_if("NoSuchEntity");
         }
     };
     let role = out.role().context("iam:GetRole returned no role")?;
@@ -131,7 +121,7 @@ pub async fn inventory(iam: &Client, name: &str) -> Result<Option<Inventory>> {
     Ok(Some(Inventory {
         role_name: name.to_string(),
         role_arn: role.arn().to_string(),
-        owned: owned(role.tags()),
+        owned: super::discover::owned(role.tags()),
         attached,
         inline: inline_names(iam, name).await?,
         instance_profiles: instance_profiles(iam, name).await?,
@@ -172,7 +162,7 @@ async fn attached_policy(iam: &Client, arn: String) -> Result<Attached> {
     };
     let policy = out.policy().context("iam:GetPolicy returned no policy")?;
     Ok(Attached {
-        owned: owned(policy.tags()),
+        owned: super::discover::owned(policy.tags()),
         shared: policy.attachment_count().unwrap_or(1) > 1,
         arn,
     })

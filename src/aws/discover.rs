@@ -226,7 +226,8 @@ async fn keys(
         .await
 }
 
-fn owned(tags: &[Tag]) -> bool {
+/// Whether the tags mark a resource this tool created.
+pub fn owned(tags: &[Tag]) -> bool {
     tags.iter()
         .any(|t| t.key() == OWNER_TAG.0 && t.value() == OWNER_TAG.1)
 }
@@ -282,12 +283,8 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
     let out = match iam.get_role().role_name(name).send().await {
         Ok(out) => out,
         Err(e) => {
-            let err = AwsError::new("iam:GetRole", format!("role {name}"), &e);
-            return if err.is("NoSuchEntity") {
-                Ok(None)
-            } else {
-                Err(err.into())
-            };
+            return AwsError::new("iam:GetRole", format!("role {name}"), &e)
+                .absent_if("NoSuchEntity");
         }
     };
     let role = out.role().context("iam:GetRole returned no role")?;
@@ -318,12 +315,8 @@ pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<Exi
     let out = match iam.get_policy().policy_arn(&arn).send().await {
         Ok(out) => out,
         Err(e) => {
-            let err = AwsError::new("iam:GetPolicy", format!("policy {arn}"), &e);
-            return if err.is("NoSuchEntity") {
-                Ok(None)
-            } else {
-                Err(err.into())
-            };
+            return AwsError::new("iam:GetPolicy", format!("policy {arn}"), &e)
+                .absent_if("NoSuchEntity");
         }
     };
     let p = out.policy().context("iam:GetPolicy returned no policy")?;

@@ -42,6 +42,15 @@ impl AwsError {
     pub fn is(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }
+
+    /// `Ok(None)` when AWS answered `code` (the thing is absent), this error otherwise.
+    pub fn absent_if<T>(self, code: &str) -> anyhow::Result<Option<T>> {
+        if self.is(code) {
+            Ok(None)
+        } else {
+            Err(self.into())
+        }
+    }
 }
 
 /// AWS's error code for a failed call, if the service answered at all.

@@ -875,12 +875,8 @@ pub async fn bucket_policy(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Opti
     let out = match s3.get_bucket_policy().bucket(bucket).send().await {
         Ok(out) => out,
         Err(e) => {
-            let err = AwsError::new("s3:GetBucketPolicy", format!("bucket {bucket}"), &e);
-            return if err.is("NoSuchBucketPolicy") {
-                Ok(None)
-            } else {
-                Err(err.into())
-            };
+            return AwsError::new("s3:GetBucketPolicy", format!("bucket {bucket}"), &e)
+                .absent_if("NoSuchBucketPolicy");
         }
     };
     let raw = out.policy().unwrap_or("{}");
