@@ -106,9 +106,10 @@ async fn discover_and_plan(conn: &Connection, req: &Request) -> Result<Plan> {
 async fn create(global: &GlobalArgs, args: CreateArgs) -> Result<()> {
     let opts = connect_options(global)?;
     let may_prompt = interactive(global);
-    let (req, plan, conn) = if args.role.buckets.is_empty() && may_prompt {
+    let wizard_runs = args.role.buckets.is_empty() && may_prompt;
+    let (req, plan, conn) = if wizard_runs {
         let conn = aws::connect(&opts).await;
-        let (req, plan) = wizard::run(&conn, &args).await?;
+        let (req, plan) = wizard::run(&conn, &args, global.profile.as_deref()).await?;
         (req, plan, conn)
     } else {
         let req = request::role_request(&args.role)?;
@@ -131,7 +132,7 @@ async fn create(global: &GlobalArgs, args: CreateArgs) -> Result<()> {
         apply_or_roll_back(&conn, &plan).await?;
     }
     output::verbose(&format!("{} AWS requests", conn.calls.get()));
-    report_created(global, &req, &plan);
+    report_created(global, &req, &plan, wizard_runs);
     Ok(())
 }
 
@@ -185,7 +186,8 @@ pub async fn apply_or_roll_back(conn: &Connection, plan: &Plan) -> Result<()> {
     Err(err.context(summary))
 }
 
-fn report_created(global: &GlobalArgs, req: &Request, plan: &Plan) {
+/// After the wizard, also the command that repeats the run without questions, and the CORS step.
+fn report_created(global: &GlobalArgs, req: &Request, plan: &Plan, after_wizard: bool) {
     let arn = plan.role_arn.clone().unwrap_or_default();
     if global.output == OutputFormat::Json {
         output::json(&output::plan_json(plan));
@@ -199,6 +201,9 @@ fn report_created(global: &GlobalArgs, req: &Request, plan: &Plan) {
         output::info(
             "If Activeloop shows an external ID, re-run with --external-id ID to require it.",
         );
+    }
+    if after_wizard {
+        output::info(&wizard::next_steps(req));
     }
     output::result(&arn);
 }

@@ -1,0 +1,120 @@
+//! The command line that repeats a wizard run without questions, and what to do next.
+
+use console::style;
+
+use crate::plan::request::{
+    default_policy_name, ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION, DEFAULT_DESCRIPTION,
+    DEFAULT_ROLE_NAME,
+};
+use crate::plan::{Access, KmsChoice, Request};
+
+/// Lines longer than this are broken with `\` continuations when shown.
+const WIDTH: usize = 76;
+
+/// Quote for a POSIX shell, only when needed.
+fn shell_quote(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn flag(name: &str, value: &str) -> String {
+    format!("{name} {}", shell_quote(value))
+}
+
+/// The trust flags: none for Activeloop production, `--trust-dev`, or `--principal` each.
+fn trust_flags(principals: &[String]) -> Vec<String> {
+    if principals == [ACTIVELOOP_PRODUCTION] {
+        return Vec::new();
+    }
+    let mut with_dev: Vec<String> = ACTIVELOOP_DEV.iter().map(|s| s.to_string()).collect();
+    with_dev.push(ACTIVELOOP_PRODUCTION.to_string());
+    with_dev.sort();
+    if principals == with_dev {
+        return vec!["--trust-dev".to_string()];
+    }
+    principals.iter().map(|p| flag("--principal", p)).collect()
+}
+
+fn kms_flags(kms: &KmsChoice) -> Vec<String> {
+    if *kms == KmsChoice::auto() {
+        return Vec::new();
+    }
+    if *kms == KmsChoice::default() {
+        return vec!["--kms off".to_string()];
+    }
+    let auto = kms.discover.then(|| "--kms auto".to_string());
+    auto.into_iter()
+        .chain(kms.keys.iter().map(|k| flag("--kms", k.as_str())))
+        .collect()
+}
+
+/// Each flag with its value, as `create` takes them; only what differs from the defaults.
+fn command_flags(req: &Request) -> Vec<String> {
+    let mut flags: Vec<String> = req
+        .buckets
+        .iter()
+        .map(|b| flag("--bucket", &b.to_string()))
+        .collect();
+    if req.role_name != DEFAULT_ROLE_NAME {
+        flags.push(flag("--role-name", &req.role_name));
+    }
+    if req.policy_name != default_policy_name(&req.role_name) {
+        flags.push(flag("--policy-name", &req.policy_name));
+    }
+    if req.description != DEFAULT_DESCRIPTION {
+        flags.push(flag("--description", &req.description));
+    }
+    if req.access == Access::ReadOnly {
+        flags.push("--access read-only".to_string());
+    }
+    flags.extend(trust_flags(&req.principals));
+    if let Some(id) = &req.external_id {
+        flags.push(flag("--external-id", id));
+    }
+    flags.extend(kms_flags(&req.kms));
+    if req.adopt {
+        flags.push("--adopt".to_string());
+    }
+    flags.push("--yes".to_string());
+    flags
+}
+
+/// The non-interactive command that asks for the same role, for scripts and CI.
+pub fn equivalent_command(req: &Request) -> String {
+    let mut line = "provision-role create".to_string();
+    for f in command_flags(req) {
+        line.push(' ');
+        line.push_str(&f);
+    }
+    line
+}
+
+/// The command for people to copy: one line if it fits, else one flag per line.
+fn shown_command(req: &Request) -> String {
+    let line = equivalent_command(req);
+    if line.len() + 2 <= WIDTH {
+        return format!("  {line}");
+    }
+    let mut out = "  provision-role create".to_string();
+    for f in command_flags(req) {
+        out.push_str(" \\\n      ");
+        out.push_str(&f);
+    }
+    out
+}
+
+/// What the wizard adds after the role ARN: the same run without questions, and the CORS step
+/// the Activeloop UI needs to show the data.
+pub fn next_steps(req: &Request) -> String {
+    format!(
+        "\n{}\n{}\n\n{} enable CORS on the bucket(s) so the Activeloop UI can show your data;\n\
+         see Deep Lake's 'Enabling CORS in AWS S3' guide at https://docs.deeplake.ai/",
+        style("To do the same without questions (scripts, CI):").bold(),
+        shown_command(req),
+        style("Next:").bold(),
+    )
+}
