@@ -14,8 +14,25 @@ use crate::error::{Cancelled, UsageError};
 use crate::plan::{self, Facts, Plan, Request};
 use crate::{output, request, wizard};
 
-/// Set while IAM writes are in flight: Ctrl-C then rolls back instead of exiting at once.
+/// Set while IAM writes are in flight: Ctrl-C is then handled by the writer (roll back, or stop
+/// between steps) instead of exiting at once.
 static APPLYING: AtomicBool = AtomicBool::new(false);
+
+/// Marks IAM writes as in flight until dropped.
+pub struct Writing;
+
+impl Writing {
+    pub fn start() -> Writing {
+        APPLYING.store(true, Ordering::SeqCst);
+        Writing
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        APPLYING.store(false, Ordering::SeqCst);
+    }
+}
 
 pub async fn run(cli: Cli) -> Result<()> {
     output::init(cli.global.quiet, cli.global.verbose);
@@ -51,6 +68,7 @@ fn watch_ctrl_c() {
             }
             if !APPLYING.load(Ordering::SeqCst) {
                 output::restore_cursor();
+                eprintln!();
                 output::error("cancelled, nothing was created");
                 std::process::exit(130);
             }
@@ -152,22 +170,20 @@ fn confirm_apply(plan: &Plan) -> Result<()> {
 /// Apply the plan; on failure or Ctrl-C, undo this run's writes and say what was undone.
 pub async fn apply_or_roll_back(conn: &Connection, plan: &Plan) -> Result<()> {
     let journal = Journal::default();
-    APPLYING.store(true, Ordering::SeqCst);
+    let writing = Writing::start();
     let outcome = tokio::select! {
         r = apply::apply(&conn.iam, plan, &journal, Backoff::IAM) => r,
         _ = tokio::signal::ctrl_c() => Err(Cancelled("interrupted".into()).into()),
     };
     let Err(err) = outcome else {
-        APPLYING.store(false, Ordering::SeqCst);
         return Ok(());
     };
     if journal.is_empty() {
-        APPLYING.store(false, Ordering::SeqCst);
         return Err(err.context("nothing was changed"));
     }
     output::warn(&format!("{err:#}; rolling back what this run changed"));
     let report = apply::rollback(&conn.iam, &journal).await;
-    APPLYING.store(false, Ordering::SeqCst);
+    drop(writing);
     for undone in &report.undone {
         output::step(&format!("rolled back: {undone}"));
     }

@@ -127,10 +127,16 @@ pub async fn delete(global: &GlobalArgs, args: DeleteArgs) -> Result<()> {
     if asking {
         confirm_delete(&role)?;
     }
-    delete::execute(&conn.iam, &steps, Backoff::IAM, |step| {
-        output::step(&step.done())
-    })
-    .await?;
+    let _writing = crate::app::Writing::start();
+    tokio::select! {
+        r = delete::execute(&conn.iam, &steps, Backoff::IAM, |step| output::step(&step.done())) => r?,
+        _ = tokio::signal::ctrl_c() => {
+            return Err(Cancelled(
+                "interrupted: the steps marked ✓ were done; run delete again to finish".into(),
+            )
+            .into())
+        }
+    }
     report_deleted(global, &role, &steps, false);
     Ok(())
 }

@@ -470,8 +470,13 @@ fn family_names() {
 
 fn arb_scope() -> impl Strategy<Value = String> {
     (
-        "[a-z][a-z0-9-]{1,10}[a-z0-9]",
-        proptest::option::of("[a-zA-Z0-9_.-]{1,8}(/[a-zA-Z0-9_.-]{1,8}){0,2}"),
+        "[a-z][a-z0-9-]{1,10}[a-z0-9]".prop_filter("a valid bucket name", |b| {
+            crate::validate::bucket_name(b).is_ok()
+        }),
+        proptest::option::of(
+            "[a-zA-Z0-9_.-]{1,8}(/[a-zA-Z0-9_.-]{1,8}){0,2}"
+                .prop_filter("a valid prefix", |p| crate::validate::prefix(p).is_ok()),
+        ),
     )
         .prop_map(|(b, p)| match p {
             Some(p) => format!("{b}/{p}"),
