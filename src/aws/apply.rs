@@ -302,7 +302,7 @@ pub async fn attach(
         arn: arn.to_string(),
     });
     output::step(&format!(
-        "attached {} to role {role}",
+        "attached {} to the role",
         arn.rsplit('/').next().unwrap_or(arn)
     ));
     Ok(())

@@ -139,7 +139,12 @@ fn summary(req: &Request, plan: &Plan) -> String {
         (
             "KMS keys",
             if req.kms.discover {
-                keys.join(", ")
+                // The full ARNs are in the documents above; the key ids fit on one line.
+                let ids: Vec<&str> = keys
+                    .iter()
+                    .map(|k| k.rsplit(':').next().unwrap_or(k))
+                    .collect();
+                ids.join(", ")
             } else {
                 none()
             },
