@@ -608,3 +608,78 @@ fn generated_policies_pass_parliament() {
     let findings = support::parliament_findings(dir.path());
     assert!(findings.is_empty(), "parliament findings: {findings:#?}");
 }
+
+/// More bad input, across every subcommand: each row gives its exit code and what stderr must
+/// name; none may leave a role or policy behind. With the table above: over 30 rows.
+#[test]
+fn bad_inputs_across_subcommands_fail_cleanly() {
+    let env = TestEnv::new();
+    env.create_bucket("good-bucket");
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["plan", "--bucket", "Bad_Bucket"], 2, "--bucket"),
+        (vec!["plan"], 2, "--bucket"),
+        (
+            vec!["plan", "--bucket", "good-bucket", "--kms", "alias/data"],
+            2,
+            "--kms alias/data",
+        ),
+        (vec!["plan", "--bucket", "good-bucket", "--yes"], 2, "--yes"),
+        (vec!["verify", "--role-name", "has space"], 2, "--role-name"),
+        (vec!["verify", "--bucket", "x"], 2, "--bucket"),
+        (
+            vec!["verify", "--principal", "arn:aws:s3:::bucket"],
+            2,
+            "--principal",
+        ),
+        (vec!["verify", "--external-id", "x"], 2, "--external-id"),
+        (vec!["verify", "--access", "everything"], 2, "--access"),
+        (vec!["delete", "--role-name", ""], 2, "--role-name"),
+        (vec!["delete"], 2, "--yes"),
+        (vec!["completions", "cmd.exe"], 2, "cmd.exe"),
+        (vec!["frobnicate"], 2, "frobnicate"),
+        (
+            vec!["--bucket", "good-bucket", "plan"],
+            2,
+            "after the subcommand",
+        ),
+        // Well-formed, but AWS says no: runtime failures (exit 1), still before any write.
+        (
+            vec!["create", "--bucket", "no-such-bucket-here", "--yes"],
+            1,
+            "no-such-bucket-here",
+        ),
+        (
+            vec![
+                "create",
+                "--bucket",
+                "good-bucket",
+                "--kms",
+                "alias/missing",
+                "--yes",
+            ],
+            1,
+            "alias/missing",
+        ),
+        (
+            vec!["delete", "--role-name", "never-made", "--yes"],
+            1,
+            "never-made",
+        ),
+    ];
+    for (args, code, needle) in &cases {
+        let run = env.run(args);
+        assert_eq!(run.code, *code, "{args:?}: {run:?}");
+        let first = run.stderr.lines().next().unwrap_or_default();
+        assert!(first.starts_with("error"), "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains(needle),
+            "{args:?} should name {needle}: {run:?}"
+        );
+        assert!(
+            !run.stderr.contains("panicked") && !run.stderr.contains(" { "),
+            "{run:?}"
+        );
+        assert!(env.role_names().is_empty(), "{args:?} created a role");
+        assert!(env.policy_names().is_empty(), "{args:?} created a policy");
+    }
+}
