@@ -112,7 +112,7 @@ pub async fn inventory(iam: &Client, name: &str) -> Result<Option<Inventory>> {
         }
     };
     let role = out.role().context("iam:GetRole returned no role")?;
-    let arns = attached_arns(iam, name).await?;
+    let arns = super::discover::attached_arns(iam, name).await?;
     let attached = stream::iter(arns)
         .map(|arn| attached_policy(iam, arn))
         .buffered(8)
@@ -123,22 +123,9 @@ pub async fn inventory(iam: &Client, name: &str) -> Result<Option<Inventory>> {
         role_arn: role.arn().to_string(),
         owned: super::discover::owned(role.tags()),
         attached,
-        inline: inline_names(iam, name).await?,
+        inline: super::discover::inline_policy_names(iam, name).await?,
         instance_profiles: instance_profiles(iam, name).await?,
     }))
-}
-
-async fn attached_arns(iam: &Client, role: &str) -> Result<Vec<String>> {
-    let policies: Vec<_> = iam
-        .list_attached_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("iam:ListAttachedRolePolicies", format!("role {role}"), &e))?;
-    Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
 }
 
 /// A policy the caller may not read counts as not ours: it is detached, never deleted.
@@ -166,19 +153,6 @@ async fn attached_policy(iam: &Client, arn: String) -> Result<Attached> {
         shared: policy.attachment_count().unwrap_or(1) > 1,
         arn,
     })
-}
-
-async fn inline_names(iam: &Client, role: &str) -> Result<Vec<String>> {
-    let names = iam
-        .list_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("iam:ListRolePolicies", format!("role {role}"), &e))?;
-    Ok(names)
 }
 
 async fn instance_profiles(iam: &Client, role: &str) -> Result<Vec<String>> {

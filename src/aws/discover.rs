@@ -290,24 +290,41 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
     let role = out.role().context("iam:GetRole returned no role")?;
     let trust = parse_iam_document(role.assume_role_policy_document().unwrap_or("{}"))
         .with_context(|| format!("the trust policy of role {name} is not valid JSON"))?;
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("iam:ListAttachedRolePolicies", format!("role {name}"), &e))?
-        .into_iter()
-        .filter_map(|p| p.policy_arn)
-        .collect();
+    let attached = attached_arns(iam, name).await?;
     Ok(Some(ExistingRole {
         arn: role.arn().to_string(),
         trust,
         owned: owned(role.tags()),
         attached,
     }))
+}
+
+/// ARNs of the managed policies attached to a role.
+pub async fn attached_arns(iam: &aws_sdk_iam::Client, role: &str) -> Result<Vec<String>> {
+    let policies: Vec<_> = iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::new("iam:ListAttachedRolePolicies", format!("role {role}"), &e))?;
+    Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
+}
+
+/// Names of a role's inline policies.
+pub async fn inline_policy_names(iam: &aws_sdk_iam::Client, role: &str) -> Result<Vec<String>> {
+    let names = iam
+        .list_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| AwsError::new("iam:ListRolePolicies", format!("role {role}"), &e))?;
+    Ok(names)
 }
 
 /// The managed policy with its default version's document, or None if it does not exist.

@@ -598,15 +598,7 @@ pub async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<R
 }
 
 async fn inline_policies(iam: &aws_sdk_iam::Client, role: &str) -> Result<Vec<Policy>> {
-    let names: Vec<String> = iam
-        .list_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| AwsError::new("iam:ListRolePolicies", format!("role {role}"), &e))?;
+    let names = super::discover::inline_policy_names(iam, role).await?;
     let mut policies = Vec::new();
     for name in names {
         let out = iam
