@@ -5,11 +5,11 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{run_cmd, tools, TestEnv};
+use support::{run_cmd, TestEnv};
 
 const ROUNDS: usize = 3;
 
@@ -18,17 +18,24 @@ struct Sample {
     time: Duration,
 }
 
-fn ensure_aws_cli() -> std::path::PathBuf {
-    let venv_bin = tools().python.parent().expect("venv bin dir").to_path_buf();
-    let aws = venv_bin.join("aws");
+/// The aws CLI in a venv of its own: it pins a botocore that moto's must not be downgraded to.
+fn ensure_aws_cli() -> PathBuf {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/awscli-venv");
+    let aws = venv.join("bin/aws");
     if !aws.exists() {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "creating {} failed", venv.display());
         let req = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/requirements.txt");
-        let status = Command::new(&tools().python)
+        let ok = Command::new(venv.join("bin/python"))
             .args(["-m", "pip", "install", "--quiet", "-r"])
             .arg(req)
             .status()
-            .expect("run pip");
-        assert!(status.success(), "installing the aws CLI failed");
+            .is_ok_and(|s| s.success());
+        assert!(ok, "installing the aws CLI failed");
     }
     aws
 }
