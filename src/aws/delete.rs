@@ -104,24 +104,18 @@ impl Step {
 
 /// The role and what is attached to it, or None if it does not exist.
 pub async fn inventory(iam: &Client, name: &str) -> Result<Option<Inventory>> {
-    let out = match iam.get_role().role_name(name).send().await {
-        Ok(out) => out,
-        Err(e) => {
-            return AwsError::new("iam:GetRole", format!("role {name}"), &e)
-                .absent_if("NoSuchEntity");
-        }
+    let Some(role) = super::discover::role(iam, name).await? else {
+        return Ok(None);
     };
-    let role = out.role().context("iam:GetRole returned no role")?;
-    let arns = super::discover::attached_arns(iam, name).await?;
-    let attached = stream::iter(arns)
+    let attached = stream::iter(role.attached)
         .map(|arn| attached_policy(iam, arn))
         .buffered(8)
         .try_collect()
         .await?;
     Ok(Some(Inventory {
         role_name: name.to_string(),
-        role_arn: role.arn().to_string(),
-        owned: super::discover::owned(role.tags()),
+        role_arn: role.arn,
+        owned: role.owned,
         attached,
         inline: super::discover::inline_policy_names(iam, name).await?,
         instance_profiles: instance_profiles(iam, name).await?,
