@@ -290,47 +290,30 @@ fn bucket_reports(
     facts: &Facts,
     notes: &mut Vec<Note>,
 ) -> (Vec<BucketReport>, BTreeMap<String, Option<String>>) {
-    let mut keys = BTreeMap::new();
+    // Each bucket's key, decided once (with its note), whatever number of prefixes it has.
+    let mut decided: BTreeMap<&str, (Option<KeyFacts>, bool)> = BTreeMap::new();
     let mut reports = Vec::new();
     for scope in &req.buckets {
         let bucket = facts.buckets.get(&scope.bucket);
-        if !keys.contains_key(&scope.bucket) {
-            let granted = match bucket {
-                Some(b) => match bucket_key(&scope.bucket, b, req, facts, notes) {
-                    (Some(key), true) => Some(key.arn),
-                    _ => None,
-                },
-                None => None,
-            };
-            keys.insert(scope.bucket.clone(), granted);
-        }
-        let key = bucket.and_then(|b| match &b.encryption {
-            Encryption::Kms { key: Some(k), .. } => {
-                Some(facts.keys.get(k).cloned().unwrap_or(KeyFacts {
-                    arn: k.clone(),
-                    manager: None,
-                }))
-            }
-            _ => None,
-        });
-        let aws_alias = key
-            .as_ref()
-            .is_some_and(|k| validate::kms_key(&k.arn).is_ok_and(|r| r.is_aws_managed_alias()));
+        let (key, _) = decided
+            .entry(&scope.bucket)
+            .or_insert_with(|| match bucket {
+                Some(b) => bucket_key(&scope.bucket, b, req, facts, notes),
+                None => (None, false),
+            });
         reports.push(BucketReport {
             name: scope.bucket.clone(),
             prefix: scope.prefix.clone(),
             region: bucket.map(|b| b.region.clone()),
             encryption: bucket.map_or("unknown", |b| b.encryption.label()),
             kms_key_arn: key.as_ref().map(|k| k.arn.clone()),
-            kms_key_manager: key.and_then(|k| {
-                if aws_alias {
-                    Some(KeyManager::Aws)
-                } else {
-                    k.manager
-                }
-            }),
+            kms_key_manager: key.as_ref().and_then(|k| k.manager),
         });
     }
+    let keys = decided
+        .into_iter()
+        .map(|(name, (key, granted))| (name.to_string(), key.filter(|_| granted).map(|k| k.arn)))
+        .collect();
     if facts.buckets.is_empty() && req.kms.discover {
         notes.push(Note::Info(
             "offline: bucket encryption was not checked, so no KMS permission is included; \
