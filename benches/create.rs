@@ -2,7 +2,7 @@
 //! buckets against a moto server, beside the aws-CLI script a person would run for the same
 //! steps (benches/aws-cli-baseline.sh). Run with `cargo bench --bench create`.
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/it/support/mod.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};

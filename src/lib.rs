@@ -1,50 +1,91 @@
 //! provision-role: create the least-privilege IAM role that Activeloop Deep Lake assumes to
 //! reach a customer's S3 buckets.
 //!
-//! Layers, with one direction of flow: `cli` (clap types) → `request` (checked input) and
-//! `wizard` (prompts that fill the same input) → `plan` (pure: documents and changes) →
-//! `aws` (discovery and writes) → `output` (text or JSON).
+//! One direction of flow, a module per layer (the README's "Layout" table says the same):
+//! `cli` (clap types → checked `Request`) → `commands` (one per subcommand, given a `Context`)
+//! → `wizard` (prompts that fill the same request) → `plan` (pure: documents and typed
+//! changes, over the `policy` model) → `aws` (discovery and writes, reporting progress as
+//! events) → `render` (text for people, JSON and its schema for programs).
 
-pub mod app;
 pub mod aws;
+pub mod cancel;
 pub mod cli;
 pub mod commands;
-pub mod error;
-pub mod output;
+pub mod exit;
 pub mod plan;
-pub mod request;
-pub mod validate;
+pub mod policy;
+pub mod render;
 pub mod wizard;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::cli::{Cli, OutputFormat};
-use crate::error::Exit;
+use crate::aws::AwsError;
+use crate::cli::Cli;
+use crate::commands::Context;
+use crate::exit::ExitStatus;
+use crate::render::{ErrorReport, Printer};
 
-/// Parse, run, and map the outcome to an exit code: 0 ok, 1 failure, 2 usage, 130 interrupted.
+/// Parse, run, and map the outcome to an exit code: 0 ok, 1 failure, 2 usage, 130 cancelled.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(err) => {
-            let _ = err.print();
-            return ExitCode::from(err.exit_code() as u8);
-        }
+        Err(err) => return parse_error(&err, wants_json(&args)).into(),
     };
-    let json = cli.global.output == OutputFormat::Json;
+    let ctx = Context::new(&cli.global);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("the tokio runtime starts");
-    let Err(err) = runtime.block_on(app::run(cli)) else {
-        return Exit::Success.into();
-    };
-    let exit = Exit::of(&err);
-    output::restore_cursor();
-    output::error(&format!("{err:#}"));
-    if json && err.downcast_ref::<error::Reported>().is_none() {
-        output::json(&output::error_json(&format!("{err:#}"), exit as u8));
+    let outcome = runtime.block_on(commands::run(&ctx, cli.command, cli.create));
+    runtime.shutdown_background();
+    match outcome {
+        Ok(status) => status.into(),
+        Err(err) => report_error(&ctx, &err).into(),
     }
-    exit.into()
+}
+
+/// Whether the raw arguments ask for JSON output (clap failed, so nothing was parsed).
+fn wants_json(args: &[OsString]) -> bool {
+    let args: Vec<&str> = args.iter().filter_map(|a| a.to_str()).collect();
+    args.windows(2).any(|w| w == ["--output", "json"]) || args.contains(&"--output=json")
+}
+
+/// clap's own output for help and version; for a bad command line, clap's message (or, with
+/// `--output json`, one line on stderr and the error document on stdout). Exit 2.
+fn parse_error(err: &clap::Error, json: bool) -> ExitStatus {
+    use clap::error::ErrorKind::{DisplayHelp, DisplayVersion};
+    if matches!(err.kind(), DisplayHelp | DisplayVersion) || !json {
+        let _ = err.print();
+        return match err.exit_code() {
+            0 => ExitStatus::Success,
+            _ => ExitStatus::Usage,
+        };
+    }
+    let text = err.render().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    let message = first.strip_prefix("error: ").unwrap_or(first);
+    let printer = Printer::new(false, 0);
+    printer.error(message);
+    printer.json(&ErrorReport::new(message, ExitStatus::Usage.code()));
+    ExitStatus::Usage
+}
+
+/// The error once on stderr (SDK detail only with `-v`), and as JSON on stdout if asked.
+fn report_error(ctx: &Context, err: &anyhow::Error) -> ExitStatus {
+    let status = ExitStatus::of(err);
+    ctx.printer.restore_cursor();
+    ctx.printer.error(&format!("{err:#}"));
+    if let Some(aws) = err.downcast_ref::<AwsError>() {
+        ctx.printer
+            .verbose(&format!("AWS SDK detail: {}", aws.debug));
+    }
+    if ctx.json() {
+        ctx.printer
+            .json(&ErrorReport::new(format!("{err:#}"), status.code()));
+    }
+    status
 }

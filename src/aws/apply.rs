@@ -1,16 +1,24 @@
-//! The writes: policies, role, attachments, in that order, each recorded in a [`Journal`] so a
-//! failure (or Ctrl-C) midway can undo exactly what this run did, newest first.
+//! The writes. `apply` walks the plan's typed changes in three waves — everything that needs
+//! no other write first (policies and the role, side by side), then the attachments, then the
+//! removal of policies no longer needed — running each wave's writes concurrently, a few at a
+//! time for IAM's rate limits. Every write is recorded in a [`Journal`] as soon as it is done,
+//! so a failure (or Ctrl-C) midway can undo exactly what this run did, newest first.
 
+use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, Mutex};
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use aws_sdk_iam::types::{PolicyVersion, Tag};
 use aws_sdk_iam::Client;
+use futures::stream::{self, StreamExt};
 
 use super::retry::{eventually, is_propagation, Backoff};
-use super::AwsError;
-use crate::output;
-use crate::plan::{Action, Plan, PlannedPolicy, OWNER_TAG};
+use super::{AwsResult, Event, Progress, IAM_WRITES};
+use crate::cancel::Cancel;
+use crate::exit::Cancelled;
+use crate::plan::{Change, Plan, Resource, OWNER_TAG};
+use crate::policy::{parse_iam_document, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
@@ -37,25 +45,36 @@ pub enum Undo {
         role: String,
         document: String,
     },
+    /// An adopted role or policy: take our tag off again.
+    Untag {
+        resource: Resource,
+        arn: String,
+    },
 }
 
-impl std::fmt::Display for Undo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Undo {
+    /// What the undo does, as a task: "delete policy ARN".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Undo::DeletePolicy { arn } => write!(f, "deleted policy {arn}"),
-            Undo::DeleteRole { name } => write!(f, "deleted role {name}"),
-            Undo::Detach { role, arn } => write!(f, "detached {arn} from role {role}"),
+            Undo::DeletePolicy { arn } => write!(f, "delete policy {arn}"),
+            Undo::DeleteRole { name } => write!(f, "delete role {name}"),
+            Undo::Detach { role, arn } => write!(f, "detach {arn} from role {role}"),
             Undo::RestorePolicyVersion { arn, previous, .. } => {
-                write!(f, "restored policy {arn} to version {previous}")
+                write!(f, "restore policy {arn} to version {previous}")
             }
-            Undo::RestoreTrust { role, .. } => {
-                write!(f, "restored the trust policy of role {role}")
+            Undo::RestoreTrust { role, .. } => write!(f, "restore the trust policy of role {role}"),
+            Undo::Untag { resource, .. } => {
+                write!(
+                    f,
+                    "remove the {}={} tag from {resource}",
+                    OWNER_TAG.0, OWNER_TAG.1
+                )
             }
         }
     }
 }
 
-/// The writes made so far, shared with the Ctrl-C handler.
+/// The writes made so far.
 #[derive(Debug, Clone, Default)]
 pub struct Journal(Arc<Mutex<Vec<Undo>>>);
 
@@ -73,6 +92,15 @@ impl Journal {
     }
 }
 
+/// What `apply` needs besides the client.
+pub struct Writer<'a> {
+    pub iam: &'a Client,
+    pub journal: &'a Journal,
+    pub backoff: Backoff,
+    pub cancel: &'a Cancel,
+    pub progress: Progress<'a>,
+}
+
 fn owner_tag() -> Tag {
     Tag::builder()
         .key(OWNER_TAG.0)
@@ -81,76 +109,107 @@ fn owner_tag() -> Tag {
         .expect("key and value are set")
 }
 
-fn change_of(plan: &Plan, resource: &str) -> Action {
-    plan.changes
-        .iter()
-        .find(|c| c.resource == resource)
-        .map_or(Action::Unchanged, |c| c.action)
-}
-
-/// Bring IAM to the plan. Every write is recorded in `journal` before the next one starts.
-pub async fn apply(iam: &Client, plan: &Plan, journal: &Journal, backoff: Backoff) -> Result<()> {
-    let role = plan.role_name.as_str();
-    let mut arns = Vec::new();
-    for policy in &plan.policies {
-        let arn = match change_of(plan, &format!("policy/{}", policy.name)) {
-            Action::Create => create_policy(iam, policy, journal).await?,
-            Action::Update => {
-                let arn = policy.arn.clone().expect("an existing policy has an ARN");
-                update_policy(iam, &arn, &policy.document.to_compact(), journal).await?;
-                arn
-            }
-            _ => policy.arn.clone().expect("an existing policy has an ARN"),
-        };
-        arns.push(arn);
-    }
-    match change_of(plan, &format!("role/{role}")) {
-        Action::Create => create_role(iam, plan, journal).await?,
-        Action::Update => update_trust(iam, role, &plan.trust.to_compact(), journal).await?,
-        _ => {}
-    }
-    tag_adopted(iam, plan, &arns).await?;
-    for (policy, arn) in plan.policies.iter().zip(&arns) {
-        if change_of(plan, &format!("attachment/{role}/{}", policy.name)) == Action::Create {
-            attach(iam, role, arn, journal, backoff).await?;
-        }
-    }
-    for stale in &plan.stale {
-        detach(iam, role, &stale.arn).await?;
-        delete_policy(iam, &stale.arn).await?;
-        output::step(&format!("deleted policy {} (no longer needed)", stale.name));
-    }
+/// Bring IAM to the plan.
+pub async fn apply(w: &Writer<'_>, plan: &Plan) -> Result<()> {
+    let in_wave = |n: usize| plan.changes.iter().filter(move |c| wave_of(c) == n);
+    let mut arns = wave(w, in_wave(0), &HashMap::new()).await?;
+    arns.extend(wave(w, in_wave(1), &arns).await?);
+    wave(w, in_wave(2), &arns).await?;
     Ok(())
 }
 
-async fn create_policy(iam: &Client, policy: &PlannedPolicy, journal: &Journal) -> Result<String> {
-    let out = iam
+/// Policies and the role first, then attachments (which need both), then removals.
+fn wave_of(change: &Change) -> usize {
+    match change {
+        Change::Attach { .. } => 1,
+        Change::DeleteStale { .. } => 2,
+        _ => 0,
+    }
+}
+
+/// Run changes concurrently; wait for every started write to finish (so none is left with
+/// an unknown outcome), then report the first failure. Returns created policies' ARNs.
+async fn wave<'c>(
+    w: &Writer<'_>,
+    changes: impl Iterator<Item = &'c Change>,
+    arns: &HashMap<String, String>,
+) -> Result<HashMap<String, String>> {
+    let results: Vec<Result<Option<(String, String)>>> = stream::iter(changes)
+        .map(|c| write(w, c, arns))
+        .buffer_unordered(IAM_WRITES)
+        .collect()
+        .await;
+    let mut created = HashMap::new();
+    for result in results {
+        created.extend(result?);
+    }
+    Ok(created)
+}
+
+/// One change. A created policy's name and ARN come back for the attachments.
+async fn write(
+    w: &Writer<'_>,
+    change: &Change,
+    arns: &HashMap<String, String>,
+) -> Result<Option<(String, String)>> {
+    if w.cancel.is_cancelled() {
+        return Err(Cancelled("interrupted".into()).into());
+    }
+    let mut created = None;
+    match change {
+        Change::CreatePolicy { name, document, .. } => {
+            let arn = create_policy(w, name, document).await?;
+            created = Some((name.clone(), arn));
+        }
+        Change::UpdatePolicy { arn, document, .. } => update_policy(w, arn, document).await?,
+        Change::CreateRole {
+            name,
+            trust,
+            description,
+        } => create_role(w, name, trust, description).await?,
+        Change::UpdateTrust { role, trust, .. } => update_trust(w, role, trust).await?,
+        Change::Adopt { resource, arn } => tag(w, resource, arn).await?,
+        Change::Attach { role, policy, arn } => {
+            let arn = arns
+                .get(policy)
+                .or(arn.as_ref())
+                .ok_or_else(|| anyhow!("policy {policy} has no ARN: the plan is offline"))?;
+            attach(w, role, arn).await?;
+        }
+        Change::DeleteStale { role, arn, .. } => {
+            detach(w.iam, role, arn).await?;
+            delete_policy(w.iam, arn).await?;
+        }
+        Change::Unchanged(_) => return Ok(None),
+    }
+    (w.progress)(Event::Done(change.done()));
+    Ok(created)
+}
+
+async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) -> Result<String> {
+    let out = w
+        .iam
         .create_policy()
-        .policy_name(&policy.name)
-        .policy_document(policy.document.to_compact())
+        .policy_name(name)
+        .policy_document(document.to_compact())
         .description("S3 access for Activeloop Deep Lake. Managed by provision-role.")
         .tags(owner_tag())
         .send()
         .await
-        .map_err(|e| AwsError::new("iam:CreatePolicy", format!("policy {}", policy.name), &e))?;
+        .aws("iam:CreatePolicy", format!("policy {name}"))?;
     let arn = out
         .policy()
         .and_then(|p| p.arn())
         .unwrap_or_default()
         .to_string();
-    journal.record(Undo::DeletePolicy { arn: arn.clone() });
-    output::step(&format!("created policy {}", policy.name));
+    w.journal.record(Undo::DeletePolicy { arn: arn.clone() });
     Ok(arn)
 }
 
 /// Make `document` the policy's default version, first deleting the oldest non-default version
 /// when IAM's limit of five is reached.
-pub async fn update_policy(
-    iam: &Client,
-    arn: &str,
-    document: &str,
-    journal: &Journal,
-) -> Result<()> {
+async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> Result<()> {
+    let iam = w.iam;
     let versions = policy_versions(iam, arn).await?;
     let previous = versions
         .iter()
@@ -169,142 +228,134 @@ pub async fn update_policy(
                 .version_id(oldest)
                 .send()
                 .await
-                .map_err(|e| {
-                    AwsError::new(
-                        "iam:DeletePolicyVersion",
-                        format!("policy {arn} version {oldest}"),
-                        &e,
-                    )
-                })?;
-            output::verbose(&format!(
+                .aws(
+                    "iam:DeletePolicyVersion",
+                    format!("policy {arn} version {oldest}"),
+                )?;
+            (w.progress)(Event::Found(format!(
                 "deleted the oldest version {oldest} of {arn} (IAM keeps 5)"
-            ));
+            )));
         }
     }
     let out = iam
         .create_policy_version()
         .policy_arn(arn)
-        .policy_document(document)
+        .policy_document(document.to_compact())
         .set_as_default(true)
         .send()
         .await
-        .map_err(|e| AwsError::new("iam:CreatePolicyVersion", format!("policy {arn}"), &e))?;
+        .aws("iam:CreatePolicyVersion", format!("policy {arn}"))?;
     let created = out
         .policy_version()
         .and_then(|v| v.version_id())
         .unwrap_or_default()
         .to_string();
-    journal.record(Undo::RestorePolicyVersion {
+    w.journal.record(Undo::RestorePolicyVersion {
         arn: arn.to_string(),
         previous,
-        created: created.clone(),
+        created,
     });
-    output::step(&format!("updated policy {arn} (now version {created})"));
     Ok(())
 }
 
-async fn create_role(iam: &Client, plan: &Plan, journal: &Journal) -> Result<()> {
-    iam.create_role()
-        .role_name(&plan.role_name)
-        .assume_role_policy_document(plan.trust.to_compact())
-        .description(&plan.description)
+async fn create_role(
+    w: &Writer<'_>,
+    name: &str,
+    trust: &PolicyDocument,
+    description: &str,
+) -> Result<()> {
+    w.iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust.to_compact())
+        .description(description)
         .tags(owner_tag())
         .send()
         .await
-        .map_err(|e| AwsError::new("iam:CreateRole", format!("role {}", plan.role_name), &e))?;
-    journal.record(Undo::DeleteRole {
-        name: plan.role_name.clone(),
+        .aws("iam:CreateRole", format!("role {name}"))?;
+    w.journal.record(Undo::DeleteRole {
+        name: name.to_string(),
     });
-    output::step(&format!("created role {}", plan.role_name));
     Ok(())
 }
 
-async fn update_trust(iam: &Client, role: &str, document: &str, journal: &Journal) -> Result<()> {
-    let current = iam
+async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Result<()> {
+    let current = w
+        .iam
         .get_role()
         .role_name(role)
         .send()
         .await
-        .map_err(|e| AwsError::new("iam:GetRole", format!("role {role}"), &e))?;
+        .aws("iam:GetRole", format!("role {role}"))?;
     let previous = current
         .role()
         .and_then(|r| r.assume_role_policy_document())
-        .map(|d| crate::plan::document::parse_iam_document(d).map(|v| v.to_string()))
+        .map(|d| parse_iam_document(d).map(|v| v.to_string()))
         .transpose()?
         .unwrap_or_default();
+    put_trust(w.iam, role, &trust.to_compact()).await?;
+    w.journal.record(Undo::RestoreTrust {
+        role: role.to_string(),
+        document: previous,
+    });
+    Ok(())
+}
+
+async fn put_trust(iam: &Client, role: &str, document: &str) -> Result<()> {
     iam.update_assume_role_policy()
         .role_name(role)
         .policy_document(document)
         .send()
         .await
-        .map_err(|e| AwsError::new("iam:UpdateAssumeRolePolicy", format!("role {role}"), &e))?;
-    journal.record(Undo::RestoreTrust {
-        role: role.to_string(),
-        document: previous,
-    });
-    output::step(&format!("updated the trust policy of role {role}"));
+        .aws("iam:UpdateAssumeRolePolicy", format!("role {role}"))?;
     Ok(())
 }
 
 /// With `--adopt`, a role or policy we take over gets our tag, so later runs know it is ours.
-async fn tag_adopted(iam: &Client, plan: &Plan, arns: &[String]) -> Result<()> {
-    for resource in &plan.adopted {
-        if let Some(role) = resource.strip_prefix("role/") {
-            iam.tag_role()
-                .role_name(role)
+async fn tag(w: &Writer<'_>, resource: &Resource, arn: &str) -> Result<()> {
+    match resource {
+        Resource::Role(name) => {
+            w.iam
+                .tag_role()
+                .role_name(name)
                 .tags(owner_tag())
                 .send()
                 .await
-                .map_err(|e| AwsError::new("iam:TagRole", format!("role {role}"), &e))?;
+                .aws("iam:TagRole", format!("role {name}"))?;
         }
-        let named = |p: &&PlannedPolicy| resource == &format!("policy/{}", p.name);
-        if let Some(i) = plan.policies.iter().position(|p| named(&p)) {
-            iam.tag_policy()
-                .policy_arn(&arns[i])
+        _ => {
+            w.iam
+                .tag_policy()
+                .policy_arn(arn)
                 .tags(owner_tag())
                 .send()
                 .await
-                .map_err(|e| AwsError::new("iam:TagPolicy", format!("policy {}", arns[i]), &e))?;
+                .aws("iam:TagPolicy", format!("policy {arn}"))?;
         }
-        output::step(&format!(
-            "adopted {resource} (tagged {}={})",
-            OWNER_TAG.0, OWNER_TAG.1
-        ));
     }
+    w.journal.record(Undo::Untag {
+        resource: resource.clone(),
+        arn: arn.to_string(),
+    });
     Ok(())
 }
 
 /// Attach, waiting out IAM's propagation delay for a policy or role created a moment ago.
-pub async fn attach(
-    iam: &Client,
-    role: &str,
-    arn: &str,
-    journal: &Journal,
-    backoff: Backoff,
-) -> Result<()> {
-    eventually(backoff, is_propagation, || async {
-        iam.attach_role_policy()
+async fn attach(w: &Writer<'_>, role: &str, arn: &str) -> Result<()> {
+    eventually(w.backoff, is_propagation, w.progress, || async {
+        w.iam
+            .attach_role_policy()
             .role_name(role)
             .policy_arn(arn)
             .send()
             .await
-            .map_err(|e| {
-                AwsError::new(
-                    "iam:AttachRolePolicy",
-                    format!("role {role}, policy {arn}"),
-                    &e,
-                )
-            })
+            .aws("iam:AttachRolePolicy", format!("role {role}, policy {arn}"))
     })
     .await?;
-    journal.record(Undo::Detach {
+    w.journal.record(Undo::Detach {
         role: role.to_string(),
         arn: arn.to_string(),
     });
-    output::step(&format!(
-        "attached {} to the role",
-        arn.rsplit('/').next().unwrap_or(arn)
-    ));
     Ok(())
 }
 
@@ -314,13 +365,7 @@ pub async fn detach(iam: &Client, role: &str, arn: &str) -> Result<()> {
         .policy_arn(arn)
         .send()
         .await
-        .map_err(|e| {
-            AwsError::new(
-                "iam:DetachRolePolicy",
-                format!("role {role}, policy {arn}"),
-                &e,
-            )
-        })?;
+        .aws("iam:DetachRolePolicy", format!("role {role}, policy {arn}"))?;
     Ok(())
 }
 
@@ -330,7 +375,7 @@ async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersion>> 
         .policy_arn(arn)
         .send()
         .await
-        .map_err(|e| AwsError::new("iam:ListPolicyVersions", format!("policy {arn}"), &e))?
+        .aws("iam:ListPolicyVersions", format!("policy {arn}"))?
         .versions
         .unwrap_or_default())
 }
@@ -345,19 +390,16 @@ pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
             .version_id(id)
             .send()
             .await
-            .map_err(|e| {
-                AwsError::new(
-                    "iam:DeletePolicyVersion",
-                    format!("policy {arn} version {id}"),
-                    &e,
-                )
-            })?;
+            .aws(
+                "iam:DeletePolicyVersion",
+                format!("policy {arn} version {id}"),
+            )?;
     }
     iam.delete_policy()
         .policy_arn(arn)
         .send()
         .await
-        .map_err(|e| AwsError::new("iam:DeletePolicy", format!("policy {arn}"), &e))?;
+        .aws("iam:DeletePolicy", format!("policy {arn}"))?;
     Ok(())
 }
 
@@ -369,7 +411,7 @@ async fn undo(iam: &Client, step: &Undo) -> Result<()> {
                 .role_name(name)
                 .send()
                 .await
-                .map_err(|e| AwsError::new("iam:DeleteRole", format!("role {name}"), &e))?;
+                .aws("iam:DeleteRole", format!("role {name}"))?;
             Ok(())
         }
         Undo::Detach { role, arn } => detach(iam, role, arn).await,
@@ -383,35 +425,43 @@ async fn undo(iam: &Client, step: &Undo) -> Result<()> {
                 .version_id(previous)
                 .send()
                 .await
-                .map_err(|e| {
-                    AwsError::new("iam:SetDefaultPolicyVersion", format!("policy {arn}"), &e)
-                })?;
+                .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
             iam.delete_policy_version()
                 .policy_arn(arn)
                 .version_id(created)
                 .send()
                 .await
-                .map_err(|e| {
-                    AwsError::new(
-                        "iam:DeletePolicyVersion",
-                        format!("policy {arn} version {created}"),
-                        &e,
-                    )
-                })?;
+                .aws(
+                    "iam:DeletePolicyVersion",
+                    format!("policy {arn} version {created}"),
+                )?;
             Ok(())
         }
-        Undo::RestoreTrust { role, document } => {
-            iam.update_assume_role_policy()
-                .role_name(role)
-                .policy_document(document)
+        Undo::RestoreTrust { role, document } => put_trust(iam, role, document).await,
+        Undo::Untag { resource, arn } => untag(iam, resource, arn).await,
+    }
+}
+
+async fn untag(iam: &Client, resource: &Resource, arn: &str) -> Result<()> {
+    match resource {
+        Resource::Role(name) => {
+            iam.untag_role()
+                .role_name(name)
+                .tag_keys(OWNER_TAG.0)
                 .send()
                 .await
-                .map_err(|e| {
-                    AwsError::new("iam:UpdateAssumeRolePolicy", format!("role {role}"), &e)
-                })?;
-            Ok(())
+                .aws("iam:UntagRole", format!("role {name}"))?;
+        }
+        _ => {
+            iam.untag_policy()
+                .policy_arn(arn)
+                .tag_keys(OWNER_TAG.0)
+                .send()
+                .await
+                .aws("iam:UntagPolicy", format!("policy {arn}"))?;
         }
     }
+    Ok(())
 }
 
 /// What a rollback did: the steps undone, and those that could not be (with why).
@@ -428,7 +478,7 @@ pub async fn rollback(iam: &Client, journal: &Journal) -> Rollback {
     for step in journal.take().iter().rev() {
         match undo(iam, step).await {
             Ok(()) => report.undone.push(step.to_string()),
-            Err(e) => report.failed.push(format!("{step}: {e:#}")),
+            Err(e) => report.failed.push(format!("could not {step}: {e:#}")),
         }
     }
     report

@@ -11,7 +11,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::apply::{delete_policy, detach};
 use super::retry::{eventually, Backoff};
-use super::AwsError;
+use super::{AwsResult, Event, Progress, IAM_READS};
 use crate::plan::OWNER_TAG;
 
 /// A managed policy attached to the role.
@@ -103,37 +103,43 @@ impl Step {
 }
 
 /// The role and what is attached to it, or None if it does not exist.
-pub async fn inventory(iam: &Client, name: &str) -> Result<Option<Inventory>> {
+pub async fn inventory(
+    iam: &Client,
+    name: &str,
+    progress: Progress<'_>,
+) -> Result<Option<Inventory>> {
     let Some(role) = super::discover::role(iam, name).await? else {
         return Ok(None);
     };
-    let attached = stream::iter(role.attached)
-        .map(|arn| attached_policy(iam, arn))
-        .buffered(8)
-        .try_collect()
-        .await?;
+    let (attached, instance_profiles) = tokio::try_join!(
+        stream::iter(role.attached)
+            .map(|arn| attached_policy(iam, arn, progress))
+            .buffered(IAM_READS)
+            .try_collect(),
+        instance_profiles(iam, name),
+    )?;
     Ok(Some(Inventory {
         role_name: name.to_string(),
         role_arn: role.arn,
         owned: role.owned,
         attached,
-        inline: super::discover::inline_policy_names(iam, name).await?,
-        instance_profiles: instance_profiles(iam, name).await?,
+        inline: role.inline,
+        instance_profiles,
     }))
 }
 
 /// A policy the caller may not read counts as not ours: it is detached, never deleted.
-async fn attached_policy(iam: &Client, arn: String) -> Result<Attached> {
-    let out = match iam.get_policy().policy_arn(&arn).send().await {
+async fn attached_policy(iam: &Client, arn: String, progress: Progress<'_>) -> Result<Attached> {
+    let result = iam.get_policy().policy_arn(&arn).send().await;
+    let out = match result.aws("iam:GetPolicy", format!("policy {arn}")) {
         Ok(out) => out,
-        Err(e) => {
-            let err = AwsError::new("iam:GetPolicy", format!("policy {arn}"), &e);
+        Err(err) => {
             if !err.is("AccessDenied") {
                 return Err(err.into());
             }
-            crate::output::verbose(&format!(
+            progress(Event::Found(format!(
                 "{err}; treating it as not created by provision-role"
-            ));
+            )));
             return Ok(Attached {
                 arn,
                 owned: false,
@@ -158,13 +164,7 @@ async fn instance_profiles(iam: &Client, role: &str) -> Result<Vec<String>> {
         .send()
         .try_collect()
         .await
-        .map_err(|e| {
-            AwsError::new(
-                "iam:ListInstanceProfilesForRole",
-                format!("role {role}"),
-                &e,
-            )
-        })?;
+        .aws("iam:ListInstanceProfilesForRole", format!("role {role}"))?;
     Ok(profiles
         .iter()
         .map(|p| p.instance_profile_name().to_string())
@@ -221,7 +221,12 @@ pub fn steps(inv: &Inventory) -> Result<Vec<Step>> {
     Ok(steps)
 }
 
-async fn run_step(iam: &Client, step: &Step, backoff: Backoff) -> Result<()> {
+async fn run_step(
+    iam: &Client,
+    step: &Step,
+    backoff: Backoff,
+    progress: Progress<'_>,
+) -> Result<()> {
     match step {
         Step::DeleteInline { role, name } => {
             iam.delete_role_policy()
@@ -229,46 +234,55 @@ async fn run_step(iam: &Client, step: &Step, backoff: Backoff) -> Result<()> {
                 .policy_name(name)
                 .send()
                 .await
-                .map_err(|e| {
-                    AwsError::new(
-                        "iam:DeleteRolePolicy",
-                        format!("role {role}, inline policy {name}"),
-                        &e,
-                    )
-                })?;
+                .aws(
+                    "iam:DeleteRolePolicy",
+                    format!("role {role}, inline policy {name}"),
+                )?;
         }
         Step::Detach { role, arn, .. } => detach(iam, role, arn).await?,
         Step::DeletePolicy { arn } => delete_policy(iam, arn).await?,
-        Step::DeleteRole { name, .. } => delete_role(iam, name, backoff).await?,
+        Step::DeleteRole { name, .. } => delete_role(iam, name, backoff, progress).await?,
     }
     Ok(())
 }
 
 /// Delete the role, waiting out IAM's propagation of the detachments just made.
-async fn delete_role(iam: &Client, name: &str, backoff: Backoff) -> Result<()> {
-    let conflict = |e: &AwsError| e.is("DeleteConflict") || e.is("ConcurrentModification");
-    eventually(backoff, conflict, || async {
+async fn delete_role(
+    iam: &Client,
+    name: &str,
+    backoff: Backoff,
+    progress: Progress<'_>,
+) -> Result<()> {
+    let conflict = |e: &super::AwsError| e.is("DeleteConflict") || e.is("ConcurrentModification");
+    eventually(backoff, conflict, progress, || async {
         iam.delete_role()
             .role_name(name)
             .send()
             .await
-            .map_err(|e| AwsError::new("iam:DeleteRole", format!("role {name}"), &e))
+            .aws("iam:DeleteRole", format!("role {name}"))
     })
     .await?;
     Ok(())
 }
 
-/// Run the steps in order, calling `done` after each. On a failure, the error says what had
-/// been done before it.
+/// Run the steps in order, reporting each as done. Stops before the next step once `cancel`
+/// is set. On a failure, the error says what had been done before it.
 pub async fn execute(
     iam: &Client,
     steps: &[Step],
     backoff: Backoff,
-    mut done: impl FnMut(&Step),
+    cancel: &crate::cancel::Cancel,
+    progress: Progress<'_>,
 ) -> Result<()> {
     let mut finished: Vec<String> = Vec::new();
     for step in steps {
-        if let Err(err) = run_step(iam, step, backoff).await {
+        if cancel.is_cancelled() {
+            return Err(crate::exit::Cancelled(
+                "interrupted: the steps marked ✓ were done; run delete again to finish".into(),
+            )
+            .into());
+        }
+        if let Err(err) = run_step(iam, step, backoff, progress).await {
             let so_far = if finished.is_empty() {
                 "nothing was changed".to_string()
             } else {
@@ -277,7 +291,7 @@ pub async fn execute(
             return Err(err.context(format!("could not {}; {so_far}", step.todo())));
         }
         finished.push(step.done());
-        done(step);
+        progress(Event::Done(step.done()));
     }
     Ok(())
 }

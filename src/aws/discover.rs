@@ -1,6 +1,11 @@
 //! Read-only discovery: who the caller is, where each bucket lives and how it is encrypted,
 //! which KMS keys those are, and what IAM already holds under the names we would use.
-//! Independent calls run concurrently, a bounded number at a time.
+//!
+//! Round trips, not calls, are what people wait for, so three chains run side by side:
+//! STS → our policy (GetPolicy → GetPolicyVersion); each bucket's GetBucketLocation →
+//! GetBucketEncryption, then DescribeKey for the keys found; GetRole → its attached and inline
+//! policies. Only reads that could matter are sent: the role's lists only when it exists, a
+//! policy's document only when the policy exists.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,17 +13,12 @@ use anyhow::{Context, Result};
 use aws_sdk_iam::types::Tag;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::{AwsError, Connection};
-use crate::plan::document::parse_iam_document;
-use crate::plan::facts::BucketFacts;
+use super::{AwsError, AwsResult, Connection, Event, Progress, IAM_READS, READS};
 use crate::plan::{
-    self, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts, KeyManager, Request,
-    OWNER_TAG,
+    self, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts,
+    KeyManager, KeyRef, Request, OWNER_TAG,
 };
-use crate::validate::{self, KeyRef};
-
-/// How many discovery calls may be in flight at once.
-const CONCURRENCY: usize = 8;
+use crate::policy::{self, parse_iam_document};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -32,11 +32,11 @@ pub async fn identity(sts: &aws_sdk_sts::Client) -> Result<Identity, AwsError> {
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| AwsError::new("sts:GetCallerIdentity", "the caller", &e))?;
+        .aws("sts:GetCallerIdentity", "the caller")?;
     let arn = out.arn().unwrap_or_default().to_string();
     Ok(Identity {
         account: out.account().unwrap_or_default().to_string(),
-        partition: validate::arn_partition(&arn).unwrap_or("aws").to_string(),
+        partition: policy::arn_partition(&arn).unwrap_or("aws").to_string(),
         arn,
     })
 }
@@ -50,7 +50,7 @@ pub async fn bucket_names(s3: &aws_sdk_s3::Client) -> Result<Vec<String>, AwsErr
         .send()
         .try_collect()
         .await
-        .map_err(|e| AwsError::new("s3:ListAllMyBuckets", "the account", &e))?
+        .aws("s3:ListAllMyBuckets", "the account")?
         .into_iter()
         .filter_map(|b| b.name)
         .collect();
@@ -66,7 +66,7 @@ pub async fn bucket_region(s3_us_east_1: &aws_sdk_s3::Client, bucket: &str) -> R
         .bucket(bucket)
         .send()
         .await
-        .map_err(|e| AwsError::new("s3:GetBucketLocation", format!("bucket {bucket}"), &e))?;
+        .aws("s3:GetBucketLocation", format!("bucket {bucket}"))?;
     Ok(match out.location_constraint().map(|c| c.as_str()) {
         None | Some("") => "us-east-1".to_string(),
         Some("EU") => "eu-west-1".to_string(),
@@ -77,19 +77,13 @@ pub async fn bucket_region(s3_us_east_1: &aws_sdk_s3::Client, bucket: &str) -> R
 /// A bucket's default encryption. No configuration (what moto and older buckets answer) is
 /// `Encryption::None`; real S3 now reports SSE-S3 for such buckets.
 pub async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Encryption> {
-    let out = match s3.get_bucket_encryption().bucket(bucket).send().await {
+    let result = s3.get_bucket_encryption().bucket(bucket).send().await;
+    let out = match result.aws("s3:GetEncryptionConfiguration", format!("bucket {bucket}")) {
         Ok(out) => out,
-        Err(e) => {
-            let err = AwsError::new(
-                "s3:GetEncryptionConfiguration",
-                format!("bucket {bucket}"),
-                &e,
-            );
-            if err.is("ServerSideEncryptionConfigurationNotFoundError") {
-                return Ok(Encryption::None);
-            }
-            return Err(err.into());
+        Err(e) if e.is("ServerSideEncryptionConfigurationNotFoundError") => {
+            return Ok(Encryption::None)
         }
+        Err(e) => return Err(e.into()),
     };
     let rule = out
         .server_side_encryption_configuration()
@@ -106,37 +100,38 @@ pub async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<
     })
 }
 
-async fn bucket(conn: &Connection, name: &str) -> Result<(String, BucketFacts)> {
+/// Region, then encryption, of one bucket.
+pub async fn bucket(
+    conn: &Connection,
+    name: &str,
+    progress: Progress<'_>,
+) -> Result<(String, BucketFacts)> {
     let region = bucket_region(&conn.s3("us-east-1"), name).await?;
     let encryption = bucket_encryption(&conn.s3(&region), name).await?;
-    output_bucket(name, &region, &encryption);
-    Ok((name.to_string(), BucketFacts { region, encryption }))
-}
-
-fn output_bucket(name: &str, region: &str, encryption: &Encryption) {
-    crate::output::verbose(&format!(
+    progress(Event::Found(format!(
         "bucket {name}: region {region}, default encryption {}",
         encryption.label()
-    ));
+    )));
+    Ok((name.to_string(), BucketFacts { region, encryption }))
 }
 
 /// Resolve a key reference (id, alias, ARN) to its key ARN and manager with DescribeKey.
 /// A key ARN we may not describe (another account's key) is kept as it is, manager unknown;
 /// an alias or id we cannot resolve is an error, since an alias in a policy grants nothing.
-pub async fn key(kms: &aws_sdk_kms::Client, reference: &str, used_by: &str) -> Result<KeyFacts> {
+pub async fn key(
+    kms: &aws_sdk_kms::Client,
+    reference: &str,
+    used_by: &str,
+    progress: Progress<'_>,
+) -> Result<KeyFacts> {
     let result = kms.describe_key().key_id(reference).send().await;
-    let out = match result {
+    let out = match result.aws("kms:DescribeKey", format!("key {reference} ({used_by})")) {
         Ok(out) => out,
-        Err(e) => {
-            let err = AwsError::new(
-                "kms:DescribeKey",
-                format!("key {reference} ({used_by})"),
-                &e,
-            );
-            if matches!(validate::kms_key(reference), Ok(KeyRef::KeyArn(_)))
+        Err(err) => {
+            if matches!(KeyRef::from_configured(reference), KeyRef::KeyArn(_))
                 && !err.is("NotFoundException")
             {
-                crate::output::verbose(&format!("{err}; using the key ARN as given"));
+                progress(Event::Found(format!("{err}; using the key ARN as given")));
                 return Ok(KeyFacts {
                     arn: reference.to_string(),
                     manager: None,
@@ -167,63 +162,153 @@ pub fn key_region(reference: &str, fallback: &str) -> String {
     }
 }
 
-/// Discover everything the planner needs for `req`, then what IAM holds for its names.
-pub async fn facts(conn: &Connection, req: &Request) -> Result<Facts> {
-    let names: BTreeSet<&str> = req.buckets.iter().map(|s| s.bucket.as_str()).collect();
-    let (who, buckets) = tokio::try_join!(
-        async { identity(&conn.sts).await.map_err(anyhow::Error::from) },
+/// Discover everything the planner needs for `req`.
+pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> Result<Facts> {
+    let base = req.policy_name.as_str();
+    let ((who, base_policy), (buckets, keys), (role, family)) = tokio::try_join!(
         async {
-            stream::iter(names)
-                .map(|name| bucket(conn, name))
-                .buffer_unordered(CONCURRENCY)
-                .try_collect::<BTreeMap<_, _>>()
-                .await
-        }
+            let who = identity(&conn.sts).await?;
+            let found = policy(&conn.iam, policy_arn(&who, base)).await?;
+            Ok::<_, anyhow::Error>((who, found))
+        },
+        buckets_and_keys(conn, req, progress),
+        role_and_family(&conn.iam, req),
     )?;
-    let keys = keys(conn, req, &buckets).await?;
+    let mut looked_up: BTreeSet<String> = BTreeSet::from([base.to_string()]);
+    looked_up.extend(family.iter().map(|p| name_of(&p.arn).to_string()));
     let mut facts = Facts {
         account_id: Some(who.account.clone()),
         partition: who.partition.clone(),
         caller_arn: Some(who.arn.clone()),
         buckets,
         keys,
-        existing: Existing::default(),
+        existing: Existing {
+            role,
+            policies: base_policy
+                .into_iter()
+                .chain(family)
+                .map(|p| (name_of(&p.arn).to_string(), p))
+                .collect(),
+        },
     };
-    // A first plan tells how many policies the grants need, so we know which names to look up.
+    // Large grants split over NAME-2, NAME-3 …: look up the names only now known to matter.
     let draft = plan::build(req, &facts)?;
-    let names: Vec<String> = draft.policies.iter().map(|p| p.name.clone()).collect();
-    facts.existing = existing(conn, req, &who, &names).await?;
+    let missing: Vec<String> = draft
+        .policies
+        .iter()
+        .filter(|p| !looked_up.contains(&p.name))
+        .map(|p| policy_arn(&who, &p.name))
+        .collect();
+    for found in policies(&conn.iam, missing).await? {
+        facts
+            .existing
+            .policies
+            .insert(name_of(&found.arn).to_string(), found);
+    }
     Ok(facts)
 }
 
-async fn keys(
+fn policy_arn(who: &Identity, name: &str) -> String {
+    format!("arn:{}:iam::{}:policy/{name}", who.partition, who.account)
+}
+
+fn name_of(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or_default()
+}
+
+async fn policies(iam: &aws_sdk_iam::Client, arns: Vec<String>) -> Result<Vec<ExistingPolicy>> {
+    let found: Vec<Option<ExistingPolicy>> = stream::iter(arns)
+        .map(|arn| policy(iam, arn))
+        .buffer_unordered(IAM_READS)
+        .try_collect()
+        .await?;
+    Ok(found.into_iter().flatten().collect())
+}
+
+/// Each bucket's region and encryption, then the keys they (and `--kms`) name.
+async fn buckets_and_keys(
     conn: &Connection,
     req: &Request,
-    buckets: &BTreeMap<String, BucketFacts>,
-) -> Result<BTreeMap<String, KeyFacts>> {
+    progress: Progress<'_>,
+) -> Result<(BTreeMap<String, BucketFacts>, BTreeMap<String, KeyFacts>)> {
+    let names: BTreeSet<&str> = req.buckets.iter().map(|s| s.bucket.as_str()).collect();
+    let explicit: Vec<(String, String, String)> = req
+        .kms
+        .keys()
+        .iter()
+        .map(|k| {
+            let reference = k.as_str().to_string();
+            let region = key_region(&reference, &conn.region());
+            (reference.clone(), region, format!("--kms {reference}"))
+        })
+        .collect();
+    let ((buckets, mut keys), explicit) = tokio::try_join!(
+        async {
+            let buckets: BTreeMap<String, BucketFacts> = stream::iter(names)
+                .map(|name| bucket(conn, name, progress))
+                .buffer_unordered(READS)
+                .try_collect()
+                .await?;
+            let keys = describe_keys(conn, bucket_keys(&buckets), progress).await?;
+            Ok::<_, anyhow::Error>((buckets, keys))
+        },
+        describe_keys(conn, explicit, progress),
+    )?;
+    keys.extend(explicit);
+    Ok((buckets, keys))
+}
+
+/// The keys buckets name in their default encryption, with the region to ask and why.
+fn bucket_keys(buckets: &BTreeMap<String, BucketFacts>) -> Vec<(String, String, String)> {
     let mut wanted: BTreeMap<String, (String, String)> = BTreeMap::new();
     for (name, b) in buckets {
         if let Encryption::Kms { key: Some(k), .. } = &b.encryption {
-            let region = key_region(k.as_str(), &b.region);
-            wanted
-                .entry(k.clone())
-                .or_insert((region, format!("default key of bucket {name}")));
+            wanted.entry(k.clone()).or_insert((
+                key_region(k, &b.region),
+                format!("default key of bucket {name}"),
+            ));
         }
     }
-    for k in &req.kms.keys {
-        let region = key_region(k.as_str(), &conn.region());
-        wanted
-            .entry(k.as_str().to_string())
-            .or_insert((region, format!("--kms {}", k.as_str())));
-    }
+    wanted
+        .into_iter()
+        .map(|(k, (region, why))| (k, region, why))
+        .collect()
+}
+
+async fn describe_keys(
+    conn: &Connection,
+    wanted: Vec<(String, String, String)>,
+    progress: Progress<'_>,
+) -> Result<BTreeMap<String, KeyFacts>> {
     stream::iter(wanted)
-        .map(|(reference, (region, used_by))| async move {
-            let found = key(&conn.kms(&region), &reference, &used_by).await?;
+        .map(|(reference, region, used_by)| async move {
+            let found = key(&conn.kms(&region), &reference, &used_by, progress).await?;
             Ok::<_, anyhow::Error>((reference, found))
         })
-        .buffer_unordered(CONCURRENCY)
+        .buffer_unordered(READS)
         .try_collect()
         .await
+}
+
+/// The role, and the policies this request's family (`NAME-N`) already attached to it.
+async fn role_and_family(
+    iam: &aws_sdk_iam::Client,
+    req: &Request,
+) -> Result<(Option<ExistingRole>, Vec<ExistingPolicy>)> {
+    let Some(role) = role(iam, &req.role_name).await? else {
+        return Ok((None, Vec::new()));
+    };
+    let family: Vec<String> = role
+        .attached
+        .iter()
+        .filter(|arn| {
+            let name = name_of(arn);
+            name != req.policy_name && plan::is_family_name(&req.policy_name, name)
+        })
+        .cloned()
+        .collect();
+    let found = policies(iam, family).await?;
+    Ok((Some(role), found))
 }
 
 /// Whether the tags mark a resource this tool created.
@@ -232,70 +317,30 @@ pub fn owned(tags: &[Tag]) -> bool {
         .any(|t| t.key() == OWNER_TAG.0 && t.value() == OWNER_TAG.1)
 }
 
-/// The role (with its trust policy and attached policies) and the named policies, if present.
-pub async fn existing(
-    conn: &Connection,
-    req: &Request,
-    who: &Identity,
-    policy_names: &[String],
-) -> Result<Existing> {
-    let role_name = req.role_name.as_str();
-    let policy_arn =
-        |name: &str| format!("arn:{}:iam::{}:policy/{name}", who.partition, who.account);
-    let (role, mut policies) = tokio::try_join!(
-        role(&conn.iam, role_name),
-        stream::iter(policy_names.iter().map(|n| policy_arn(n)))
-            .map(|arn| policy(&conn.iam, arn))
-            .buffer_unordered(CONCURRENCY)
-            .try_collect::<Vec<_>>()
-    )?;
-    // Earlier runs may have made more policies (NAME-2, ...) than this one needs.
-    if let Some(r) = &role {
-        let extra: Vec<String> = r
-            .attached
-            .iter()
-            .filter(|arn| {
-                let name = arn.rsplit('/').next().unwrap_or_default();
-                plan::is_family_name(&req.policy_name, name)
-                    && !policy_names.iter().any(|n| n == name)
-            })
-            .cloned()
-            .collect();
-        let more: Vec<_> = stream::iter(extra)
-            .map(|arn| policy(&conn.iam, arn))
-            .buffer_unordered(CONCURRENCY)
-            .try_collect()
-            .await?;
-        policies.extend(more);
-    }
-    Ok(Existing {
-        role,
-        policies: policies
-            .into_iter()
-            .flatten()
-            .map(|p| (p.arn.rsplit('/').next().unwrap_or_default().to_string(), p))
-            .collect(),
-    })
-}
-
-/// The role, or None if IAM has no role of that name.
+/// The role with its trust policy, attached and inline policy names, or None if IAM has no
+/// role of that name.
 pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<ExistingRole>> {
-    let out = match iam.get_role().role_name(name).send().await {
+    let out = match iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .aws("iam:GetRole", format!("role {name}"))
+    {
         Ok(out) => out,
-        Err(e) => {
-            return AwsError::new("iam:GetRole", format!("role {name}"), &e)
-                .absent_if("NoSuchEntity");
-        }
+        Err(e) => return e.absent_if("NoSuchEntity"),
     };
     let role = out.role().context("iam:GetRole returned no role")?;
     let trust = parse_iam_document(role.assume_role_policy_document().unwrap_or("{}"))
         .with_context(|| format!("the trust policy of role {name} is not valid JSON"))?;
-    let attached = attached_arns(iam, name).await?;
+    let (attached, inline) =
+        tokio::try_join!(attached_arns(iam, name), inline_policy_names(iam, name))?;
     Ok(Some(ExistingRole {
         arn: role.arn().to_string(),
         trust,
         owned: owned(role.tags()),
         attached,
+        inline,
     }))
 }
 
@@ -309,7 +354,7 @@ pub async fn attached_arns(iam: &aws_sdk_iam::Client, role: &str) -> Result<Vec<
         .send()
         .try_collect()
         .await
-        .map_err(|e| AwsError::new("iam:ListAttachedRolePolicies", format!("role {role}"), &e))?;
+        .aws("iam:ListAttachedRolePolicies", format!("role {role}"))?;
     Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
 }
 
@@ -323,18 +368,16 @@ pub async fn inline_policy_names(iam: &aws_sdk_iam::Client, role: &str) -> Resul
         .send()
         .try_collect()
         .await
-        .map_err(|e| AwsError::new("iam:ListRolePolicies", format!("role {role}"), &e))?;
+        .aws("iam:ListRolePolicies", format!("role {role}"))?;
     Ok(names)
 }
 
 /// The managed policy with its default version's document, or None if it does not exist.
 pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<ExistingPolicy>> {
-    let out = match iam.get_policy().policy_arn(&arn).send().await {
+    let result = iam.get_policy().policy_arn(&arn).send().await;
+    let out = match result.aws("iam:GetPolicy", format!("policy {arn}")) {
         Ok(out) => out,
-        Err(e) => {
-            return AwsError::new("iam:GetPolicy", format!("policy {arn}"), &e)
-                .absent_if("NoSuchEntity");
-        }
+        Err(e) => return e.absent_if("NoSuchEntity"),
     };
     let p = out.policy().context("iam:GetPolicy returned no policy")?;
     let version = p.default_version_id().unwrap_or("v1");
@@ -344,7 +387,7 @@ pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<Exi
         .version_id(version)
         .send()
         .await
-        .map_err(|e| AwsError::new("iam:GetPolicyVersion", format!("policy {arn}"), &e))?;
+        .aws("iam:GetPolicyVersion", format!("policy {arn}"))?;
     let raw = doc
         .policy_version()
         .and_then(|v| v.document())

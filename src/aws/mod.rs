@@ -1,5 +1,6 @@
-//! Everything that talks to AWS: connecting, discovery (reads) and apply (writes).
-//! Functions take SDK clients, so tests can hand them mocked ones.
+//! Everything that talks to AWS: connecting, discovery (reads), apply (writes), verify's reads,
+//! delete. Small functions that take SDK clients, so tests can hand them mocked ones. Nothing
+//! here prints: progress goes out as [`Event`]s, which the command renders.
 
 pub mod apply;
 pub mod delete;
@@ -11,12 +12,22 @@ pub mod verify;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-pub use error::{code_of, AwsError};
+pub use error::{code_of, AwsError, AwsResult, Failure};
+
+/// How many S3 and KMS reads may be in flight at once: high, so discovery of many buckets
+/// costs about as many round trips as one bucket.
+pub const READS: usize = 64;
+/// IAM reads in flight at once.
+pub const IAM_READS: usize = 8;
+/// IAM writes in flight at once: IAM's write rate limits are low.
+pub const IAM_WRITES: usize = 4;
 
 /// Where and as whom to connect; `None` leaves the choice to aws-config's usual chain
 /// (environment, profile files, SSO, instance metadata).
@@ -25,7 +36,28 @@ pub struct ConnectOptions {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// The longest any one AWS call may take, retries included.
+    pub timeout: Duration,
 }
+
+/// Something the AWS layer did or found, for the command to show (or not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A write that is done: `created role r`.
+    Done(String),
+    /// A finding worth a line with `-v`: a bucket's region and encryption.
+    Found(String),
+    /// A call that is tried again, and why.
+    Retrying {
+        call: &'static str,
+        resource: String,
+        why: String,
+        delay: Duration,
+    },
+}
+
+/// Where events go. `&|_| {}` ignores them.
+pub type Progress<'a> = &'a (dyn Fn(Event) + Sync);
 
 /// Counts every request attempt sent to AWS, for `-v` and the benchmark.
 #[derive(Debug, Clone, Default)]
@@ -70,13 +102,24 @@ pub struct Connection {
 /// IAM is global; without any configured region we still need one to sign with.
 const FALLBACK_REGION: &str = "us-east-1";
 
+/// Connect, attempt and total timeouts for every call: a hung connection must not hang the
+/// run. One attempt gets a third of the total, so a retry still fits.
+fn timeouts(total: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(5).min(total))
+        .operation_attempt_timeout(total / 3)
+        .operation_timeout(total)
+        .build()
+}
+
 pub async fn connect(opts: &ConnectOptions) -> Connection {
     let region = RegionProviderChain::first_try(opts.region.clone().map(Region::new))
         .or_default_provider()
         .or_else(Region::new(FALLBACK_REGION));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
-        .retry_config(RetryConfig::standard().with_max_attempts(5));
+        .retry_config(RetryConfig::standard().with_max_attempts(5))
+        .timeout_config(timeouts(opts.timeout));
     if let Some(profile) = &opts.profile {
         loader = loader.profile_name(profile);
     }
@@ -110,6 +153,14 @@ impl Connection {
         self.sdk
             .region()
             .map_or(FALLBACK_REGION.to_string(), |r| r.to_string())
+    }
+
+    /// Where requests go, for messages: the endpoint URL, or AWS in the region.
+    pub fn endpoint(&self) -> String {
+        match self.sdk.endpoint_url() {
+            Some(url) => url.to_string(),
+            None => format!("AWS ({})", self.region()),
+        }
     }
 
     pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {

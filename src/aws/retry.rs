@@ -7,8 +7,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::AwsError;
-use crate::output;
+use super::{AwsError, Event, Progress};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Backoff {
@@ -50,6 +49,7 @@ pub fn is_propagation(err: &AwsError) -> bool {
 pub async fn eventually<T, F, Fut>(
     backoff: Backoff,
     retryable: impl Fn(&AwsError) -> bool,
+    progress: Progress<'_>,
     mut call: F,
 ) -> Result<T, AwsError>
 where
@@ -61,13 +61,15 @@ where
         match call().await {
             Err(e) if attempt + 1 < backoff.attempts && retryable(&e) => {
                 let delay = backoff.delay(attempt);
-                output::verbose(&format!(
-                    "{} on {}: {} (IAM may not have propagated yet); retrying in {:.1}s",
-                    e.call,
-                    e.resource,
-                    e.code.as_deref().unwrap_or("error"),
-                    delay.as_secs_f32()
-                ));
+                progress(Event::Retrying {
+                    call: e.call,
+                    resource: e.resource.clone(),
+                    why: format!(
+                        "{} (IAM may not have propagated yet)",
+                        e.code.as_deref().unwrap_or("error")
+                    ),
+                    delay,
+                });
                 tokio::time::sleep(delay).await;
                 attempt += 1;
             }

@@ -13,11 +13,10 @@ use futures::stream::{self, StreamExt};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{discover, AwsError, Connection};
-use crate::plan::document::parse_iam_document;
-use crate::plan::request::normalize_scopes;
-use crate::plan::{Access, BucketScope, Encryption, KeyManager};
-use crate::validate;
+use super::{discover, AwsResult, Connection, IAM_READS, READS};
+use crate::plan::request::{normalize_scopes, ACTIVELOOP_PRODUCTION};
+use crate::plan::{Access, BucketScope, Encryption, KeyManager, KeyRef};
+use crate::policy::{self, parse_iam_document};
 
 // ---------------------------------------------------------------------------
 // The evaluator (pure)
@@ -243,8 +242,7 @@ pub fn decide(policies: &[Policy], need: &Need) -> Verdict {
 /// account id.
 pub fn principal_forms(arn: &str) -> Vec<String> {
     let mut forms = vec![arn.to_string()];
-    if let (Some(partition), Some(account)) =
-        (validate::arn_partition(arn), validate::arn_account(arn))
+    if let (Some(partition), Some(account)) = (policy::arn_partition(arn), policy::arn_account(arn))
     {
         forms.push(format!("arn:{partition}:iam::{account}:root"));
         forms.push(account.to_string());
@@ -381,7 +379,7 @@ fn object_scope(resource: &str) -> Option<BucketScope> {
     if !head.starts_with("arn:") || path.contains(['*', '?']) {
         return None;
     }
-    crate::request::bucket_scope(path).ok()
+    crate::cli::values::bucket_scope(path).ok()
 }
 
 /// The bucket scopes the policies' Allow statements grant objects in.
@@ -512,7 +510,7 @@ impl Expect {
         if self.access == Access::ReadOnly {
             cmd.push_str(" --access read-only");
         }
-        if self.principals != [crate::plan::request::ACTIVELOOP_PRODUCTION] {
+        if self.principals != [ACTIVELOOP_PRODUCTION] {
             for p in &self.principals {
                 cmd.push_str(&format!(" --principal {p}"));
             }
@@ -556,7 +554,7 @@ pub struct RoleState {
 
 impl RoleState {
     fn partition(&self) -> &str {
-        validate::arn_partition(&self.arn).unwrap_or("aws")
+        policy::arn_partition(&self.arn).unwrap_or("aws")
     }
 }
 
@@ -575,7 +573,7 @@ pub async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<R
                 document,
             })
         })
-        .buffered(8)
+        .buffered(IAM_READS)
         .collect()
         .await;
     let (mut policies, mut unreadable) = (Vec::new(), Vec::new());
@@ -586,7 +584,7 @@ pub async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<R
         }
     }
     let managed = policies.len();
-    policies.extend(inline_policies(iam, name).await?);
+    policies.extend(inline_policies(iam, name, &role.inline).await?);
     Ok(Some(RoleState {
         arn: role.arn,
         owned: role.owned,
@@ -597,23 +595,23 @@ pub async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<R
     }))
 }
 
-async fn inline_policies(iam: &aws_sdk_iam::Client, role: &str) -> Result<Vec<Policy>> {
-    let names = super::discover::inline_policy_names(iam, role).await?;
+async fn inline_policies(
+    iam: &aws_sdk_iam::Client,
+    role: &str,
+    names: &[String],
+) -> Result<Vec<Policy>> {
     let mut policies = Vec::new();
     for name in names {
         let out = iam
             .get_role_policy()
             .role_name(role)
-            .policy_name(&name)
+            .policy_name(name)
             .send()
             .await
-            .map_err(|e| {
-                AwsError::new(
-                    "iam:GetRolePolicy",
-                    format!("role {role}, inline policy {name}"),
-                    &e,
-                )
-            })?;
+            .aws(
+                "iam:GetRolePolicy",
+                format!("role {role}, inline policy {name}"),
+            )?;
         let document = parse_iam_document(out.policy_document())
             .with_context(|| format!("inline policy {name} of role {role} is not valid JSON"))?;
         policies.push(Policy {
@@ -758,7 +756,7 @@ async fn bucket_checks(
     }
     stream::iter(by_bucket)
         .map(|(bucket, scopes)| async move { one_bucket(conn, subject, bucket, &scopes).await })
-        .buffered(8)
+        .buffered(READS)
         .collect::<Vec<_>>()
         .await
         .into_iter()
@@ -813,11 +811,12 @@ async fn kms_check(
             format!("{}: no KMS grant needed", describe(&encryption)),
         );
     };
-    if validate::kms_key(key).is_ok_and(|k| k.is_aws_managed_alias()) {
+    if KeyRef::from_configured(key).is_aws_managed_alias() {
         return Check::pass(name, format!("AWS-managed key {key}: no grant needed"));
     }
     let kms = conn.kms(&discover::key_region(key, region));
-    let found = match discover::key(&kms, key, &format!("default key of bucket {bucket}")).await {
+    let used_by = format!("default key of bucket {bucket}");
+    let found = match discover::key(&kms, key, &used_by, &|_| {}).await {
         Ok(found) => found,
         Err(e) => {
             return Check::fail(
@@ -864,12 +863,10 @@ fn describe(encryption: &Encryption) -> &'static str {
 
 /// The bucket's policy, or None when it has none.
 pub async fn bucket_policy(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<Value>> {
-    let out = match s3.get_bucket_policy().bucket(bucket).send().await {
+    let result = s3.get_bucket_policy().bucket(bucket).send().await;
+    let out = match result.aws("s3:GetBucketPolicy", format!("bucket {bucket}")) {
         Ok(out) => out,
-        Err(e) => {
-            return AwsError::new("s3:GetBucketPolicy", format!("bucket {bucket}"), &e)
-                .absent_if("NoSuchBucketPolicy");
-        }
+        Err(e) => return e.absent_if("NoSuchBucketPolicy"),
     };
     let raw = out.policy().unwrap_or("{}");
     let doc = parse_iam_document(raw)
@@ -1049,7 +1046,7 @@ mod tests {
 
     #[test]
     fn needs_follow_the_access_level_and_prefix() {
-        let scope = crate::request::bucket_scope("bkt/p/q").unwrap();
+        let scope = crate::cli::values::bucket_scope("bkt/p/q").unwrap();
         let rw = s3_needs("aws", &scope, Access::ReadWrite);
         assert_eq!(rw.len(), 5);
         assert_eq!(rw[1].list_prefix.as_deref(), Some("p/q"));
@@ -1063,9 +1060,10 @@ mod tests {
 
     #[test]
     fn what_create_writes_passes_its_own_checks() {
-        let req = crate::request::role_request(&crate::cli::RoleArgs {
-            buckets: vec!["bkt".into(), "cat/p/q".into()],
-            access: Some(crate::cli::AccessArg::ReadWrite),
+        let scope = |s| crate::cli::values::bucket_scope(s).unwrap();
+        let req = crate::cli::resolve::request(&crate::cli::RoleArgs {
+            buckets: vec![scope("bkt"), scope("cat/p/q")],
+            access: Some(crate::cli::args::AccessArg::ReadWrite),
             ..Default::default()
         })
         .unwrap();
@@ -1082,7 +1080,7 @@ mod tests {
                 Vec::<String>::new()
             );
         }
-        let wider = crate::request::bucket_scope("cat/p").unwrap();
+        let wider = crate::cli::values::bucket_scope("cat/p").unwrap();
         assert_eq!(
             unmet(&policies, &s3_needs("aws", &wider, Access::ReadOnly)).len(),
             2

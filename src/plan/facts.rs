@@ -38,7 +38,7 @@ pub struct BucketFacts {
     pub encryption: Encryption,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum KeyManager {
     Customer,
@@ -60,6 +60,8 @@ pub struct ExistingRole {
     pub owned: bool,
     /// ARNs of the managed policies attached to it.
     pub attached: Vec<String>,
+    /// Names of its inline policies.
+    pub inline: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

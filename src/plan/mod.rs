@@ -1,42 +1,30 @@
-//! The pure heart of the tool: a request and the discovered facts in, the exact IAM documents
-//! and the list of changes out. No I/O happens here.
+//! The pure heart of the tool: a request and the discovered facts in, the exact IAM documents,
+//! notes for people and the typed list of changes out. No I/O happens here.
 
-pub mod document;
+pub mod changes;
+pub mod documents;
 pub mod facts;
 pub mod request;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
-use serde_json::Value;
 use thiserror::Error;
 
-pub use document::{PolicyDocument, Statement};
-pub use facts::{Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts, KeyManager};
-pub use request::{Access, BucketScope, KmsChoice, Request};
+pub use changes::{Action, Change, Resource};
+pub use documents::{
+    is_family_name, kms_actions, permission_document, policy_name, trust_document,
+    MAX_POLICIES_PER_ROLE, MAX_POLICY_CHARS, MAX_TRUST_CHARS,
+};
+pub use facts::{
+    BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts, KeyManager,
+};
+pub use request::{Access, BucketScope, KeyRef, KmsChoice, Request, Trust};
 
-use crate::validate::{self, KeyRef};
+use crate::policy::{self, PolicyDocument};
 
-/// IAM's limit on a managed policy document, whitespace not counted.
-pub const MAX_POLICY_CHARS: usize = 6144;
-/// IAM's default limit on a role trust policy.
-pub const MAX_TRUST_CHARS: usize = 2048;
-/// IAM's default limit of managed policies attached to one role.
-pub const MAX_POLICIES_PER_ROLE: usize = 10;
 /// The tag that marks what this tool created.
 pub const OWNER_TAG: (&str, &str) = ("managed-by", "provision-role");
-
-const READ_OBJECT: &[&str] = &["s3:GetObject"];
-const WRITE_OBJECT: &[&str] = &["s3:DeleteObject", "s3:GetObject", "s3:PutObject"];
-const KMS_READ_WRITE: &[&str] = &[
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey*",
-    "kms:ReEncrypt*",
-];
-/// Reading SSE-KMS objects needs only Decrypt; DescribeKey lets the client check the key.
-const KMS_READ_ONLY: &[&str] = &["kms:Decrypt", "kms:DescribeKey"];
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PlanError {
@@ -58,25 +46,14 @@ pub enum PlanError {
     NotOwned { kind: &'static str, name: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Action {
-    Create,
-    Update,
-    Unchanged,
-    Delete,
+impl PlanError {
+    /// Whether the input must change (exit 2) rather than the account (exit 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, PlanError::TooLarge(_) | PlanError::UnresolvedKey(_))
+    }
 }
 
-/// One change to IAM, with human-readable details for updates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Change {
-    pub resource: String,
-    pub action: Action,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub details: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedPolicy {
     pub name: String,
     pub arn: Option<String>,
@@ -84,7 +61,7 @@ pub struct PlannedPolicy {
 }
 
 /// What the plan found out about one requested bucket scope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketReport {
     pub name: String,
     pub prefix: Option<String>,
@@ -94,18 +71,34 @@ pub struct BucketReport {
     pub kms_key_manager: Option<KeyManager>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "level", content = "message", rename_all = "lowercase")]
-pub enum Note {
-    Info(String),
-    Warning(String),
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warn,
 }
 
-/// A policy this tool made earlier that the new request no longer needs.
+/// Something people should know about the plan: why a KMS key is (not) granted, a risk.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StalePolicy {
-    pub name: String,
-    pub arn: String,
+pub struct Note {
+    pub level: Level,
+    pub message: String,
+}
+
+impl Note {
+    pub fn info(message: impl Into<String>) -> Note {
+        Note {
+            level: Level::Info,
+            message: message.into(),
+        }
+    }
+
+    pub fn warn(message: impl Into<String>) -> Note {
+        Note {
+            level: Level::Warn,
+            message: message.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,12 +106,8 @@ pub struct Plan {
     pub role_name: String,
     pub role_arn: Option<String>,
     pub account_id: Option<String>,
-    pub description: String,
     pub trust: PolicyDocument,
     pub policies: Vec<PlannedPolicy>,
-    pub stale: Vec<StalePolicy>,
-    /// Existing resources without our tag that `--adopt` takes over (they get the tag).
-    pub adopted: Vec<String>,
     pub buckets: Vec<BucketReport>,
     pub notes: Vec<Note>,
     pub changes: Vec<Change>,
@@ -126,50 +115,32 @@ pub struct Plan {
 
 impl Plan {
     pub fn is_noop(&self) -> bool {
-        self.changes.iter().all(|c| c.action == Action::Unchanged)
+        self.changes.iter().all(|c| c.action() == Action::Unchanged)
+    }
+
+    /// Whether the role itself is new.
+    pub fn creates_role(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| matches!(c, Change::CreateRole { .. }))
     }
 }
 
-/// Build the documents and the change list. Pure: same input, byte-identical output.
+/// Build the documents and the changes. Pure: same input, byte-identical output.
 pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let mut notes = Vec::new();
     let (buckets, bucket_keys) = bucket_reports(req, facts, &mut notes);
     let extra_keys = explicit_keys(req, facts, &mut notes)?;
-    let trust = trust_document(req);
-    let trust_len = trust.quota_len();
-    if trust_len > MAX_TRUST_CHARS {
-        return Err(PlanError::TooLarge(format!(
-            "the trust policy would be {trust_len} characters, over IAM's limit of \
-             {MAX_TRUST_CHARS}; trust fewer principals"
-        )));
-    }
-    let documents = pack_documents(req, &facts.partition, &bucket_keys, &extra_keys)?;
+    let trust = documents::checked_trust(req)?;
+    let documents = documents::pack(req, &facts.partition, &bucket_keys, &extra_keys)?;
     let policies = name_policies(req, facts, documents);
-    let stale = stale_policies(req, facts, &policies);
-    let changes = changes(req, facts, &trust, &policies, &stale)?;
-    let mut adopted: Vec<String> = policies
-        .iter()
-        .filter(|p| {
-            facts
-                .existing
-                .policies
-                .get(&p.name)
-                .is_some_and(|e| !e.owned)
-        })
-        .map(|p| format!("policy/{}", p.name))
-        .collect();
-    if facts.existing.role.as_ref().is_some_and(|r| !r.owned) {
-        adopted.push(format!("role/{}", req.role_name));
-    }
+    let changes = changes(req, facts, &trust, &policies)?;
     Ok(Plan {
         role_name: req.role_name.clone(),
         role_arn: arn(facts, "role", &req.role_name),
         account_id: facts.account_id.clone(),
-        description: req.description.clone(),
         trust,
         policies,
-        stale,
-        adopted,
         buckets,
         notes,
         changes,
@@ -184,28 +155,11 @@ fn arn(facts: &Facts, kind: &str, name: &str) -> Option<String> {
     ))
 }
 
-/// The trust policy: Activeloop (or the given principals) may assume the role.
-pub fn trust_document(req: &Request) -> PolicyDocument {
-    let mut statement = Statement {
-        sid: Some("AllowAssumeRoleFromActiveloop".to_string()),
-        effect: document::Effect::Allow,
-        principal: Some(document::Principal {
-            aws: req.principals.clone(),
-        }),
-        action: vec!["sts:AssumeRole".to_string()],
-        resource: Vec::new(),
-        condition: BTreeMap::new(),
-    };
-    if let Some(id) = &req.external_id {
-        statement = statement.with_condition("StringEquals", "sts:ExternalId", vec![id.clone()]);
-    }
-    PolicyDocument::new(vec![statement])
-}
-
-/// The key ARN to grant for one bucket, if any, with a note saying why or why not.
+/// The key to grant for one bucket, if any (with whether it is granted), and a note saying
+/// why or why not.
 fn bucket_key(
     name: &str,
-    bucket: &facts::BucketFacts,
+    bucket: &BucketFacts,
     req: &Request,
     facts: &Facts,
     notes: &mut Vec<Note>,
@@ -215,13 +169,13 @@ fn bucket_key(
             Encryption::SseS3 => "SSE-S3 (keys managed by S3)",
             _ => "no default encryption",
         };
-        notes.push(Note::Info(format!(
+        notes.push(Note::info(format!(
             "bucket {name}: {why}, so no KMS permission is needed"
         )));
         return (None, false);
     };
     let Some(key) = key else {
-        notes.push(Note::Info(format!(
+        notes.push(Note::info(format!(
             "bucket {name}: {} with the AWS-managed key aws/s3, so no KMS permission is needed",
             bucket.encryption.label()
         )));
@@ -232,30 +186,28 @@ fn bucket_key(
         manager: None,
     });
     let aws_managed = found.manager == Some(KeyManager::Aws)
-        || validate::kms_key(key).is_ok_and(|k| k.is_aws_managed_alias());
+        || KeyRef::from_configured(key).is_aws_managed_alias();
     if aws_managed {
-        notes.push(Note::Info(format!(
+        notes.push(Note::info(format!(
             "bucket {name}: {} with the AWS-managed key {}, so no KMS permission is needed",
             bucket.encryption.label(),
             found.arn
         )));
-        return (
-            Some(KeyFacts {
-                manager: Some(KeyManager::Aws),
-                ..found
-            }),
-            false,
-        );
+        let found = KeyFacts {
+            manager: Some(KeyManager::Aws),
+            ..found
+        };
+        return (Some(found), false);
     }
-    if !req.kms.discover {
-        notes.push(Note::Warning(format!(
+    if !req.kms.discovers() {
+        notes.push(Note::warn(format!(
             "bucket {name} is encrypted with the customer-managed key {}, but automatic KMS \
              grants are off: the role will not be able to read or write its objects",
             found.arn
         )));
         return (Some(found), false);
     }
-    notes.push(Note::Info(format!(
+    notes.push(Note::info(format!(
         "bucket {name}: {} with the customer-managed key {}, so the role is granted {} on it",
         bucket.encryption.label(),
         found.arn,
@@ -263,7 +215,7 @@ fn bucket_key(
     )));
     cross_account_warning(&found.arn, facts, notes);
     if found.manager.is_none() {
-        notes.push(Note::Warning(format!(
+        notes.push(Note::warn(format!(
             "could not describe KMS key {}; granting it as configured on bucket {name}",
             found.arn
         )));
@@ -272,19 +224,19 @@ fn bucket_key(
 }
 
 fn cross_account_warning(key_arn: &str, facts: &Facts, notes: &mut Vec<Note>) {
-    let (Some(key_account), Some(account)) = (validate::arn_account(key_arn), &facts.account_id)
+    let (Some(key_account), Some(account)) = (policy::arn_account(key_arn), &facts.account_id)
     else {
         return;
     };
     if key_account != account {
-        notes.push(Note::Warning(format!(
+        notes.push(Note::warn(format!(
             "KMS key {key_arn} lives in account {key_account}, not {account}: its key policy \
              must also allow this role, or the grant has no effect"
         )));
     }
 }
 
-/// One report per requested scope, and the key ARNs to grant per bucket name.
+/// One report per requested scope, and the key ARN to grant per bucket name.
 fn bucket_reports(
     req: &Request,
     facts: &Facts,
@@ -314,11 +266,10 @@ fn bucket_reports(
         .into_iter()
         .map(|(name, (key, granted))| (name.to_string(), key.filter(|_| granted).map(|k| k.arn)))
         .collect();
-    if facts.buckets.is_empty() && req.kms.discover {
-        notes.push(Note::Info(
+    if facts.buckets.is_empty() && req.kms.discovers() {
+        notes.push(Note::info(
             "offline: bucket encryption was not checked, so no KMS permission is included; \
-             `create` (or `plan --discover`) adds the customer-managed keys it finds"
-                .to_string(),
+             `create` (or `plan --discover`) adds the customer-managed keys it finds",
         ));
     }
     (reports, keys)
@@ -331,7 +282,7 @@ fn explicit_keys(
     notes: &mut Vec<Note>,
 ) -> Result<BTreeSet<String>, PlanError> {
     let mut arns = BTreeSet::new();
-    for key in &req.kms.keys {
+    for key in req.kms.keys() {
         let found = match (facts.keys.get(key.as_str()), key) {
             (Some(found), _) => found.clone(),
             (None, KeyRef::KeyArn(arn)) => KeyFacts {
@@ -341,13 +292,13 @@ fn explicit_keys(
             (None, _) => return Err(PlanError::UnresolvedKey(key.as_str().to_string())),
         };
         if found.manager == Some(KeyManager::Aws) || key.is_aws_managed_alias() {
-            notes.push(Note::Info(format!(
+            notes.push(Note::info(format!(
                 "KMS key {} is AWS-managed; it needs no grant, so none is added",
                 key.as_str()
             )));
             continue;
         }
-        notes.push(Note::Info(format!(
+        notes.push(Note::info(format!(
             "KMS key {} (from --kms {}) is granted {}",
             found.arn,
             key.as_str(),
@@ -357,148 +308,6 @@ fn explicit_keys(
         arns.insert(found.arn);
     }
     Ok(arns)
-}
-
-fn object_actions(access: Access) -> &'static [&'static str] {
-    match access {
-        Access::ReadWrite => WRITE_OBJECT,
-        Access::ReadOnly => READ_OBJECT,
-    }
-}
-
-pub fn kms_actions(access: Access) -> &'static [&'static str] {
-    match access {
-        Access::ReadWrite => KMS_READ_WRITE,
-        Access::ReadOnly => KMS_READ_ONLY,
-    }
-}
-
-/// The permission policy for some scopes and key ARNs.
-pub fn permission_document(
-    access: Access,
-    partition: &str,
-    scopes: &[BucketScope],
-    keys: &BTreeSet<String>,
-) -> PolicyDocument {
-    let bucket_arn = |b: &str| format!("arn:{partition}:s3:::{b}");
-    let buckets: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
-    let mut statements = Vec::new();
-    if !buckets.is_empty() {
-        statements.push(Statement::allow(
-            "BucketLocation",
-            &["s3:GetBucketLocation"],
-            buckets.iter().map(|b| bucket_arn(b)).collect(),
-        ));
-    }
-    let whole: Vec<String> = scopes
-        .iter()
-        .filter(|s| s.prefix.is_none())
-        .map(|s| bucket_arn(&s.bucket))
-        .collect();
-    if !whole.is_empty() {
-        statements.push(Statement::allow("ListBuckets", &["s3:ListBucket"], whole));
-    }
-    let mut prefixes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for scope in scopes {
-        if let Some(p) = &scope.prefix {
-            let values = prefixes.entry(scope.bucket.as_str()).or_default();
-            values.push(format!("{p}/"));
-            values.push(format!("{p}/*"));
-        }
-    }
-    for (i, (bucket, mut values)) in prefixes.into_iter().enumerate() {
-        values.sort();
-        statements.push(
-            Statement::allow(
-                &format!("ListPrefixes{}", i + 1),
-                &["s3:ListBucket"],
-                vec![bucket_arn(bucket)],
-            )
-            .with_condition("StringLike", "s3:prefix", values),
-        );
-    }
-    if !scopes.is_empty() {
-        let objects = scopes
-            .iter()
-            .map(|s| match &s.prefix {
-                Some(p) => format!("{}/{p}/*", bucket_arn(&s.bucket)),
-                None => format!("{}/*", bucket_arn(&s.bucket)),
-            })
-            .collect();
-        statements.push(Statement::allow(
-            "ObjectAccess",
-            object_actions(access),
-            objects,
-        ));
-    }
-    if !keys.is_empty() {
-        statements.push(Statement::allow(
-            "KmsKeys",
-            kms_actions(access),
-            keys.iter().cloned().collect(),
-        ));
-    }
-    PolicyDocument::new(statements)
-}
-
-/// Split the grants into as few documents as IAM's size limit allows, keeping each bucket's
-/// scopes and key together. Explicit keys go into the first document.
-fn pack_documents(
-    req: &Request,
-    partition: &str,
-    bucket_keys: &BTreeMap<String, Option<String>>,
-    extra_keys: &BTreeSet<String>,
-) -> Result<Vec<PolicyDocument>, PlanError> {
-    let mut chunks: Vec<(Vec<BucketScope>, BTreeSet<String>)> =
-        vec![(Vec::new(), extra_keys.clone())];
-    for (bucket, key) in bucket_keys {
-        let scopes: Vec<BucketScope> = req
-            .buckets
-            .iter()
-            .filter(|s| &s.bucket == bucket)
-            .cloned()
-            .collect();
-        let fits = |chunk: &(Vec<BucketScope>, BTreeSet<String>)| {
-            let mut s = chunk.0.clone();
-            s.extend(scopes.iter().cloned());
-            let mut k = chunk.1.clone();
-            k.extend(key.iter().cloned());
-            permission_document(req.access, partition, &s, &k).quota_len() <= MAX_POLICY_CHARS
-        };
-        let last = chunks.last().expect("there is always one chunk");
-        if !fits(last) {
-            if last.0.is_empty() || !fits(&(Vec::new(), BTreeSet::new())) {
-                return Err(PlanError::TooLarge(format!(
-                    "bucket {bucket} with its prefixes does not fit in one IAM policy of \
-                     {MAX_POLICY_CHARS} characters; use fewer prefixes"
-                )));
-            }
-            chunks.push((Vec::new(), BTreeSet::new()));
-        }
-        let chunk = chunks.last_mut().expect("there is always one chunk");
-        chunk.0.extend(scopes);
-        chunk.1.extend(key.iter().cloned());
-    }
-    if chunks.len() > MAX_POLICIES_PER_ROLE {
-        return Err(PlanError::TooLarge(format!(
-            "the grants need {} managed policies, over IAM's limit of {MAX_POLICIES_PER_ROLE} \
-             per role; split the buckets over several roles",
-            chunks.len()
-        )));
-    }
-    Ok(chunks
-        .iter()
-        .map(|(s, k)| permission_document(req.access, partition, s, k))
-        .collect())
-}
-
-/// `NAME` for the first policy, `NAME-2`, `NAME-3`, ... for the rest.
-pub fn policy_name(base: &str, index: usize) -> String {
-    if index == 0 {
-        base.to_string()
-    } else {
-        format!("{base}-{}", index + 1)
-    }
 }
 
 fn name_policies(req: &Request, facts: &Facts, docs: Vec<PolicyDocument>) -> Vec<PlannedPolicy> {
@@ -520,16 +329,124 @@ fn name_policies(req: &Request, facts: &Facts, docs: Vec<PolicyDocument>) -> Vec
         .collect()
 }
 
-/// Is `name` one of the names this request's policies would have (`BASE` or `BASE-N`)?
-pub fn is_family_name(base: &str, name: &str) -> bool {
-    name == base
-        || name
-            .strip_prefix(base)
-            .and_then(|rest| rest.strip_prefix('-'))
-            .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n >= 2))
+/// Every change, in the order they are listed: policies, the role, adoptions, attachments,
+/// then policies no longer needed.
+fn changes(
+    req: &Request,
+    facts: &Facts,
+    trust: &PolicyDocument,
+    policies: &[PlannedPolicy],
+) -> Result<Vec<Change>, PlanError> {
+    let mut out = Vec::new();
+    let mut adopt = Vec::new();
+    for policy in policies {
+        out.push(policy_change(req, facts, policy, &mut adopt)?);
+    }
+    let role = facts.existing.role.as_ref();
+    out.push(role_change(req, role, trust, &mut adopt)?);
+    out.extend(adopt);
+    for policy in policies {
+        out.push(attachment(req, role, policy));
+    }
+    out.extend(stale(req, facts, policies));
+    Ok(out)
 }
 
-fn stale_policies(req: &Request, facts: &Facts, planned: &[PlannedPolicy]) -> Vec<StalePolicy> {
+fn policy_change(
+    req: &Request,
+    facts: &Facts,
+    policy: &PlannedPolicy,
+    adopt: &mut Vec<Change>,
+) -> Result<Change, PlanError> {
+    let resource = Resource::Policy(policy.name.clone());
+    let Some(existing) = facts.existing.policies.get(&policy.name) else {
+        return Ok(Change::CreatePolicy {
+            name: policy.name.clone(),
+            arn: policy.arn.clone(),
+            document: policy.document.clone(),
+        });
+    };
+    if !existing.owned {
+        if !req.adopt {
+            return Err(PlanError::NotOwned {
+                kind: "policy",
+                name: policy.name.clone(),
+            });
+        }
+        adopt.push(Change::Adopt {
+            resource: resource.clone(),
+            arn: existing.arn.clone(),
+        });
+    }
+    Ok(
+        match changes::compare(&existing.document, &policy.document) {
+            None => Change::Unchanged(resource),
+            Some(diff) => Change::UpdatePolicy {
+                name: policy.name.clone(),
+                arn: existing.arn.clone(),
+                document: policy.document.clone(),
+                diff,
+            },
+        },
+    )
+}
+
+fn role_change(
+    req: &Request,
+    role: Option<&ExistingRole>,
+    trust: &PolicyDocument,
+    adopt: &mut Vec<Change>,
+) -> Result<Change, PlanError> {
+    let resource = Resource::Role(req.role_name.clone());
+    let Some(role) = role else {
+        return Ok(Change::CreateRole {
+            name: req.role_name.clone(),
+            trust: trust.clone(),
+            description: req.description.clone(),
+        });
+    };
+    if !role.owned {
+        if !req.adopt {
+            return Err(PlanError::NotOwned {
+                kind: "role",
+                name: req.role_name.clone(),
+            });
+        }
+        adopt.push(Change::Adopt {
+            resource: resource.clone(),
+            arn: role.arn.clone(),
+        });
+    }
+    Ok(match changes::compare(&role.trust, trust) {
+        None => Change::Unchanged(resource),
+        Some(diff) => Change::UpdateTrust {
+            role: req.role_name.clone(),
+            trust: trust.clone(),
+            diff,
+        },
+    })
+}
+
+fn attachment(req: &Request, role: Option<&ExistingRole>, policy: &PlannedPolicy) -> Change {
+    let attached = match (role, &policy.arn) {
+        (Some(r), Some(arn)) => r.attached.contains(arn),
+        _ => false,
+    };
+    if attached {
+        return Change::Unchanged(Resource::Attachment {
+            role: req.role_name.clone(),
+            policy: policy.name.clone(),
+        });
+    }
+    Change::Attach {
+        role: req.role_name.clone(),
+        policy: policy.name.clone(),
+        arn: policy.arn.clone(),
+    }
+}
+
+/// Policies this tool made for the role earlier (`NAME-N`) that the new grants do not need.
+fn stale(req: &Request, facts: &Facts, planned: &[PlannedPolicy]) -> Vec<Change> {
     let Some(role) = &facts.existing.role else {
         return Vec::new();
     };
@@ -543,126 +460,12 @@ fn stale_policies(req: &Request, facts: &Facts, planned: &[PlannedPolicy]) -> Ve
                 && is_family_name(&req.policy_name, name)
                 && !planned.iter().any(|pp| &pp.name == *name)
         })
-        .map(|(name, p)| StalePolicy {
-            name: name.clone(),
+        .map(|(name, p)| Change::DeleteStale {
+            role: req.role_name.clone(),
+            policy: name.clone(),
             arn: p.arn.clone(),
         })
         .collect()
-}
-
-fn changes(
-    req: &Request,
-    facts: &Facts,
-    trust: &PolicyDocument,
-    policies: &[PlannedPolicy],
-    stale: &[StalePolicy],
-) -> Result<Vec<Change>, PlanError> {
-    let mut out = Vec::new();
-    for policy in policies {
-        let (action, details) = match facts.existing.policies.get(&policy.name) {
-            None => (Action::Create, Vec::new()),
-            Some(p) if !p.owned && !req.adopt => {
-                return Err(PlanError::NotOwned {
-                    kind: "policy",
-                    name: policy.name.clone(),
-                })
-            }
-            Some(p) => compare(&p.document, &policy.document.to_value()),
-        };
-        out.push(Change {
-            resource: format!("policy/{}", policy.name),
-            action,
-            details,
-        });
-    }
-    let role = facts.existing.role.as_ref();
-    let (action, details) = match role {
-        None => (Action::Create, Vec::new()),
-        Some(r) if !r.owned && !req.adopt => {
-            return Err(PlanError::NotOwned {
-                kind: "role",
-                name: req.role_name.clone(),
-            })
-        }
-        Some(r) => compare(&r.trust, &trust.to_value()),
-    };
-    out.push(Change {
-        resource: format!("role/{}", req.role_name),
-        action,
-        details,
-    });
-    for policy in policies {
-        let attached = match (role, &policy.arn) {
-            (Some(r), Some(arn)) => r.attached.contains(arn),
-            _ => false,
-        };
-        out.push(Change {
-            resource: format!("attachment/{}/{}", req.role_name, policy.name),
-            action: if attached {
-                Action::Unchanged
-            } else {
-                Action::Create
-            },
-            details: Vec::new(),
-        });
-    }
-    for policy in stale {
-        out.push(Change {
-            resource: format!("policy/{}", policy.name),
-            action: Action::Delete,
-            details: vec!["no longer needed: detached from the role and deleted".to_string()],
-        });
-    }
-    Ok(out)
-}
-
-fn compare(current: &Value, desired: &Value) -> (Action, Vec<String>) {
-    if document::same_meaning(current, desired) {
-        return (Action::Unchanged, Vec::new());
-    }
-    let (was, will) = (grant_lines(current), grant_lines(desired));
-    let mut details: Vec<String> = was.difference(&will).map(|l| format!("- {l}")).collect();
-    details.extend(will.difference(&was).map(|l| format!("+ {l}")));
-    if details.is_empty() {
-        details.push("~ statement ids or layout".to_string());
-    }
-    (Action::Update, details)
-}
-
-/// A document as one line per target: `TARGET: ACTIONS [when CONDITIONS]`, for diffs.
-pub fn grant_lines(doc: &Value) -> BTreeSet<String> {
-    let doc = document::canonical(doc);
-    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut lines = BTreeSet::new();
-    for st in &statements {
-        let effect = st["Effect"].as_array().and_then(|a| a.first()).cloned();
-        let effect = effect.as_ref().and_then(Value::as_str).unwrap_or("Allow");
-        let actions = strings(&st["Action"]).join(" ");
-        let mut targets = strings(&st["Resource"]);
-        if let Some(p) = st["Principal"].as_object() {
-            for v in p.values() {
-                targets.extend(strings(v).into_iter().map(|a| format!("principal {a}")));
-            }
-        }
-        let when = match st.get("Condition") {
-            Some(c) if !c.is_null() => format!(" when {c}"),
-            _ => String::new(),
-        };
-        let deny = if effect == "Deny" { "DENY " } else { "" };
-        for target in targets {
-            lines.insert(format!("{deny}{target}: {actions}{when}"));
-        }
-    }
-    lines
 }
 
 #[cfg(test)]

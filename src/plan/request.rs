@@ -1,8 +1,7 @@
-//! What the user asked for, after validation. Flags and the wizard both produce a [`Request`].
+//! What the user asked for, after `cli::resolve` checked it. Flags and the wizard both produce
+//! a [`Request`]; nothing in it is unchecked.
 
 use serde::Serialize;
-
-use crate::validate::KeyRef;
 
 /// Activeloop's production backend role: the principal Deep Lake assumes the role from.
 pub const ACTIVELOOP_PRODUCTION: &str = "arn:aws:iam::597713067985:role/activeloop_backend";
@@ -91,34 +90,130 @@ pub fn normalize_scopes(mut scopes: Vec<BucketScope>) -> (Vec<BucketScope>, Vec<
     (kept, dropped)
 }
 
+/// How the user named a KMS key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyRef {
+    /// `arn:aws:kms:REGION:ACCOUNT:key/ID`: usable in a policy as it is.
+    KeyArn(String),
+    /// A bare key id (`1234abcd-…` or `mrk-…`): needs DescribeKey for its ARN.
+    KeyId(String),
+    /// `alias/NAME` or an alias ARN: needs DescribeKey; an alias ARN in a policy grants nothing.
+    Alias(String),
+}
+
+impl KeyRef {
+    pub fn as_str(&self) -> &str {
+        match self {
+            KeyRef::KeyArn(s) | KeyRef::KeyId(s) | KeyRef::Alias(s) => s,
+        }
+    }
+
+    /// AWS-managed aliases (`alias/aws/...`) name keys that need no IAM grant.
+    pub fn is_aws_managed_alias(&self) -> bool {
+        match self {
+            KeyRef::Alias(a) => a.starts_with("alias/aws/") || a.contains(":alias/aws/"),
+            _ => false,
+        }
+    }
+
+    /// How a bucket's encryption configuration names its key, classified. Anything that is
+    /// not a key ARN or an alias is taken as a key id.
+    pub fn from_configured(key: &str) -> KeyRef {
+        if key.contains(":alias/") || key.starts_with("alias/") {
+            KeyRef::Alias(key.to_string())
+        } else if key.starts_with("arn:") {
+            KeyRef::KeyArn(key.to_string())
+        } else {
+            KeyRef::KeyId(key.to_string())
+        }
+    }
+}
+
 /// Which KMS keys to grant.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct KmsChoice {
-    /// Grant the customer-managed keys the buckets' default encryption uses.
-    pub discover: bool,
-    /// Keys named by the user, granted in any case.
-    pub keys: Vec<KeyRef>,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KmsChoice {
+    /// Grant no key, even when a bucket needs one (the plan warns).
+    Off,
+    /// Grant the customer-managed keys the buckets' default encryption uses, and these too.
+    Auto { also: Vec<KeyRef> },
+    /// Grant only these keys.
+    Only(Vec<KeyRef>),
 }
 
 impl KmsChoice {
     pub fn auto() -> Self {
-        KmsChoice {
-            discover: true,
-            keys: Vec::new(),
+        KmsChoice::Auto { also: Vec::new() }
+    }
+
+    /// Whether the buckets' own keys are granted.
+    pub fn discovers(&self) -> bool {
+        matches!(self, KmsChoice::Auto { .. })
+    }
+
+    /// The keys named explicitly.
+    pub fn keys(&self) -> &[KeyRef] {
+        match self {
+            KmsChoice::Off => &[],
+            KmsChoice::Auto { also: keys } | KmsChoice::Only(keys) => keys,
         }
+    }
+}
+
+/// Who may assume the role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Trust {
+    /// Activeloop's production backend (what Deep Lake uses).
+    Production,
+    /// Production and Activeloop's own development backends.
+    WithDev,
+    /// These principals instead of Activeloop's (sorted, unique).
+    Custom(Vec<String>),
+}
+
+impl Trust {
+    /// The trusted principal ARNs, sorted.
+    pub fn principals(&self) -> Vec<String> {
+        let mut out: Vec<String> = match self {
+            Trust::Production => vec![ACTIVELOOP_PRODUCTION.to_string()],
+            Trust::WithDev => std::iter::once(ACTIVELOOP_PRODUCTION)
+                .chain(ACTIVELOOP_DEV)
+                .map(str::to_string)
+                .collect(),
+            Trust::Custom(arns) => arns.clone(),
+        };
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Whether Activeloop's production backend is trusted (so the ARN goes into its UI).
+    pub fn trusts_activeloop(&self) -> bool {
+        self.principals().iter().any(|p| p == ACTIVELOOP_PRODUCTION)
+    }
+
+    /// The trust a set of principals stands for: the named Activeloop sets, or custom.
+    pub fn from_principals(mut principals: Vec<String>) -> Trust {
+        principals.sort();
+        principals.dedup();
+        for named in [Trust::Production, Trust::WithDev] {
+            if named.principals() == principals {
+                return named;
+            }
+        }
+        Trust::Custom(principals)
     }
 }
 
 /// A validated request: everything needed to build the documents, nothing unchecked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    pub buckets: Vec<BucketScope>,
     pub role_name: String,
     pub policy_name: String,
     pub description: String,
+    /// Sorted, none covering another.
+    pub buckets: Vec<BucketScope>,
     pub access: Access,
-    /// Trusted principals, sorted and unique.
-    pub principals: Vec<String>,
+    pub trust: Trust,
     pub external_id: Option<String>,
     pub kms: KmsChoice,
     /// Take over a role or policy of the same name that this tool did not create.
@@ -158,5 +253,21 @@ mod tests {
             dropped,
             vec![scope("a", Some("p")), scope("b", Some("x/y"))]
         );
+    }
+
+    #[test]
+    fn trust_sets_round_trip_through_their_principals() {
+        for trust in [
+            Trust::Production,
+            Trust::WithDev,
+            Trust::Custom(vec!["arn:aws:iam::123456789012:root".into()]),
+        ] {
+            assert_eq!(Trust::from_principals(trust.principals()), trust);
+        }
+        assert!(Trust::WithDev.trusts_activeloop());
+        assert!(!Trust::Custom(vec!["arn:aws:iam::123456789012:root".into()]).trusts_activeloop());
+        let p = Trust::WithDev.principals();
+        assert_eq!(p.len(), 3);
+        assert!(p.windows(2).all(|w| w[0] < w[1]));
     }
 }

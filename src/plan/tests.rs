@@ -3,15 +3,15 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
+use super::changes::grant_lines;
 use super::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
 use super::*;
-use crate::validate::KeyRef;
 
 const ACCOUNT: &str = "123456789012";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 fn scope(s: &str) -> BucketScope {
-    crate::request::bucket_scope(s).unwrap()
+    crate::cli::values::bucket_scope(s).unwrap()
 }
 
 fn req(buckets: &[&str]) -> Request {
@@ -21,7 +21,7 @@ fn req(buckets: &[&str]) -> Request {
         policy_name: "r-s3-access".into(),
         description: "d".into(),
         access: Access::ReadWrite,
-        principals: vec![ACTIVELOOP_PRODUCTION.into()],
+        trust: Trust::Production,
         external_id: None,
         kms: KmsChoice::auto(),
         adopt: false,
@@ -150,7 +150,7 @@ fn trust_defaults_dev_and_external_id() {
             "Principal": {"AWS": [ACTIVELOOP_PRODUCTION]}, "Action": ["sts:AssumeRole"]}]})
     );
     let mut r = req(&["b-1"]);
-    r.principals = crate::request::principals(&[], true).unwrap();
+    r.trust = Trust::WithDev;
     r.external_id = Some("ext-123".into());
     let t = build(&r, &Facts::offline()).unwrap().trust.to_value();
     let st = &t["Statement"][0];
@@ -262,32 +262,29 @@ fn aws_managed_keys_sse_s3_and_no_encryption_need_no_grant() {
     assert!(plan
         .notes
         .iter()
-        .all(|n| matches!(n, Note::Info(m) if m.contains("no KMS permission"))));
+        .all(|n| n.level == Level::Info && n.message.contains("no KMS permission")));
 }
 
 #[test]
 fn kms_off_grants_nothing_and_warns_about_customer_keys() {
     let facts = with_bucket(online(), "enc", kms(KEY_ARN));
     let mut r = req(&["enc"]);
-    r.kms = KmsChoice::default();
+    r.kms = KmsChoice::Off;
     let plan = build(&r, &facts).unwrap();
     assert!(!doc(&plan).to_string().contains("kms:"));
     assert!(plan
         .notes
         .iter()
-        .any(|n| matches!(n, Note::Warning(m) if m.contains("will not be able"))));
+        .any(|n| n.level == Level::Warn && n.message.contains("will not be able")));
 }
 
 #[test]
 fn explicit_keys_offline_need_an_arn() {
     let mut r = req(&["b-1"]);
-    r.kms = KmsChoice {
-        discover: false,
-        keys: vec![KeyRef::KeyArn(KEY_ARN.into())],
-    };
+    r.kms = KmsChoice::Only(vec![KeyRef::KeyArn(KEY_ARN.into())]);
     let plan = build(&r, &Facts::offline()).unwrap();
     assert!(doc(&plan).to_string().contains(KEY_ARN));
-    r.kms.keys = vec![KeyRef::Alias("alias/data".into())];
+    r.kms = KmsChoice::Only(vec![KeyRef::Alias("alias/data".into())]);
     assert_eq!(
         build(&r, &Facts::offline()).unwrap_err(),
         PlanError::UnresolvedKey("alias/data".into())
@@ -310,14 +307,14 @@ fn cross_account_key_warns() {
     assert!(plan
         .notes
         .iter()
-        .any(|n| matches!(n, Note::Warning(m) if m.contains("999999999999"))));
+        .any(|n| n.level == Level::Warn && n.message.contains("999999999999")));
 }
 
 #[test]
 fn changes_against_existing_state() {
     let r = req(&["b-1"]);
     let fresh = build(&r, &online()).unwrap();
-    let actions: Vec<_> = fresh.changes.iter().map(|c| c.action).collect();
+    let actions: Vec<_> = fresh.changes.iter().map(|c| c.action()).collect();
     assert_eq!(actions, vec![Action::Create; 3]);
     assert_eq!(
         fresh.role_arn.as_deref(),
@@ -331,6 +328,7 @@ fn changes_against_existing_state() {
         trust: fresh.trust.to_value(),
         owned: true,
         attached: vec![policy_arn.clone()],
+        inline: vec![],
     });
     facts.existing.policies.insert(
         "r-s3-access".into(),
@@ -344,18 +342,18 @@ fn changes_against_existing_state() {
     assert!(again.is_noop(), "{:?}", again.changes);
 
     let wider = build(&req(&["b-1", "b-2"]), &facts).unwrap();
-    assert_eq!(wider.changes[0].action, Action::Update);
+    assert_eq!(wider.changes[0].action(), Action::Update);
     assert!(wider.changes[0]
-        .details
+        .details()
         .iter()
         .any(|d| d.starts_with("+ arn:aws:s3:::b-2/*")));
-    assert_eq!(wider.changes[1].action, Action::Unchanged);
+    assert_eq!(wider.changes[1].action(), Action::Unchanged);
 
     let mut with_id = r.clone();
     with_id.external_id = Some("ext-1".into());
     let trust_change = build(&with_id, &facts).unwrap();
-    assert_eq!(trust_change.changes[1].action, Action::Update);
-    assert_eq!(trust_change.changes[0].action, Action::Unchanged);
+    assert_eq!(trust_change.changes[1].action(), Action::Update);
+    assert_eq!(trust_change.changes[0].action(), Action::Unchanged);
 }
 
 #[test]
@@ -366,6 +364,7 @@ fn foreign_resources_are_refused_unless_adopted() {
         trust: json!({}),
         owned: false,
         attached: vec![],
+        inline: vec![],
     });
     let err = build(&req(&["b-1"]), &facts).unwrap_err();
     assert!(matches!(err, PlanError::NotOwned { kind: "role", .. }));
@@ -373,8 +372,15 @@ fn foreign_resources_are_refused_unless_adopted() {
     let mut r = req(&["b-1"]);
     r.adopt = true;
     let plan = build(&r, &facts).unwrap();
-    assert_eq!(plan.adopted, vec!["role/r".to_string()]);
-    assert_eq!(plan.changes[1].action, Action::Update);
+    let role = Resource::Role("r".into());
+    assert!(plan.changes.contains(&Change::Adopt {
+        resource: role.clone(),
+        arn: "arn:aws:iam::123456789012:role/r".into()
+    }));
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.resource() == role && c.action() == Action::Update));
 }
 
 #[test]
@@ -387,6 +393,7 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
         trust: json!({}),
         owned: true,
         attached: vec![extra.into(), foreign.into()],
+        inline: vec![],
     });
     for (name, arn) in [("r-s3-access-2", extra), ("someone-elses", foreign)] {
         facts.existing.policies.insert(
@@ -399,17 +406,19 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
         );
     }
     let plan = build(&req(&["b-1"]), &facts).unwrap();
+    let stale: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action() == Action::Delete)
+        .collect();
     assert_eq!(
-        plan.stale,
-        vec![StalePolicy {
-            name: "r-s3-access-2".into(),
+        stale,
+        vec![&Change::DeleteStale {
+            role: "r".into(),
+            policy: "r-s3-access-2".into(),
             arn: extra.into()
         }]
     );
-    assert!(plan
-        .changes
-        .iter()
-        .any(|c| c.action == Action::Delete && c.resource == "policy/r-s3-access-2"));
 }
 
 #[test]
@@ -449,9 +458,11 @@ fn too_many_buckets_for_ten_policies_is_an_error() {
 #[test]
 fn too_many_principals_overflow_the_trust_policy() {
     let mut r = req(&["b-1"]);
-    r.principals = (0..60)
-        .map(|i| format!("arn:aws:iam::{:012}:role/some-partner-role", i))
-        .collect();
+    r.trust = Trust::Custom(
+        (0..60)
+            .map(|i| format!("arn:aws:iam::{:012}:role/some-partner-role", i))
+            .collect(),
+    );
     assert!(matches!(
         build(&r, &Facts::offline()),
         Err(PlanError::TooLarge(m)) if m.contains("trust policy")
@@ -471,11 +482,11 @@ fn family_names() {
 fn arb_scope() -> impl Strategy<Value = String> {
     (
         "[a-z][a-z0-9-]{1,10}[a-z0-9]".prop_filter("a valid bucket name", |b| {
-            crate::validate::bucket_name(b).is_ok()
+            crate::cli::values::bucket_name(b).is_ok()
         }),
         proptest::option::of(
             "[a-zA-Z0-9_.-]{1,8}(/[a-zA-Z0-9_.-]{1,8}){0,2}"
-                .prop_filter("a valid prefix", |p| crate::validate::prefix(p).is_ok()),
+                .prop_filter("a valid prefix", |p| crate::cli::values::prefix(p).is_ok()),
         ),
     )
         .prop_map(|(b, p)| match p {
@@ -499,7 +510,11 @@ fn arb_request() -> impl Strategy<Value = Request> {
             } else {
                 Access::ReadWrite
             };
-            r.principals = crate::request::principals(&[], dev).unwrap();
+            r.trust = if dev {
+                Trust::WithDev
+            } else {
+                Trust::Production
+            };
             r.external_id = ext;
             r
         })
@@ -568,7 +583,7 @@ proptest! {
         let plan = build(&r, &online()).unwrap();
         for p in &plan.policies {
             let v = p.document.to_value();
-            prop_assert!(document::same_meaning(&v, &v));
+            prop_assert!(crate::policy::same_meaning(&v, &v));
             prop_assert!(grant_lines(&v).len() >= r.buckets.len());
         }
     }

@@ -2,11 +2,8 @@
 
 use console::style;
 
-use crate::plan::request::{
-    default_policy_name, ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION, DEFAULT_DESCRIPTION,
-    DEFAULT_ROLE_NAME,
-};
-use crate::plan::{Access, KmsChoice, Request};
+use crate::plan::request::{default_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME};
+use crate::plan::{Access, KmsChoice, Request, Trust};
 
 /// Lines longer than this are broken with `\` continuations when shown.
 const WIDTH: usize = 76;
@@ -26,30 +23,23 @@ fn flag(name: &str, value: &str) -> String {
 }
 
 /// The trust flags: none for Activeloop production, `--trust-dev`, or `--principal` each.
-fn trust_flags(principals: &[String]) -> Vec<String> {
-    if principals == [ACTIVELOOP_PRODUCTION] {
-        return Vec::new();
+fn trust_flags(trust: &Trust) -> Vec<String> {
+    match trust {
+        Trust::Production => Vec::new(),
+        Trust::WithDev => vec!["--trust-dev".to_string()],
+        Trust::Custom(principals) => principals.iter().map(|p| flag("--principal", p)).collect(),
     }
-    let mut with_dev: Vec<String> = ACTIVELOOP_DEV.iter().map(|s| s.to_string()).collect();
-    with_dev.push(ACTIVELOOP_PRODUCTION.to_string());
-    with_dev.sort();
-    if principals == with_dev {
-        return vec!["--trust-dev".to_string()];
-    }
-    principals.iter().map(|p| flag("--principal", p)).collect()
 }
 
 fn kms_flags(kms: &KmsChoice) -> Vec<String> {
-    if *kms == KmsChoice::auto() {
-        return Vec::new();
+    match kms {
+        KmsChoice::Off => vec!["--kms off".to_string()],
+        KmsChoice::Auto { also } if also.is_empty() => Vec::new(),
+        KmsChoice::Auto { also } => std::iter::once("--kms auto".to_string())
+            .chain(also.iter().map(|k| flag("--kms", k.as_str())))
+            .collect(),
+        KmsChoice::Only(keys) => keys.iter().map(|k| flag("--kms", k.as_str())).collect(),
     }
-    if *kms == KmsChoice::default() {
-        return vec!["--kms off".to_string()];
-    }
-    let auto = kms.discover.then(|| "--kms auto".to_string());
-    auto.into_iter()
-        .chain(kms.keys.iter().map(|k| flag("--kms", k.as_str())))
-        .collect()
 }
 
 /// Each flag with its value, as `create` takes them; only what differs from the defaults.
@@ -71,7 +61,7 @@ fn command_flags(req: &Request) -> Vec<String> {
     if req.access == Access::ReadOnly {
         flags.push("--access read-only".to_string());
     }
-    flags.extend(trust_flags(&req.principals));
+    flags.extend(trust_flags(&req.trust));
     if let Some(id) = &req.external_id {
         flags.push(flag("--external-id", id));
     }

@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 
-use crate::aws::{discover, AwsError, Connection};
-use crate::output;
+use crate::aws::{discover, AwsError, Connection, Failure};
+use crate::commands::Context;
 use crate::plan::{Facts, Request};
 
 /// The caller, as STS sees it.
@@ -37,29 +37,32 @@ pub trait Discovery {
     async fn facts(&self, req: &Request) -> Result<Facts>;
 }
 
-/// Without any credentials the SDK's error lists every provider it tried, a screenful; the
-/// wizard's own message says what to do, so that list goes to `-v` only.
-fn short_credentials_error(err: AwsError) -> anyhow::Error {
-    let text = err.to_string();
-    if err.code.is_none() && text.contains("no credentials") {
-        output::verbose(&text);
-        return anyhow::anyhow!(
-            "no AWS credentials were found (-v shows where they were looked for)"
-        );
+/// The account behind a connection, with spinners on the run's printer.
+pub struct Account<'a> {
+    pub conn: &'a Connection,
+    pub ctx: &'a Context,
+}
+
+/// A credentials failure is the wizard's own message (which says what to do); the SDK's
+/// description goes to `-v` only.
+fn short_credentials_error(ctx: &Context, err: AwsError) -> anyhow::Error {
+    if err.failure == Failure::Credentials {
+        ctx.printer.verbose(&err.debug);
+        return anyhow::anyhow!("{err}");
     }
     err.into()
 }
 
-impl Discovery for Connection {
+impl Discovery for Account<'_> {
     fn region(&self) -> String {
-        Connection::region(self)
+        self.conn.region()
     }
 
     async fn identity(&self) -> Result<Who> {
-        let spinner = output::spinner("Checking your AWS credentials…");
-        let found = discover::identity(&self.sts).await;
+        let spinner = self.ctx.printer.spinner("Checking your AWS credentials…");
+        let found = discover::identity(&self.conn.sts).await;
         spinner.finish_and_clear();
-        let found = found.map_err(short_credentials_error)?;
+        let found = found.map_err(|e| short_credentials_error(self.ctx, e))?;
         Ok(Who {
             account: found.account,
             arn: found.arn,
@@ -67,8 +70,8 @@ impl Discovery for Connection {
     }
 
     async fn bucket_names(&self) -> Listing {
-        let spinner = output::spinner("Listing your buckets…");
-        let found = discover::bucket_names(&self.s3(&Connection::region(self))).await;
+        let spinner = self.ctx.printer.spinner("Listing your buckets…");
+        let found = discover::bucket_names(&self.conn.s3(&self.conn.region())).await;
         spinner.finish_and_clear();
         match found {
             Ok(names) => Listing::Names(names),
@@ -78,8 +81,11 @@ impl Discovery for Connection {
     }
 
     async fn facts(&self, req: &Request) -> Result<Facts> {
-        let spinner = output::spinner("Reading bucket encryption, KMS keys and existing IAM…");
-        let facts = discover::facts(self, req).await;
+        let spinner = self
+            .ctx
+            .printer
+            .spinner("Reading bucket encryption, KMS keys and existing IAM…");
+        let facts = discover::facts(self.conn, req, &|e| self.ctx.show(e)).await;
         spinner.finish_and_clear();
         facts
     }

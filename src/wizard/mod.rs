@@ -2,8 +2,8 @@
 //! from nothing to the role ARN.
 //!
 //! It produces the same validated [`Request`] the flags do (its answers fill a [`RoleArgs`],
-//! which goes through `request::role_request`), plus the plan for it; it writes nothing to AWS
-//! and nothing to stdout. `app` applies and reports as for flags.
+//! which goes through `cli::resolve::request`), plus the plan for it; it writes nothing to AWS
+//! and nothing to stdout. `commands::create` applies and reports as for flags.
 //!
 //! The questions go through [`Prompter`] (dialoguer on the terminal, scripted in tests) and the
 //! reads through [`Discovery`] (the AWS connection, or a fake), so the steps are plain code that
@@ -33,15 +33,14 @@ mod text;
 use anyhow::Result;
 
 pub use command::{equivalent_command, next_steps};
-pub use discovery::{Discovery, Listing, Who};
+pub use discovery::{Account, Discovery, Listing, Who};
 pub use prompt::{Check, Prompter, Terminal};
 
 use crate::aws::Connection;
-use crate::cli::{CreateArgs, RoleArgs};
-use crate::error::Cancelled;
-use crate::output;
+use crate::cli::{resolve, CreateArgs, RoleArgs};
+use crate::commands::Context;
+use crate::exit::Cancelled;
 use crate::plan::{Plan, Request};
-use crate::request;
 
 /// Map a dialoguer failure: Ctrl-C inside a prompt is a cancellation, anything else an error.
 pub fn prompt_error(err: dialoguer::Error) -> anyhow::Error {
@@ -57,15 +56,13 @@ pub fn cancelled() -> anyhow::Error {
     Cancelled("cancelled, nothing was created".into()).into()
 }
 
-/// Run the wizard on the terminal. `profile` is `--profile`, shown in step 1.
-pub async fn run(
-    conn: &Connection,
-    args: &CreateArgs,
-    profile: Option<&str>,
-) -> Result<(Request, Plan)> {
-    let mut terminal = Terminal::new();
-    let outcome = run_with(&mut terminal, conn, args, &profile_label(profile)).await;
-    output::restore_cursor();
+/// Run the wizard on the terminal.
+pub async fn run(ctx: &Context, conn: &Connection, args: &CreateArgs) -> Result<(Request, Plan)> {
+    let mut terminal = Terminal::new(ctx.printer.clone());
+    let account = Account { conn, ctx };
+    let profile = profile_label(ctx.connect.profile.as_deref());
+    let outcome = run_with(&mut terminal, &account, args, &profile).await;
+    ctx.printer.restore_cursor();
     outcome
 }
 
@@ -88,8 +85,8 @@ fn profile_label(flag: Option<&str>) -> String {
 /// `--role-name` fails at once (exit 2) rather than after every question was answered.
 fn check_flags(flags: &RoleArgs) -> Result<()> {
     let mut probe = flags.clone();
-    probe.buckets = vec!["placeholder-bucket".to_string()];
-    request::role_request(&probe)?;
+    probe.buckets = vec![crate::plan::BucketScope::whole("placeholder-bucket")];
+    resolve::request(&probe)?;
     Ok(())
 }
 

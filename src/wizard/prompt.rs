@@ -8,9 +8,9 @@ use anyhow::Result;
 use dialoguer::theme::{ColorfulTheme, Theme};
 use dialoguer::{Confirm, Input, MultiSelect, Select};
 
-use super::text::{self, MAX_WIDTH};
 use super::{cancelled, prompt_error};
-use crate::output;
+use crate::render::text::{self, MAX_WIDTH};
+use crate::render::Printer;
 
 /// Checks one typed answer; `Err` holds the rule that was broken, shown before asking again.
 pub type Check<'a> = &'a dyn Fn(&str) -> Result<(), String>;
@@ -143,32 +143,29 @@ impl Theme for WizardTheme {
     }
 }
 
-/// The real terminal: prompts drawn on stderr with dialoguer, explanations via `output::info`.
+/// The real terminal: prompts drawn on stderr with dialoguer, explanations on the printer.
 pub struct Terminal {
     theme: WizardTheme,
     term: console::Term,
+    printer: Printer,
 }
 
 impl Terminal {
-    pub fn new() -> Self {
+    pub fn new(printer: Printer) -> Self {
         Terminal {
             theme: WizardTheme(ColorfulTheme::default()),
             term: console::Term::stderr(),
+            printer,
         }
-    }
-}
-
-impl Default for Terminal {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
 /// A prompt that failed or was interrupted may have left the cursor hidden, and the cursor
 /// after the prompt's text: the "cancelled" message that follows needs a line of its own.
 fn failed(err: dialoguer::Error) -> anyhow::Error {
-    output::restore_cursor();
-    let _ = console::Term::stderr().write_line("");
+    let term = console::Term::stderr();
+    let _ = term.show_cursor();
+    let _ = term.write_line("");
     prompt_error(err)
 }
 
@@ -218,7 +215,7 @@ impl Prompter for Terminal {
         let width = self.width().saturating_sub(2);
         let answer = input
             .validate_with(|text: &String| {
-                check(text.trim()).map_err(|rule| text::wrap(&rule, width, ""))
+                check(text.trim()).map_err(|rule| text::wrap(&rule, width, Some("")))
             })
             .interact_text()
             .map_err(failed)?;
@@ -234,7 +231,7 @@ impl Prompter for Terminal {
     }
 
     fn note(&mut self, text: &str) {
-        output::info(text);
+        self.printer.block(text);
     }
 
     fn width(&self) -> usize {

@@ -9,10 +9,10 @@ use super::cancelled;
 use super::discovery::{Discovery, Listing};
 use super::prompt::Prompter;
 use super::text::{given, heading, say, warn};
-use crate::cli::{AccessArg, RoleArgs};
-use crate::error::UsageError;
+use crate::cli::args::AccessArg;
+use crate::cli::{resolve, values, RoleArgs};
 use crate::plan::request::{default_policy_name, DEFAULT_ROLE_NAME};
-use crate::{request, validate};
+use crate::plan::BucketScope;
 
 /// Above this many buckets, the list is narrowed by a filter first.
 const MANY_BUCKETS: usize = 15;
@@ -21,14 +21,6 @@ const TYPE_ENTRY: &str = "Type a bucket name that is not listed…";
 const NO_CREDENTIALS: &str = "could not confirm who you are in AWS. If your credentials are \
      missing or expired, sign in with `aws sso login` (SSO) or `aws configure` (access keys), \
      or choose another profile with --profile NAME";
-
-/// The rule in a request error, without the `invalid --flag "value": ` it starts with.
-fn rule(err: UsageError) -> String {
-    match err.0.split_once(": ") {
-        Some((_, rule)) => rule.to_string(),
-        None => err.0,
-    }
-}
 
 pub(super) fn intro(p: &mut impl Prompter) {
     say(
@@ -70,7 +62,7 @@ pub(super) async fn who_and_where(
 }
 
 /// Step 2: which buckets, picked from the account's list or typed.
-pub(super) async fn buckets(p: &mut impl Prompter, d: &impl Discovery) -> Result<Vec<String>> {
+pub(super) async fn buckets(p: &mut impl Prompter, d: &impl Discovery) -> Result<Vec<BucketScope>> {
     heading(
         p,
         2,
@@ -102,7 +94,7 @@ pub(super) async fn buckets(p: &mut impl Prompter, d: &impl Discovery) -> Result
     pick_buckets(p, names)
 }
 
-fn pick_buckets(p: &mut impl Prompter, names: Vec<String>) -> Result<Vec<String>> {
+fn pick_buckets(p: &mut impl Prompter, names: Vec<String>) -> Result<Vec<BucketScope>> {
     let shown = narrow(p, names)?;
     let mut items = shown.clone();
     items.push(TYPE_ENTRY.to_string());
@@ -127,11 +119,12 @@ fn pick_buckets(p: &mut impl Prompter, names: Vec<String>) -> Result<Vec<String>
         if !chosen.is_empty() {
             p.answered("Buckets", &chosen.join(", "));
         }
+        let scopes: Vec<BucketScope> = chosen.iter().map(|b| BucketScope::whole(b)).collect();
         if ticked.contains(&shown.len()) {
-            return type_buckets(p, chosen);
+            return type_buckets(p, scopes);
         }
-        if !chosen.is_empty() {
-            return Ok(chosen);
+        if !scopes.is_empty() {
+            return Ok(scopes);
         }
         say(
             p,
@@ -172,7 +165,7 @@ fn narrow(p: &mut impl Prompter, names: Vec<String>) -> Result<Vec<String>> {
 
 /// Names typed one at a time (another account's buckets, or when listing is not allowed);
 /// `BUCKET/PREFIX` is accepted too.
-fn type_buckets(p: &mut impl Prompter, mut chosen: Vec<String>) -> Result<Vec<String>> {
+fn type_buckets(p: &mut impl Prompter, mut chosen: Vec<BucketScope>) -> Result<Vec<BucketScope>> {
     let mut prompt = "Bucket name";
     loop {
         let need_one = prompt == "Bucket name";
@@ -184,23 +177,26 @@ fn type_buckets(p: &mut impl Prompter, mut chosen: Vec<String>) -> Result<Vec<St
                     Ok(())
                 };
             }
-            request::bucket_scope(text).map(drop).map_err(|e| e.0)
+            values::bucket_scope(text).map(drop)
         };
         let text = p.input(prompt, None, &check)?;
         if text.is_empty() {
             return Ok(chosen);
         }
-        let scope = request::bucket_scope(&text).map_err(|e| anyhow::anyhow!(e.0))?;
-        if !chosen.contains(&scope.to_string()) {
-            chosen.push(scope.to_string());
+        let scope = values::bucket_scope(&text).map_err(|e| anyhow::anyhow!(e))?;
+        if !chosen.contains(&scope) {
+            chosen.push(scope);
         }
         prompt = "Another bucket name (empty: done)";
     }
 }
 
 /// Still step 2: optionally limit each bucket to a key prefix.
-pub(super) fn prefixes(p: &mut impl Prompter, buckets: Vec<String>) -> Result<Vec<String>> {
-    if buckets.iter().all(|b| b.contains('/')) {
+pub(super) fn prefixes(
+    p: &mut impl Prompter,
+    buckets: Vec<BucketScope>,
+) -> Result<Vec<BucketScope>> {
+    if buckets.iter().all(|b| b.prefix.is_some()) {
         return Ok(buckets);
     }
     say(
@@ -213,7 +209,7 @@ pub(super) fn prefixes(p: &mut impl Prompter, buckets: Vec<String>) -> Result<Ve
     buckets
         .into_iter()
         .map(|b| {
-            if b.contains('/') {
+            if b.prefix.is_some() {
                 Ok(b)
             } else {
                 ask_prefix(p, b)
@@ -222,22 +218,25 @@ pub(super) fn prefixes(p: &mut impl Prompter, buckets: Vec<String>) -> Result<Ve
         .collect()
 }
 
-fn ask_prefix(p: &mut impl Prompter, bucket: String) -> Result<String> {
+fn ask_prefix(p: &mut impl Prompter, bucket: BucketScope) -> Result<BucketScope> {
     let check = |text: &str| {
         if text.is_empty() {
             return Ok(());
         }
-        validate::prefix(text).map(drop).map_err(|e| e.0)
+        values::prefix(text).map(drop)
     };
     let prefix = p.input(
-        &format!("Prefix in {bucket} (empty: whole bucket)"),
+        &format!("Prefix in {} (empty: whole bucket)", bucket.bucket),
         None,
         &check,
     )?;
     if prefix.is_empty() {
         return Ok(bucket);
     }
-    Ok(format!("{bucket}/{prefix}"))
+    Ok(BucketScope {
+        prefix: Some(values::prefix(&prefix).map_err(|e| anyhow::anyhow!(e))?),
+        ..bucket
+    })
 }
 
 /// Step 3: read-write or read-only.
@@ -256,7 +255,7 @@ pub(super) fn access(
         given(
             p,
             "Access",
-            request::access(Some(access)).as_str(),
+            resolve::access(Some(access)).as_str(),
             "--access",
         );
         return Ok(());
@@ -318,7 +317,7 @@ fn ask_principals(p: &mut impl Prompter) -> Result<Vec<String>> {
                     Ok(())
                 };
             }
-            validate::principal_arn(text).map(drop).map_err(|e| e.0)
+            values::principal_arn(text).map(drop)
         };
         let prompt = if need_one {
             "Principal ARN"
@@ -347,7 +346,7 @@ fn external_id(p: &mut impl Prompter, flags: &RoleArgs, answers: &mut RoleArgs) 
         if text.is_empty() {
             return Ok(());
         }
-        validate::external_id(text).map(drop).map_err(|e| e.0)
+        values::external_id(text).map(drop)
     };
     let id = p.input("External ID (empty: none)", None, &check)?;
     answers.external_id = (!id.is_empty()).then_some(id);
@@ -374,7 +373,7 @@ pub(super) fn ask_names(
     if let Some(name) = &flags.role_name {
         given(p, "Role name", name, "--role-name");
     } else {
-        let check = |text: &str| validate::role_name(text).map(drop).map_err(|e| e.0);
+        let check = |text: &str| values::role_name(text).map(drop);
         answers.role_name = Some(p.input("Role name", Some(DEFAULT_ROLE_NAME), &check)?);
     }
     let role = answers
@@ -384,11 +383,7 @@ pub(super) fn ask_names(
     if let Some(name) = &flags.policy_name {
         given(p, "Policy name", name, "--policy-name");
     } else {
-        let check = |text: &str| {
-            request::policy_name(Some(text), &role)
-                .map(drop)
-                .map_err(rule)
-        };
+        let check = |text: &str| values::policy_name(text).map(drop);
         let default = default_policy_name(&role);
         answers.policy_name = Some(p.input("Policy name", Some(&default), &check)?);
     }

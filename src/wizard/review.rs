@@ -9,10 +9,11 @@ use super::discovery::Discovery;
 use super::prompt::Prompter;
 use super::questions::ask_names;
 use super::text::{self, given, heading, say};
-use crate::cli::RoleArgs;
-use crate::plan::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
-use crate::plan::{self, Action, Facts, KeyManager, KmsChoice, Note, Plan, PlanError, Request};
-use crate::{output, request};
+use crate::cli::{resolve, RoleArgs};
+use crate::plan::{
+    self, Facts, KeyManager, KmsChoice, Level, Note, Plan, PlanError, Request, Trust,
+};
+use crate::render::plan as render;
 
 /// Whether a name that is taken was asked (so can be asked again) rather than given as a flag.
 fn renamable(flags: &RoleArgs, kind: &str) -> bool {
@@ -38,7 +39,7 @@ pub(super) async fn discover(
          use the key.",
     );
     loop {
-        let req = request::role_request(answers)?;
+        let req = resolve::request(answers)?;
         let facts = d.facts(&req).await?;
         match plan::build(&req, &facts) {
             Err(PlanError::NotOwned { kind, name }) if renamable(flags, kind) => {
@@ -80,11 +81,12 @@ pub(super) fn encryption(
 ) -> Result<(Request, Plan)> {
     text::notes(p, &plan.notes);
     if !flags.kms.is_empty() {
-        given(p, "KMS grants", &flags.kms.join(", "), "--kms");
+        let kms: Vec<String> = flags.kms.iter().map(ToString::to_string).collect();
+        given(p, "KMS grants", &kms.join(", "), "--kms");
         return Ok((req, plan));
     }
     let keys = granted_keys(&plan);
-    if keys.is_empty() || !req.kms.discover {
+    if keys.is_empty() || !req.kms.discovers() {
         return Ok((req, plan));
     }
     let question = match keys.len() {
@@ -94,30 +96,24 @@ pub(super) fn encryption(
     if p.confirm(&question, true)? {
         return Ok((req, plan));
     }
-    req.kms = KmsChoice::default();
+    req.kms = KmsChoice::Off;
     let plan = plan::build(&req, facts)?;
     let warnings: Vec<Note> = plan
         .notes
         .iter()
-        .filter(|n| matches!(n, Note::Warning(_)))
+        .filter(|n| n.level == Level::Warn)
         .cloned()
         .collect();
     text::notes(p, &warnings);
     Ok((req, plan))
 }
 
-fn trusted(principals: &[String]) -> String {
-    if principals == [ACTIVELOOP_PRODUCTION] {
-        return "Activeloop production".to_string();
+fn trusted(trust: &Trust) -> String {
+    match trust {
+        Trust::Production => "Activeloop production".to_string(),
+        Trust::WithDev => "Activeloop production and development".to_string(),
+        Trust::Custom(principals) => principals.join("\n               "),
     }
-    if principals.len() == 3
-        && ACTIVELOOP_DEV
-            .iter()
-            .all(|d| principals.iter().any(|p| p == d))
-    {
-        return "Activeloop production and development".to_string();
-    }
-    principals.join("\n               ")
 }
 
 /// The answers in a few lines, right above the question, where a small terminal still shows
@@ -134,11 +130,11 @@ fn summary(req: &Request, plan: &Plan) -> String {
         ("Policy", req.policy_name.clone()),
         ("Buckets", buckets.join(", ")),
         ("Access", req.access.as_str().to_string()),
-        ("Trusted", trusted(&req.principals)),
+        ("Trusted", trusted(&req.trust)),
         ("External ID", req.external_id.clone().unwrap_or_else(none)),
         (
             "KMS keys",
-            if req.kms.discover {
+            if req.kms.discovers() {
                 // The full ARNs are in the documents above; the key ids fit on one line.
                 let ids: Vec<&str> = keys
                     .iter()
@@ -160,24 +156,17 @@ fn summary(req: &Request, plan: &Plan) -> String {
 
 /// The change list with long detail lines wrapped under themselves; resource lines stay whole.
 fn changes(plan: &Plan, width: usize) -> String {
-    output::changes_text(&plan.changes)
+    render::changes_text(&plan.changes)
         .lines()
         .map(|line| {
             if line.starts_with("        ") {
-                text::wrap(line, width, "          ")
+                text::wrap(line, width, Some("          "))
             } else {
                 line.to_string()
             }
         })
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn creates_role(plan: &Plan) -> bool {
-    let role = format!("role/{}", plan.role_name);
-    plan.changes
-        .iter()
-        .any(|c| c.resource == role && c.action == Action::Create)
 }
 
 /// Step 7: the exact documents, the changes and a summary, then the question. Nothing to
@@ -193,19 +182,23 @@ pub(super) fn review(p: &mut impl Prompter, req: &Request, plan: &Plan, yes: boo
         "Nothing has been written yet. These are the exact documents, then the changes and a \
          summary:",
     );
-    p.note(output::documents_text(plan, true).trim_end());
+    p.note(render::documents_text(plan).trim_end());
     let width = p.width();
     p.note(&format!(
         "{}\n{}",
         style("Changes").bold(),
         changes(plan, width)
     ));
-    p.note(&text::wrap(&summary(req, plan), width, "               "));
+    p.note(&text::wrap(
+        &summary(req, plan),
+        width,
+        Some("               "),
+    ));
     if yes {
         say(p, "Applying without asking (--yes).");
         return Ok(());
     }
-    let question = if creates_role(plan) {
+    let question = if plan.creates_role() {
         "Create the role?"
     } else {
         "Apply these changes?"

@@ -8,13 +8,14 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::*;
-use crate::cli::AccessArg;
-use crate::error::UsageError;
+use crate::cli::args::AccessArg;
+use crate::cli::{resolve, values};
+use crate::exit::UsageError;
 use crate::plan::facts::BucketFacts;
 use crate::plan::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
 use crate::plan::{
     self, Access, BucketScope, Encryption, ExistingPolicy, ExistingRole, Facts, KeyFacts,
-    KeyManager, KmsChoice,
+    KeyManager, KmsChoice, Trust,
 };
 
 const ACCOUNT: &str = "123456789012";
@@ -219,6 +220,7 @@ impl Discovery for Fake {
                 trust: json!({}),
                 owned: false,
                 attached: vec![],
+                inline: vec![],
             });
         }
         Ok(facts)
@@ -264,10 +266,13 @@ fn with(mut answers: Vec<A>, more: impl IntoIterator<Item = A>) -> Vec<A> {
 
 fn request_for(buckets: &[&str]) -> Request {
     let args = RoleArgs {
-        buckets: buckets.iter().map(|b| b.to_string()).collect(),
+        buckets: buckets
+            .iter()
+            .map(|b| values::bucket_scope(b).unwrap())
+            .collect(),
         ..RoleArgs::default()
     };
-    request::role_request(&args).unwrap()
+    resolve::request(&args).unwrap()
 }
 
 fn is_cancelled(err: &anyhow::Error) -> bool {
@@ -325,7 +330,7 @@ fn declining_the_kms_grant_plans_without_keys() {
     let answers = with(defaults_up_to_names(vec![0, 1]), [A::No, A::Yes]);
     let (outcome, script) = wizard(answers, &fake, &CreateArgs::default());
     let (req, plan) = outcome.unwrap();
-    assert_eq!(req.kms, KmsChoice::default());
+    assert_eq!(req.kms, KmsChoice::Off);
     assert!(
         !policy_text(&plan).contains("kms:"),
         "{}",
@@ -410,7 +415,10 @@ fn typed_answers_are_checked_and_asked_again_with_the_rule() {
         ]
     );
     assert_eq!(req.access, Access::ReadOnly);
-    assert_eq!(req.principals, vec!["arn:aws:iam::111122223333:root"]);
+    assert_eq!(
+        req.trust.principals(),
+        vec!["arn:aws:iam::111122223333:root"]
+    );
     assert_eq!(req.external_id.as_deref(), Some("ext-123"));
     assert_eq!(
         (req.role_name.as_str(), req.policy_name.as_str()),
@@ -425,7 +433,8 @@ fn trusting_development_too() {
     answers[4] = A::Pick(1);
     let (outcome, _) = wizard(with(answers, [A::Yes]), &fake, &CreateArgs::default());
     let req = outcome.unwrap().0;
-    assert_eq!(req.principals.len(), 1 + ACTIVELOOP_DEV.len());
+    assert_eq!(req.trust, Trust::WithDev);
+    assert_eq!(req.trust.principals().len(), 1 + ACTIVELOOP_DEV.len());
     assert!(equivalent_command(&req).contains("--trust-dev"));
 }
 
@@ -482,7 +491,7 @@ fn flags_given_are_shown_and_not_asked() {
             access: Some(AccessArg::ReadOnly),
             trust_dev: true,
             external_id: Some("ext-42".into()),
-            kms: vec!["off".into()],
+            kms: vec![values::KmsValue::Off],
             ..RoleArgs::default()
         },
         yes: false,
@@ -513,7 +522,7 @@ fn flags_given_are_shown_and_not_asked() {
     );
     assert_eq!(req.access, Access::ReadOnly);
     assert_eq!(req.external_id.as_deref(), Some("ext-42"));
-    assert_eq!(req.kms, KmsChoice::default());
+    assert_eq!(req.kms, KmsChoice::Off);
     assert!(!policy_text(&plan).contains("kms:"));
 }
 
@@ -535,7 +544,7 @@ fn a_bad_flag_fails_before_the_first_question() {
     let fake = Fake::new();
     let args = CreateArgs {
         role: RoleArgs {
-            role_name: Some("has space".into()),
+            kms: vec![values::KmsValue::Off, values::KmsValue::Auto],
             ..RoleArgs::default()
         },
         yes: false,
@@ -691,6 +700,7 @@ fn existing_facts(fake: &Fake, req: &Request, same_trust: bool) -> Facts {
         trust,
         owned: true,
         attached: vec![policy_arn.clone()],
+        inline: vec![],
     });
     facts.existing.policies.insert(
         policy.name.clone(),
@@ -733,12 +743,14 @@ fn equivalent_command_names_only_what_differs() {
     req.role_name = "r".into();
     req.policy_name = "p".into();
     req.access = Access::ReadOnly;
-    req.principals = vec![
+    req.trust = Trust::Custom(vec![
         "arn:aws:iam::111122223333:root".into(),
         ACTIVELOOP_PRODUCTION.into(),
-    ];
+    ]);
     req.external_id = Some("ext-1".into());
-    req.kms = request::kms_choice(&["auto".into(), "alias/data".into()]).unwrap();
+    req.kms = KmsChoice::Auto {
+        also: vec![values::kms_key("alias/data").unwrap()],
+    };
     req.adopt = true;
     assert_eq!(
         equivalent_command(&req),
@@ -747,7 +759,7 @@ fn equivalent_command_names_only_what_differs() {
          --principal arn:aws:iam::597713067985:role/activeloop_backend --external-id ext-1 \
          --kms auto --kms alias/data --adopt --yes"
     );
-    req.kms = KmsChoice::default();
+    req.kms = KmsChoice::Off;
     assert!(equivalent_command(&req).contains(" --kms off "));
 }
 

@@ -2,52 +2,19 @@
 //! already gave. Wrapping keeps words whole, and keeps a rule shown under a prompt from
 //! wrapping by itself (dialoguer clears it by counting lines).
 
-use console::{measure_text_width, style};
+use console::style;
 
 use super::prompt::Prompter;
-use crate::plan::Note;
+use crate::plan::{Level, Note};
+pub use crate::render::text::wrap;
 
-/// Explanations are wrapped to the terminal, but no wider than this, to stay readable.
-pub const MAX_WIDTH: usize = 100;
 /// How many steps the person sees.
 const STEPS: usize = 7;
-
-/// Word-wrap each line of `text` to `width` columns; continuation lines start with `indent`.
-/// A word longer than the width (an ARN) stays whole on its own line.
-pub fn wrap(text: &str, width: usize, indent: &str) -> String {
-    text.lines()
-        .map(|line| wrap_line(line, width, indent))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn wrap_line(line: &str, width: usize, indent: &str) -> String {
-    if measure_text_width(line) <= width {
-        return line.to_string();
-    }
-    let lead = &line[..line.len() - line.trim_start().len()];
-    let mut out = lead.to_string();
-    let mut used = measure_text_width(lead);
-    for (i, word) in line.split_whitespace().enumerate() {
-        let len = measure_text_width(word);
-        if i > 0 && used + 1 + len > width {
-            out.push('\n');
-            out.push_str(indent);
-            used = measure_text_width(indent);
-        } else if i > 0 {
-            out.push(' ');
-            used += 1;
-        }
-        out.push_str(word);
-        used += len;
-    }
-    out
-}
 
 /// An explanation, wrapped.
 pub fn say(p: &mut impl Prompter, text: &str) {
     let width = p.width();
-    p.note(&wrap(text, width, ""));
+    p.note(&wrap(text, width, Some("")));
 }
 
 /// A warning among the explanations.
@@ -75,29 +42,13 @@ pub fn notes(p: &mut impl Prompter, notes: &[Note]) {
     let width = p.width();
     let lines: Vec<String> = notes
         .iter()
-        .map(|n| match n {
-            Note::Info(m) => format!("  {} {m}", style("•").cyan()),
-            Note::Warning(m) => format!("  {} {m}", style("warning:").yellow().bold()),
+        .map(|n| match n.level {
+            Level::Info => format!("  {} {}", style("•").cyan(), n.message),
+            Level::Warn => format!("  {} {}", style("warning:").yellow().bold(), n.message),
         })
-        .map(|line| wrap(&line, width, "    "))
+        .map(|line| wrap(&line, width, Some("    ")))
         .collect();
     if !lines.is_empty() {
         p.note(&lines.join("\n"));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wraps_words_with_a_hanging_indent() {
-        let text = "  • bucket data: SSE-KMS with the key arn:aws:kms:us-east-1:123456789012:key/x";
-        let wrapped = wrap(text, 30, "    ");
-        assert_eq!(
-            wrapped,
-            "  • bucket data: SSE-KMS with\n    the key\n    arn:aws:kms:us-east-1:123456789012:key/x"
-        );
-        assert_eq!(wrap("short\nlines", 30, ""), "short\nlines");
     }
 }

@@ -1,10 +1,8 @@
 //! `create` and `plan` end to end: the real binary against a real moto server, asserting on
 //! what IAM holds afterwards, not only on what the tool printed.
 
-mod support;
-
+use crate::support::{lint_policy, offline_cmd, run_cmd, TestEnv};
 use serde_json::{json, Value};
-use support::{lint_policy, offline_cmd, run_cmd, TestEnv};
 
 const PRODUCTION: &str = "arn:aws:iam::597713067985:role/activeloop_backend";
 const ROLE: &str = "activeloop-deeplake-access";
@@ -605,7 +603,7 @@ fn generated_policies_pass_parliament() {
         .unwrap();
     }
     assert!(count >= 10);
-    let findings = support::parliament_findings(dir.path());
+    let findings = crate::support::parliament_findings(dir.path());
     assert!(findings.is_empty(), "parliament findings: {findings:#?}");
 }
 

@@ -13,7 +13,7 @@ log() { printf 'install-tools: %s\n' "$*" >&2; }
 die() { printf 'install-tools: error: %s\n' "$*" >&2; exit 1; }
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo_root=$(cd "$script_dir/../.." && pwd)
+repo_root=$(cd "$script_dir/../../.." && pwd)
 requirements="$repo_root/tests/requirements.txt"
 tools_dir=${PROVISION_ROLE_TEST_TOOLS:-$repo_root/target/test-tools}
 venv="$tools_dir/venv"

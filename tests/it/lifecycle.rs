@@ -1,16 +1,14 @@
 //! The role's life against a real moto server: create, update (buckets, trust), verify, delete,
 //! and what the tool must leave alone. After every run, IAM is read back.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::support::{Run, TestEnv};
 use expectrl::process::unix::WaitStatus;
 use expectrl::{Eof, Expect, Session};
 use serde_json::{json, Value};
-use support::{Run, TestEnv};
 
 const PRODUCTION: &str = "arn:aws:iam::597713067985:role/activeloop_backend";
 const ACCOUNT: &str = "123456789012";

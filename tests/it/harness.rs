@@ -2,13 +2,13 @@
 //! of what the binary does: if these fail, no other integration test result
 //! can be trusted.
 
-mod support;
-
 use std::collections::HashMap;
 use std::process::Command;
 
+use crate::support::{
+    decode_policy_document, lint_policy, offline_cmd, run_cmd, TestEnv, MOTO_ACCOUNT,
+};
 use serde_json::json;
-use support::{decode_policy_document, lint_policy, offline_cmd, run_cmd, TestEnv, MOTO_ACCOUNT};
 
 #[test]
 fn moto_answers_sts_get_caller_identity() {

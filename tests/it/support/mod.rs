@@ -3,11 +3,13 @@
 //! `parliament` to lint the policies the tool writes.
 //!
 //! Nothing here is mocked. The Python tools (moto, parliament) are installed
-//! into a private virtualenv by `tests/support/install-tools.sh` on first use;
+//! into a private virtualenv by `tests/it/support/install-tools.sh` on first use;
 //! if that fails the tests fail: a missing moto is never a skip.
 //!
-//! Use it from a test file with `mod support;`.
+//! The integration tests use it as `crate::support`; the benchmark includes it by path.
 #![allow(dead_code)]
+
+pub mod proxy;
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
@@ -59,7 +61,7 @@ pub fn tools() -> &'static Tools {
 }
 
 fn install_tools() -> Result<Tools, String> {
-    let script = Path::new(MANIFEST_DIR).join("tests/support/install-tools.sh");
+    let script = Path::new(MANIFEST_DIR).join("tests/it/support/install-tools.sh");
     let status = Command::new("bash")
         .arg(&script)
         .current_dir(MANIFEST_DIR)
@@ -113,7 +115,7 @@ impl Moto {
     /// Starts a fresh server and waits until it has printed its port.
     pub fn start() -> Moto {
         let tools = tools();
-        let script = Path::new(MANIFEST_DIR).join("tests/support/moto_server.py");
+        let script = Path::new(MANIFEST_DIR).join("tests/it/support/moto_server.py");
         // moto logs every request on stderr: send it to an anonymous file (a
         // pipe nobody reads would eventually block the server) so a server
         // that fails to start can still say why.

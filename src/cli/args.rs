@@ -1,6 +1,13 @@
-//! Command-line interface: clap types only. Checking and meaning live in `request`.
+//! The command line: clap types only. Each single-value rule is a value parser from
+//! [`values`](super::values); rules across flags and defaults live in
+//! [`resolve`](super::resolve).
+
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use super::values::{self, KmsValue};
+use crate::plan::BucketScope;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -42,6 +49,14 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff); e.g. `provision-role man | man -l -`.
+    Man,
+    /// Print the JSON Schema of the `--output json` documents.
+    Schema {
+        /// Only this command's document (plan, create, verify, delete, or error).
+        #[arg(value_parser = ["plan", "create", "verify", "delete", "error"])]
+        command: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -51,12 +66,23 @@ pub struct GlobalArgs {
     pub profile: Option<String>,
 
     /// AWS region for the IAM, STS and KMS clients (default: $AWS_REGION or the profile's).
-    #[arg(long, global = true, value_name = "REGION")]
+    #[arg(long, global = true, value_name = "REGION", value_parser = values::region)]
     pub region: Option<String>,
 
     /// Send all AWS requests to this endpoint, e.g. a local emulator (default: $AWS_ENDPOINT_URL).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_parser = values::endpoint_url)]
     pub endpoint_url: Option<String>,
+
+    /// The longest one AWS call may take, retries included, in seconds.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECONDS",
+        env = "PROVISION_ROLE_TIMEOUT",
+        default_value = "30",
+        value_parser = values::timeout
+    )]
+    pub timeout: Duration,
 
     /// Result format on stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
@@ -67,7 +93,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub non_interactive: bool,
 
-    /// Say more on stderr (each AWS call, retries, full documents).
+    /// Say more on stderr (each finding, retries, full documents, the AWS request count).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
 
@@ -94,41 +120,41 @@ pub enum AccessArg {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct RoleArgs {
     /// Bucket to grant, optionally with a key prefix to limit access to (repeatable).
-    #[arg(long = "bucket", value_name = "NAME[/PREFIX]")]
-    pub buckets: Vec<String>,
+    #[arg(long = "bucket", value_name = "NAME[/PREFIX]", value_parser = values::bucket_scope)]
+    pub buckets: Vec<BucketScope>,
 
     /// Name of the IAM role [default: activeloop-deeplake-access].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = values::role_name)]
     pub role_name: Option<String>,
 
     /// Name of the managed policy [default: ROLE_NAME-s3-access].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = values::policy_name)]
     pub policy_name: Option<String>,
 
     /// Description of the role.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = values::description)]
     pub description: Option<String>,
 
     /// Access level on the buckets [default: read-write].
     #[arg(long, value_enum)]
     pub access: Option<AccessArg>,
 
-    /// Also trust Activeloop's two development backends.
+    /// Also trust Activeloop's two development backends (for Activeloop's own development).
     #[arg(long, conflicts_with = "principals")]
     pub trust_dev: bool,
 
     /// Trust this IAM principal ARN instead of Activeloop's backend (repeatable).
-    #[arg(long = "principal", value_name = "ARN")]
+    #[arg(long = "principal", value_name = "ARN", value_parser = values::principal_arn)]
     pub principals: Vec<String>,
 
     /// Require this sts:ExternalId when the role is assumed (shown in the Activeloop UI).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = values::external_id)]
     pub external_id: Option<String>,
 
     /// KMS grants: `auto` finds the buckets' customer-managed keys, `off` grants none, or a key
     /// id, key ARN or alias to grant (repeatable) [default: auto].
-    #[arg(long = "kms", value_name = "auto|off|KEY")]
-    pub kms: Vec<String>,
+    #[arg(long = "kms", value_name = "auto|off|KEY", value_parser = values::kms_value)]
+    pub kms: Vec<KmsValue>,
 
     /// Take over an existing role or policy of the same name that provision-role did not create.
     #[arg(long)]
@@ -162,24 +188,25 @@ pub struct VerifyArgs {
     #[arg(
         long,
         value_name = "NAME",
-        default_value = "activeloop-deeplake-access"
+        default_value = "activeloop-deeplake-access",
+        value_parser = values::role_name
     )]
     pub role_name: String,
 
     /// Bucket the role must give access to (repeatable) [default: the buckets its policies name].
-    #[arg(long = "bucket", value_name = "NAME[/PREFIX]")]
-    pub buckets: Vec<String>,
+    #[arg(long = "bucket", value_name = "NAME[/PREFIX]", value_parser = values::bucket_scope)]
+    pub buckets: Vec<BucketScope>,
 
     /// Access level the role must give.
     #[arg(long, value_enum, default_value_t = AccessArg::ReadWrite)]
     pub access: AccessArg,
 
     /// Principal that must be trusted (repeatable) [default: Activeloop's backend].
-    #[arg(long = "principal", value_name = "ARN")]
+    #[arg(long = "principal", value_name = "ARN", value_parser = values::principal_arn)]
     pub principals: Vec<String>,
 
     /// External ID the trust policy must require.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = values::external_id)]
     pub external_id: Option<String>,
 }
 
@@ -189,7 +216,8 @@ pub struct DeleteArgs {
     #[arg(
         long,
         value_name = "NAME",
-        default_value = "activeloop-deeplake-access"
+        default_value = "activeloop-deeplake-access",
+        value_parser = values::role_name
     )]
     pub role_name: String,
 
@@ -214,44 +242,57 @@ mod tests {
 
     #[test]
     fn bare_invocation_takes_create_flags_and_globals_anywhere() {
-        let cli = Cli::try_parse_from(["provision-role", "--bucket", "b", "--yes", "-v"]).unwrap();
+        let cli =
+            Cli::try_parse_from(["provision-role", "--bucket", "b-1", "--yes", "-v"]).unwrap();
         assert!(cli.command.is_none());
-        assert_eq!(cli.create.role.buckets, vec!["b"]);
+        assert_eq!(cli.create.role.buckets, vec![BucketScope::whole("b-1")]);
         assert!(cli.create.yes);
-        let cli = Cli::try_parse_from([
-            "provision-role",
-            "plan",
-            "--bucket",
-            "b",
-            "--output",
-            "json",
-        ])
-        .unwrap();
-        assert_eq!(cli.global.output, OutputFormat::Json);
-        let cli = Cli::try_parse_from([
-            "provision-role",
-            "--output",
-            "json",
-            "plan",
-            "--bucket",
-            "b",
-        ])
-        .unwrap();
-        assert_eq!(cli.global.output, OutputFormat::Json);
+        for args in [
+            [
+                "provision-role",
+                "plan",
+                "--bucket",
+                "b-1",
+                "--output",
+                "json",
+            ],
+            [
+                "provision-role",
+                "--output",
+                "json",
+                "plan",
+                "--bucket",
+                "b-1",
+            ],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            assert_eq!(cli.global.output, OutputFormat::Json);
+        }
     }
 
     #[test]
-    fn conflicting_flags_are_usage_errors() {
-        let err = Cli::try_parse_from([
-            "provision-role",
-            "create",
-            "--trust-dev",
-            "--principal",
-            "arn:aws:iam::123456789012:root",
-        ])
-        .unwrap_err();
-        assert_eq!(err.exit_code(), 2);
-        let err = Cli::try_parse_from(["provision-role", "-v", "-q"]).unwrap_err();
-        assert_eq!(err.exit_code(), 2);
+    fn bad_values_and_conflicts_are_usage_errors_naming_the_flag() {
+        for args in [
+            vec![
+                "create",
+                "--trust-dev",
+                "--principal",
+                "arn:aws:iam::123456789012:root",
+            ],
+            vec!["-v", "-q"],
+            vec!["create", "--bucket", "Bad_Bucket"],
+            vec!["create", "--bucket", "b-1", "--timeout", "0"],
+        ] {
+            let err = Cli::try_parse_from(std::iter::once("provision-role").chain(args.clone()))
+                .unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+        }
+        let err = Cli::try_parse_from(["provision-role", "create", "--bucket", "Bad_Bucket"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--bucket") && err.contains("lowercase"),
+            "{err}"
+        );
     }
 }

@@ -171,10 +171,15 @@ pub fn same_meaning(a: &Value, b: &Value) -> bool {
     canonical(a) == canonical(b)
 }
 
-/// Parse a document as IAM returns it: URL-encoded JSON (real IAM) or plain JSON (some emulators).
+/// Parse a document as IAM returns it: URL-encoded JSON (real IAM; moto for trust and inline
+/// policies) or plain JSON (moto for managed policy versions). Plain JSON is taken as it is,
+/// so a `%20` inside a prefix is never decoded by mistake.
 pub fn parse_iam_document(raw: &str) -> Result<Value, serde_json::Error> {
+    if raw.trim_start().starts_with('{') {
+        return serde_json::from_str(raw);
+    }
     let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
-    serde_json::from_str(&decoded).or_else(|_| serde_json::from_str(raw))
+    serde_json::from_str(&decoded)
 }
 
 #[cfg(test)]
@@ -201,6 +206,11 @@ mod tests {
         assert_eq!(
             parse_iam_document(plain).unwrap(),
             parse_iam_document(encoded).unwrap()
+        );
+        let percent = r#"{"Resource":"arn:aws:s3:::b/50%20off/*"}"#;
+        assert_eq!(
+            parse_iam_document(percent).unwrap()["Resource"],
+            "arn:aws:s3:::b/50%20off/*"
         );
     }
 

@@ -1,15 +1,13 @@
 //! The wizard end to end: the real binary in a pseudo-terminal (80x24), driven by key presses,
 //! against a real moto server; IAM is read back afterwards.
 
-mod support;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::support::TestEnv;
 use expectrl::process::unix::WaitStatus;
 use expectrl::session::OsSession;
 use expectrl::{Eof, Expect, Session};
-use support::TestEnv;
 
 const PRODUCTION: &str = "arn:aws:iam::597713067985:role/activeloop_backend";
 const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/activeloop-deeplake-access";

@@ -1,0 +1,11 @@
+//! The command line: [`args`] holds the clap types, [`values`] the single-value rules (as
+//! value parsers), and [`resolve`] turns checked flags into the `Request`, `Expect` and
+//! `ConnectOptions` the rest of the program takes. Nothing after `resolve` sees clap types.
+
+pub mod args;
+pub mod resolve;
+pub mod values;
+
+pub use args::{
+    Cli, Command, CreateArgs, DeleteArgs, GlobalArgs, OutputFormat, PlanArgs, RoleArgs, VerifyArgs,
+};

@@ -1,0 +1,156 @@
+//! Flags (or the wizard's answers, which take the same form) → checked [`Request`],
+//! [`Expect`] and [`ConnectOptions`]. Single values were checked by the value parsers in
+//! [`values`](super::values); the rules that involve several flags, the defaults, and the
+//! limits that can be known before any request live here. Nothing here talks to AWS.
+
+use super::args::{AccessArg, GlobalArgs, RoleArgs, VerifyArgs};
+use super::values::KmsValue;
+use crate::aws::verify::Expect;
+use crate::aws::ConnectOptions;
+use crate::exit::UsageError;
+use crate::plan::request::{
+    default_policy_name, normalize_scopes, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME,
+};
+use crate::plan::{Access, KmsChoice, Request, Trust};
+
+pub fn connect_options(global: &GlobalArgs) -> ConnectOptions {
+    ConnectOptions {
+        profile: global.profile.clone(),
+        region: global.region.clone(),
+        endpoint_url: global.endpoint_url.clone(),
+        timeout: global.timeout,
+    }
+}
+
+pub fn access(arg: Option<AccessArg>) -> Access {
+    match arg {
+        Some(AccessArg::ReadOnly) => Access::ReadOnly,
+        Some(AccessArg::ReadWrite) | None => Access::ReadWrite,
+    }
+}
+
+/// `--kms auto|off|KEY...`: `off` stands alone; `auto` may be combined with keys.
+pub fn kms_choice(values: &[KmsValue]) -> Result<KmsChoice, UsageError> {
+    if values.is_empty() {
+        return Ok(KmsChoice::auto());
+    }
+    if values.contains(&KmsValue::Off) {
+        if values.len() > 1 {
+            return Err(UsageError::new(
+                "--kms off cannot be combined with other --kms values",
+            ));
+        }
+        return Ok(KmsChoice::Off);
+    }
+    let mut keys = Vec::new();
+    for value in values {
+        if let KmsValue::Key(key) = value {
+            if !keys.contains(key) {
+                keys.push(key.clone());
+            }
+        }
+    }
+    if values.contains(&KmsValue::Auto) {
+        Ok(KmsChoice::Auto { also: keys })
+    } else {
+        Ok(KmsChoice::Only(keys))
+    }
+}
+
+/// Who is trusted: the given principals, or Activeloop's production backend (plus dev).
+pub fn trust(principals: &[String], trust_dev: bool) -> Trust {
+    match (principals, trust_dev) {
+        ([], false) => Trust::Production,
+        ([], true) => Trust::WithDev,
+        (given, _) => Trust::from_principals(given.to_vec()),
+    }
+}
+
+/// Check everything the flags say. `buckets` may not be empty.
+pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
+    if args.buckets.is_empty() {
+        return Err(UsageError::new(
+            "missing --bucket: name at least one bucket, e.g. --bucket my-data",
+        ));
+    }
+    let (buckets, _covered) = normalize_scopes(args.buckets.clone());
+    let role_name = args.role_name.as_deref().unwrap_or(DEFAULT_ROLE_NAME);
+    let policy_name = match &args.policy_name {
+        Some(name) => name.clone(),
+        None => default_policy_name(role_name),
+    };
+    Ok(Request {
+        role_name: role_name.to_string(),
+        policy_name,
+        description: args
+            .description
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DESCRIPTION.to_string()),
+        buckets,
+        access: access(args.access),
+        trust: trust(&args.principals, args.trust_dev),
+        external_id: args.external_id.clone(),
+        kms: kms_choice(&args.kms)?,
+        adopt: args.adopt,
+    })
+}
+
+/// What `verify` must find.
+pub fn expect(args: &VerifyArgs) -> Expect {
+    Expect {
+        role_name: args.role_name.clone(),
+        scopes: normalize_scopes(args.buckets.clone()).0,
+        access: access(Some(args.access)),
+        principals: trust(&args.principals, false).principals(),
+        external_id: args.external_id.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::values::{bucket_scope, kms_value};
+    use crate::plan::request::ACTIVELOOP_PRODUCTION;
+    use crate::plan::BucketScope;
+
+    fn args(buckets: &[&str]) -> RoleArgs {
+        RoleArgs {
+            buckets: buckets.iter().map(|b| bucket_scope(b).unwrap()).collect(),
+            ..RoleArgs::default()
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let req = request(&args(&["my-data"])).unwrap();
+        assert_eq!(req.role_name, "activeloop-deeplake-access");
+        assert_eq!(req.policy_name, "activeloop-deeplake-access-s3-access");
+        assert_eq!(req.trust.principals(), vec![ACTIVELOOP_PRODUCTION]);
+        assert_eq!(req.access, Access::ReadWrite);
+        assert_eq!(req.kms, KmsChoice::auto());
+        assert_eq!(req.buckets, vec![BucketScope::whole("my-data")]);
+        assert!(request(&args(&[])).unwrap_err().0.contains("--bucket"));
+    }
+
+    #[test]
+    fn kms_values() {
+        let v = |s: &[&str]| s.iter().map(|x| kms_value(x).unwrap()).collect::<Vec<_>>();
+        assert_eq!(kms_choice(&v(&["off"])).unwrap(), KmsChoice::Off);
+        assert!(kms_choice(&v(&["off", "auto"])).is_err());
+        let c = kms_choice(&v(&["auto", "alias/data", "alias/data"])).unwrap();
+        assert!(c.discovers());
+        assert_eq!(c.keys().len(), 1);
+        assert!(!kms_choice(&v(&["alias/data"])).unwrap().discovers());
+    }
+
+    #[test]
+    fn trust_choices() {
+        assert_eq!(trust(&[], false), Trust::Production);
+        assert_eq!(trust(&[], true), Trust::WithDev);
+        let root = "arn:aws:iam::123456789012:root".to_string();
+        assert_eq!(
+            trust(&[root.clone(), root.clone()], false),
+            Trust::Custom(vec![root])
+        );
+    }
+}

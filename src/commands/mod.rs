@@ -1,0 +1,113 @@
+//! One file per command, each `async fn run(ctx, args) -> Result<ExitStatus>`. The
+//! [`Context`] is built once per run and passed down; nothing is process-wide.
+
+pub mod completions;
+pub mod create;
+pub mod delete;
+pub mod man;
+pub mod plan;
+pub mod schema;
+pub mod verify;
+
+use std::io::IsTerminal;
+
+use anyhow::Result;
+
+use crate::aws::{self, ConnectOptions, Connection, Event};
+use crate::cancel::Cancel;
+use crate::cli::{resolve, Command, CreateArgs, GlobalArgs, OutputFormat};
+use crate::exit::{Cancelled, ExitStatus, UsageError};
+use crate::render::Printer;
+
+/// What every command gets: where output goes, how to reach AWS, whether it may ask, and the
+/// run's one cancellation token.
+pub struct Context {
+    pub printer: Printer,
+    pub connect: ConnectOptions,
+    pub may_prompt: bool,
+    pub output: OutputFormat,
+    pub cancel: Cancel,
+}
+
+impl Context {
+    pub fn new(global: &GlobalArgs) -> Context {
+        Context {
+            printer: Printer::new(global.quiet, global.verbose),
+            connect: resolve::connect_options(global),
+            may_prompt: may_prompt(global),
+            output: global.output,
+            cancel: Cancel::default(),
+        }
+    }
+
+    pub fn json(&self) -> bool {
+        self.output == OutputFormat::Json
+    }
+
+    pub async fn connection(&self) -> Connection {
+        aws::connect(&self.connect).await
+    }
+
+    /// Shows the AWS layer's events: done writes as steps, the rest with `-v`.
+    pub fn show(&self, event: Event) {
+        match event {
+            Event::Done(text) => self.printer.step(&text),
+            Event::Found(text) => self.printer.verbose(&text),
+            Event::Retrying {
+                call,
+                resource,
+                why,
+                delay,
+            } => self.printer.verbose(&format!(
+                "{call} on {resource}: {why}; retrying in {:.1}s",
+                delay.as_secs_f32()
+            )),
+        }
+    }
+}
+
+/// Ask yes or no on the terminal (default No). Anything but yes — no, Esc, Ctrl-C — is a
+/// cancellation saying `cancelled`.
+pub fn confirm(prompt: &str, cancelled: &str) -> Result<()> {
+    let answer = dialoguer::Confirm::with_theme(&dialoguer::theme::ColorfulTheme::default())
+        .with_prompt(prompt)
+        .default(false)
+        .interact_opt();
+    match answer {
+        Ok(Some(true)) => Ok(()),
+        Ok(_) => Err(Cancelled(cancelled.to_string()).into()),
+        Err(dialoguer::Error::IO(io)) if io.kind() == std::io::ErrorKind::Interrupted => {
+            Err(Cancelled(cancelled.to_string()).into())
+        }
+        Err(e) => Err(anyhow::Error::new(e).context("could not prompt on the terminal")),
+    }
+}
+
+/// Whether we may prompt: a person at a terminal, not CI, not `--non-interactive`.
+fn may_prompt(global: &GlobalArgs) -> bool {
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    !global.non_interactive
+        && !ci
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
+}
+
+/// Run the command (no command means `create`, with the flags given before any command).
+pub async fn run(ctx: &Context, command: Option<Command>, bare: CreateArgs) -> Result<ExitStatus> {
+    if command.is_some() && bare != CreateArgs::default() {
+        return Err(UsageError::new(
+            "put create's flags after the subcommand (e.g. `provision-role plan --bucket b`)",
+        )
+        .into());
+    }
+    match command {
+        None => create::run(ctx, bare).await,
+        Some(Command::Create(args)) => create::run(ctx, args).await,
+        Some(Command::Plan(args)) => plan::run(ctx, args).await,
+        Some(Command::Verify(args)) => verify::run(ctx, args).await,
+        Some(Command::Delete(args)) => delete::run(ctx, args).await,
+        Some(Command::Completions { shell }) => completions::run(ctx, shell),
+        Some(Command::Man) => man::run(ctx),
+        Some(Command::Schema { command }) => schema::run(ctx, command.as_deref()),
+    }
+}

@@ -1,0 +1,34 @@
+//! `plan`: the documents and changes, never a write. Offline unless `--discover`.
+
+use anyhow::Result;
+
+use super::create::discover_and_plan;
+use super::Context;
+use crate::cli::{resolve, PlanArgs};
+use crate::exit::ExitStatus;
+use crate::plan::{self, Facts};
+use crate::render::plan as render;
+
+pub async fn run(ctx: &Context, args: PlanArgs) -> Result<ExitStatus> {
+    let req = resolve::request(&args.role)?;
+    let plan = if args.discover {
+        ctx.cancel.on_ctrl_c();
+        let conn = ctx.connection().await;
+        discover_and_plan(ctx, &conn, &req).await?
+    } else {
+        plan::build(&req, &Facts::offline())?
+    };
+    if ctx.json() {
+        ctx.printer.json(&render::report(&plan));
+        return Ok(ExitStatus::Success);
+    }
+    ctx.printer.info(render::plan_text(&plan).trim_end());
+    ctx.printer.info(&render::trust_heading(&plan));
+    ctx.printer.result(&plan.trust.to_pretty());
+    for p in &plan.policies {
+        ctx.printer
+            .info(&render::policy_heading(&p.name, &p.document));
+        ctx.printer.result(&p.document.to_pretty());
+    }
+    Ok(ExitStatus::Success)
+}

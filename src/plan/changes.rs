@@ -1,0 +1,199 @@
+//! Typed changes: what `create` will do to IAM, one value per write (or per resource left as
+//! it is). `aws::apply` walks them; `render` shows them. `Display` exists only for rendering.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::policy::{self, PolicyDocument};
+
+/// Something IAM holds, named the way the JSON output names it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Resource {
+    Policy(String),
+    Role(String),
+    Attachment { role: String, policy: String },
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Resource::Policy(name) => write!(f, "policy/{name}"),
+            Resource::Role(name) => write!(f, "role/{name}"),
+            Resource::Attachment { role, policy } => write!(f, "attachment/{role}/{policy}"),
+        }
+    }
+}
+
+/// The kind of a change, for people and for the JSON `action` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Create,
+    Update,
+    Unchanged,
+    Delete,
+}
+
+/// One change to IAM. Policy ARNs are `None` only in an offline plan (no account known),
+/// which is never applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    CreatePolicy {
+        name: String,
+        arn: Option<String>,
+        document: PolicyDocument,
+    },
+    UpdatePolicy {
+        name: String,
+        arn: String,
+        document: PolicyDocument,
+        diff: Vec<String>,
+    },
+    CreateRole {
+        name: String,
+        trust: PolicyDocument,
+        description: String,
+    },
+    UpdateTrust {
+        role: String,
+        trust: PolicyDocument,
+        diff: Vec<String>,
+    },
+    /// `--adopt`: tag a role or policy this tool did not create, so later runs own it.
+    Adopt {
+        resource: Resource,
+        arn: String,
+    },
+    Attach {
+        role: String,
+        policy: String,
+        arn: Option<String>,
+    },
+    /// A `NAME-N` policy of an earlier, larger run that this run no longer needs.
+    DeleteStale {
+        role: String,
+        policy: String,
+        arn: String,
+    },
+    Unchanged(Resource),
+}
+
+impl Change {
+    pub fn resource(&self) -> Resource {
+        match self {
+            Change::CreatePolicy { name, .. } | Change::UpdatePolicy { name, .. } => {
+                Resource::Policy(name.clone())
+            }
+            Change::CreateRole { name, .. } => Resource::Role(name.clone()),
+            Change::UpdateTrust { role, .. } => Resource::Role(role.clone()),
+            Change::Adopt { resource, .. } | Change::Unchanged(resource) => resource.clone(),
+            Change::Attach { role, policy, .. } => Resource::Attachment {
+                role: role.clone(),
+                policy: policy.clone(),
+            },
+            Change::DeleteStale { policy, .. } => Resource::Policy(policy.clone()),
+        }
+    }
+
+    pub fn action(&self) -> Action {
+        match self {
+            Change::CreatePolicy { .. } | Change::CreateRole { .. } | Change::Attach { .. } => {
+                Action::Create
+            }
+            Change::UpdatePolicy { .. } | Change::UpdateTrust { .. } | Change::Adopt { .. } => {
+                Action::Update
+            }
+            Change::DeleteStale { .. } => Action::Delete,
+            Change::Unchanged(_) => Action::Unchanged,
+        }
+    }
+
+    /// Lines that say what an update or delete changes.
+    pub fn details(&self) -> Vec<String> {
+        match self {
+            Change::UpdatePolicy { diff, .. } | Change::UpdateTrust { diff, .. } => diff.clone(),
+            Change::Adopt { .. } => vec![format!(
+                "take over: add the tag {}={}",
+                super::OWNER_TAG.0,
+                super::OWNER_TAG.1
+            )],
+            Change::DeleteStale { .. } => {
+                vec!["no longer needed: detached from the role and deleted".to_string()]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// What was done, once it is done: `created policy NAME`.
+    pub fn done(&self) -> String {
+        match self {
+            Change::CreatePolicy { name, .. } => format!("created policy {name}"),
+            Change::UpdatePolicy { name, .. } => format!("updated policy {name}"),
+            Change::CreateRole { name, .. } => format!("created role {name}"),
+            Change::UpdateTrust { role, .. } => format!("updated the trust policy of role {role}"),
+            Change::Adopt { resource, .. } => format!(
+                "adopted {resource} (tagged {}={})",
+                super::OWNER_TAG.0,
+                super::OWNER_TAG.1
+            ),
+            Change::Attach { policy, .. } => format!("attached {policy} to the role"),
+            Change::DeleteStale { policy, .. } => {
+                format!("deleted policy {policy} (no longer needed)")
+            }
+            Change::Unchanged(resource) => format!("{resource} unchanged"),
+        }
+    }
+}
+
+/// How an existing document compares with the one we would write.
+pub fn compare(current: &Value, desired: &PolicyDocument) -> Option<Vec<String>> {
+    let desired = desired.to_value();
+    if policy::same_meaning(current, &desired) {
+        return None;
+    }
+    let (was, will) = (grant_lines(current), grant_lines(&desired));
+    let mut details: Vec<String> = was.difference(&will).map(|l| format!("- {l}")).collect();
+    details.extend(will.difference(&was).map(|l| format!("+ {l}")));
+    if details.is_empty() {
+        details.push("~ statement ids or layout".to_string());
+    }
+    Some(details)
+}
+
+/// A document as one line per target: `TARGET: ACTIONS [when CONDITIONS]`, for diffs.
+pub fn grant_lines(doc: &Value) -> BTreeSet<String> {
+    let doc = policy::canonical(doc);
+    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut lines = BTreeSet::new();
+    for st in &statements {
+        let effect = st["Effect"].as_str().unwrap_or("Allow");
+        let actions = strings(&st["Action"]).join(" ");
+        let mut targets = strings(&st["Resource"]);
+        if let Some(p) = st["Principal"].as_object() {
+            for v in p.values() {
+                targets.extend(strings(v).into_iter().map(|a| format!("principal {a}")));
+            }
+        }
+        let when = match st.get("Condition") {
+            Some(c) if !c.is_null() => format!(" when {c}"),
+            _ => String::new(),
+        };
+        let deny = if effect == "Deny" { "DENY " } else { "" };
+        for target in targets {
+            lines.insert(format!("{deny}{target}: {actions}{when}"));
+        }
+    }
+    lines
+}

@@ -1,0 +1,40 @@
+//! Everything people and programs read: the [`Printer`] (which stream, how much, how wide),
+//! the one text layout ([`text`]), and for each command its report, rendered as text or as one
+//! JSON document from `Serialize` structs whose JSON Schema `provision-role schema` prints.
+
+pub mod delete;
+pub mod plan;
+pub mod printer;
+pub mod schema;
+pub mod text;
+pub mod verify;
+
+pub use printer::Printer;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// The JSON document for a failure (`--output json`), so machines always get one document.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorReport {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ErrorBody {
+    /// The same one-paragraph message as on stderr.
+    pub message: String,
+    /// The process's exit code: 1 failure, 2 bad input, 130 cancelled.
+    pub exit_code: u8,
+}
+
+impl ErrorReport {
+    pub fn new(message: impl Into<String>, exit_code: u8) -> ErrorReport {
+        ErrorReport {
+            error: ErrorBody {
+                message: message.into(),
+                exit_code,
+            },
+        }
+    }
+}

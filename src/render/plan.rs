@@ -1,0 +1,239 @@
+//! The plan (of `plan` and `create`) for people and as JSON.
+
+use console::style;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::plan::{Action, BucketReport, Change, KeyManager, Level, Note, Plan, MAX_POLICY_CHARS};
+use crate::policy::PolicyDocument;
+
+/// The JSON result of `plan` and `create`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PlanReport {
+    pub role_name: String,
+    /// Null in an offline plan (no account was read).
+    pub role_arn: Option<String>,
+    /// Null in an offline plan.
+    pub account_id: Option<String>,
+    /// The trust policy document, exactly as written to IAM.
+    pub trust_policy: Value,
+    /// A list: large bucket sets need several policies.
+    pub policies: Vec<PolicyReport>,
+    pub buckets: Vec<BucketJson>,
+    pub changes: Vec<ChangeJson>,
+    pub notes: Vec<NoteJson>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct PolicyReport {
+    pub name: String,
+    /// Null in an offline plan.
+    pub arn: Option<String>,
+    /// The permission policy document, exactly as written to IAM.
+    pub document: Value,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct BucketJson {
+    pub name: String,
+    pub prefix: Option<String>,
+    /// Null in an offline plan.
+    pub region: Option<String>,
+    /// none | SSE-S3 | SSE-KMS | DSSE-KMS | unknown (offline).
+    pub encryption: String,
+    /// Null without a KMS key.
+    pub kms_key_arn: Option<String>,
+    pub kms_key_manager: Option<KeyManager>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChangeJson {
+    /// `policy/NAME`, `role/NAME` or `attachment/ROLE/POLICY`.
+    pub resource: String,
+    pub action: Action,
+    /// What an update or delete changes (`- …` removed, `+ …` added).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct NoteJson {
+    pub level: Level,
+    pub message: String,
+}
+
+fn document(doc: &PolicyDocument) -> Value {
+    doc.to_value()
+}
+
+pub fn report(plan: &Plan) -> PlanReport {
+    PlanReport {
+        role_name: plan.role_name.clone(),
+        role_arn: plan.role_arn.clone(),
+        account_id: plan.account_id.clone(),
+        trust_policy: document(&plan.trust),
+        policies: plan
+            .policies
+            .iter()
+            .map(|p| PolicyReport {
+                name: p.name.clone(),
+                arn: p.arn.clone(),
+                document: document(&p.document),
+            })
+            .collect(),
+        buckets: plan.buckets.iter().map(bucket_json).collect(),
+        changes: plan.changes.iter().map(change_json).collect(),
+        notes: plan
+            .notes
+            .iter()
+            .map(|n| NoteJson {
+                level: n.level,
+                message: n.message.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn bucket_json(b: &BucketReport) -> BucketJson {
+    BucketJson {
+        name: b.name.clone(),
+        prefix: b.prefix.clone(),
+        region: b.region.clone(),
+        encryption: b.encryption.to_string(),
+        kms_key_arn: b.kms_key_arn.clone(),
+        kms_key_manager: b.kms_key_manager,
+    }
+}
+
+pub fn change_json(c: &Change) -> ChangeJson {
+    ChangeJson {
+        resource: c.resource().to_string(),
+        action: c.action(),
+        details: c.details(),
+    }
+}
+
+fn symbol(action: Action) -> console::StyledObject<&'static str> {
+    match action {
+        Action::Create => style("+ create   ").green(),
+        Action::Update => style("~ update   ").yellow(),
+        Action::Unchanged => style("= unchanged").dim(),
+        Action::Delete => style("- delete   ").red(),
+    }
+}
+
+pub fn changes_text(changes: &[Change]) -> String {
+    let mut out = String::new();
+    for c in changes {
+        out.push_str(&format!("  {} {}\n", symbol(c.action()), c.resource()));
+        for d in c.details() {
+            out.push_str(&format!("        {d}\n"));
+        }
+    }
+    out
+}
+
+fn bucket_line(b: &BucketReport) -> String {
+    let scope = match &b.prefix {
+        Some(p) => format!("{}/{p}/", b.name),
+        None => b.name.clone(),
+    };
+    let mut line = format!("  {scope}");
+    if let Some(region) = &b.region {
+        line.push_str(&format!("  ({region})"));
+    }
+    line.push_str(&format!("  encryption: {}", b.encryption));
+    if let Some(key) = &b.kms_key_arn {
+        line.push_str(&format!("  key: {key}"));
+    }
+    line
+}
+
+pub fn notes_text(notes: &[Note]) -> String {
+    let mut out = String::new();
+    for n in notes {
+        match n.level {
+            Level::Info => out.push_str(&format!("  {} {}\n", style("•").cyan(), n.message)),
+            Level::Warn => out.push_str(&format!(
+                "  {} {}\n",
+                style("warning:").yellow().bold(),
+                n.message
+            )),
+        }
+    }
+    out
+}
+
+/// The plan for people: who, which buckets, why the KMS choices, what changes.
+pub fn plan_text(plan: &Plan) -> String {
+    let mut out = String::new();
+    if let (Some(account), Some(arn)) = (&plan.account_id, &plan.role_arn) {
+        out.push_str(&format!(
+            "{} {arn} (account {account})\n",
+            style("Role").bold()
+        ));
+    } else {
+        out.push_str(&format!(
+            "{} {} (offline plan: the account was not read)\n",
+            style("Role").bold(),
+            plan.role_name
+        ));
+    }
+    out.push_str(&format!("{}\n", style("Buckets").bold()));
+    for b in &plan.buckets {
+        out.push_str(&bucket_line(b));
+        out.push('\n');
+    }
+    out.push_str(&notes_text(&plan.notes));
+    out.push_str(&format!("{}\n", style("Changes").bold()));
+    out.push_str(&changes_text(&plan.changes));
+    out
+}
+
+/// Pretty JSON, with keys and strings coloured when colour is on.
+pub fn highlight_json(doc: &PolicyDocument) -> String {
+    let text = doc.to_pretty();
+    if !console::colors_enabled() {
+        return text;
+    }
+    text.lines()
+        .map(|line| match line.split_once("\": ") {
+            Some((key, rest)) => format!("{}\": {}", style(key).cyan(), style(rest).green()),
+            None if line.trim_start().starts_with('"') => style(line).green().to_string(),
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The heading of the trust document.
+pub fn trust_heading(plan: &Plan) -> String {
+    format!(
+        "{} (who may assume role {})",
+        style("Trust policy").bold(),
+        plan.role_name
+    )
+}
+
+/// The heading of one permission document.
+pub fn policy_heading(name: &str, doc: &PolicyDocument) -> String {
+    format!(
+        "{} {name} ({} of {MAX_POLICY_CHARS} characters)",
+        style("Permission policy").bold(),
+        doc.quota_len(),
+    )
+}
+
+/// The documents with headings, as people review them before anything is written.
+pub fn documents_text(plan: &Plan) -> String {
+    let mut out = format!("{}\n{}\n", trust_heading(plan), highlight_json(&plan.trust));
+    for p in &plan.policies {
+        out.push_str(&format!(
+            "{}\n{}\n",
+            policy_heading(&p.name, &p.document),
+            highlight_json(&p.document)
+        ));
+    }
+    out
+}

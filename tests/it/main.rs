@@ -1,0 +1,9 @@
+//! The integration tests: one binary, one module per area. Every test drives the real
+//! `provision-role` binary; those that need AWS get their own moto server (started by
+//! `support`, on a free loopback port, with dummy credentials) and read back what it holds.
+
+mod create;
+mod harness;
+mod lifecycle;
+mod support;
+mod wizard;
