@@ -1,6 +1,17 @@
-//! Benchmark (not a test): AWS calls and wall time of `provision-role create` for 1 and 50
-//! buckets against a moto server, beside the aws-CLI script a person would run for the same
-//! steps (benches/aws-cli-baseline.sh). Run with `cargo bench --bench create`.
+//! Benchmark (not a test; nothing asserts on time): what people wait for.
+//!
+//! On real AWS each call costs 50–200 ms, so the figure that matters is the number of
+//! sequential round trips. Every run here goes through a loopback proxy that answers each
+//! request no sooner than 100 ms after it arrived (it forwards at once, so moto's own time
+//! overlaps the wait, as AWS's does), so wall time / 100 ms approximates the critical-path
+//! depth. moto serves one request at a time (a few ms each), so a wide round of requests still
+//! queues there, which real AWS would not do; the proxy therefore also measures the depth
+//! itself: `chain` is the longest run of requests in which each was sent only after the one
+//! before it was answered.
+//! Beside it: the AWS requests sent (counted at the proxy), and the same procedure done with
+//! the aws CLI (benches/aws-cli-baseline.sh), one call after another, through the same proxy.
+//!
+//! `cargo bench --bench create` (add `-- --quick` to skip the aws CLI and the 300-bucket row).
 
 #[path = "../tests/it/support/mod.rs"]
 mod support;
@@ -9,13 +20,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use support::proxy::Proxy;
 use support::{run_cmd, TestEnv};
 
+const DELAY: Duration = Duration::from_millis(100);
 const ROUNDS: usize = 3;
 
 struct Sample {
     calls: usize,
     time: Duration,
+    /// The longest chain of requests each sent after the one before was answered.
+    chain: usize,
 }
 
 /// The aws CLI in a venv of its own: it pins a botocore that moto's must not be downgraded to.
@@ -40,9 +55,10 @@ fn ensure_aws_cli() -> PathBuf {
     aws
 }
 
-fn setup(env: &TestEnv, buckets: usize) -> Vec<String> {
+/// `n` buckets, every fifth encrypted with one customer-managed key.
+fn setup(env: &TestEnv, n: usize) -> Vec<String> {
     let (_, key_arn) = env.create_kms_key();
-    (0..buckets)
+    (0..n)
         .map(|i| {
             let name = format!("bench-bucket-{i:03}");
             env.create_bucket(&name);
@@ -54,72 +70,97 @@ fn setup(env: &TestEnv, buckets: usize) -> Vec<String> {
         .collect()
 }
 
-fn run_tool(env: &TestEnv, buckets: &[String]) -> Sample {
-    let mut args = vec!["create".to_string(), "--yes".into(), "-v".into()];
-    args.extend(buckets.iter().map(|b| format!("--bucket={b}")));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let start = Instant::now();
-    let run = env.run(&refs);
-    let time = start.elapsed();
-    run.ok();
-    let calls = run
-        .stderr
-        .lines()
-        .find_map(|l| {
-            l.strip_suffix(" AWS requests")?
-                .rsplit(' ')
-                .next()?
-                .parse()
-                .ok()
-        })
-        .expect("-v reports the number of AWS requests");
-    Sample { calls, time }
+/// A fresh account with `n` buckets, and a proxy in front of it delaying each request.
+fn world(n: usize, delay: Duration) -> (TestEnv, Proxy, Vec<String>) {
+    let env = TestEnv::new();
+    let buckets = setup(&env, n);
+    let proxy = Proxy::start(env.moto.port());
+    proxy.latency_floor(delay);
+    (env, proxy, buckets)
 }
 
-fn run_cli(env: &TestEnv, aws: &Path, buckets: &[String]) -> Sample {
+/// Run the tool through the proxy; time it and count what reached the proxy.
+fn tool(env: &TestEnv, proxy: &Proxy, args: &[String]) -> Sample {
+    proxy.clear_requests();
+    let mut cmd = env.cmd();
+    cmd.env("AWS_ENDPOINT_URL", proxy.endpoint()).args(args);
+    let start = Instant::now();
+    let run = run_cmd(&mut cmd);
+    let time = start.elapsed();
+    assert!(run.code == 0 || args[0] == "verify", "{run:?}");
+    if std::env::var_os("BENCH_TIMELINE").is_some() {
+        for (op, start, end) in proxy.timeline() {
+            eprintln!(
+                "{start:>6} {:>6} {op}",
+                end.map_or("-".into(), |e| e.to_string())
+            );
+        }
+    }
+    Sample {
+        calls: proxy.total(),
+        time,
+        chain: proxy.depth(),
+    }
+}
+
+fn bucket_flags(buckets: &[String]) -> Vec<String> {
+    buckets.iter().map(|b| format!("--bucket={b}")).collect()
+}
+
+fn create(n: usize, delay: Duration) -> Sample {
+    let (env, proxy, buckets) = world(n, delay);
+    let mut args = vec!["create".to_string(), "--yes".into()];
+    args.extend(bucket_flags(&buckets));
+    tool(&env, &proxy, &args)
+}
+
+fn verify(n: usize, delay: Duration) -> Sample {
+    let (env, proxy, buckets) = world(n, Duration::ZERO);
+    let mut args = vec!["create".to_string(), "--yes".into()];
+    args.extend(bucket_flags(&buckets));
+    tool(&env, &proxy, &args);
+    proxy.latency_floor(delay);
+    let mut args = vec!["verify".to_string()];
+    args.extend(bucket_flags(&buckets));
+    tool(&env, &proxy, &args)
+}
+
+/// The same procedure with the aws CLI, one call at a time, through the same proxy.
+fn cli(aws: &Path, n: usize, delay: Duration) -> Sample {
+    let (env, proxy, buckets) = world(n, delay);
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut args = vec![
-        "plan".to_string(),
-        "--discover".into(),
-        "--output".into(),
-        "json".into(),
-    ];
-    args.extend(buckets.iter().map(|b| format!("--bucket={b}")));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let plan = env.run(&refs).json();
+    let mut args = vec!["plan", "--discover", "--output", "json"];
+    let flags = bucket_flags(&buckets);
+    args.extend(flags.iter().map(String::as_str));
+    let plan = env.run(&args).json();
     let trust = dir.path().join("trust.json");
     let policy = dir.path().join("policy.json");
     std::fs::write(&trust, plan["trust_policy"].to_string()).expect("write trust");
     std::fs::write(&policy, plan["policies"][0]["document"].to_string()).expect("write policy");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/aws-cli-baseline.sh");
-    let mut cmd = bash_like(&env.cmd(), &script);
-    cmd.env("AWS_DEFAULT_REGION", "us-east-1")
-        .args([aws.as_os_str(), "cli-role".as_ref(), "cli-policy".as_ref()])
-        .args([trust.as_os_str(), policy.as_os_str()])
-        .args(buckets);
-    let start = Instant::now();
-    let run = run_cmd(&mut cmd);
-    let time = start.elapsed();
-    run.ok();
-    let calls = run
-        .stdout
-        .trim()
-        .parse()
-        .expect("the script prints its call count");
-    Sample { calls, time }
-}
-
-/// `bash SCRIPT` with the environment the tool gets (moto endpoint, test credentials).
-fn bash_like(tool: &Command, script: &Path) -> Command {
     let mut cmd = Command::new("bash");
     cmd.arg(script);
-    for (k, v) in tool.get_envs() {
+    for (k, v) in env.cmd().get_envs() {
         match v {
             Some(v) => cmd.env(k, v),
             None => cmd.env_remove(k),
         };
     }
-    cmd
+    cmd.env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .args([aws.as_os_str(), "cli-role".as_ref(), "cli-policy".as_ref()])
+        .args([trust.as_os_str(), policy.as_os_str()])
+        .args(&buckets);
+    proxy.clear_requests();
+    let start = Instant::now();
+    let run = run_cmd(&mut cmd);
+    let time = start.elapsed();
+    assert_eq!(run.code, 0, "{run:?}");
+    Sample {
+        calls: proxy.total(),
+        time,
+        chain: proxy.depth(),
+    }
 }
 
 fn median(mut samples: Vec<Sample>) -> Sample {
@@ -127,34 +168,44 @@ fn median(mut samples: Vec<Sample>) -> Sample {
     samples.swap_remove(samples.len() / 2)
 }
 
+/// One row: `run` with every request delayed (median of `rounds`).
+fn row(what: &str, n: usize, rounds: usize, run: impl Fn(Duration) -> Sample) {
+    let s = median((0..rounds).map(|_| run(DELAY)).collect());
+    println!(
+        "{what:<22} {n:>7} | {:>9} | {:>8.2}s | {:>10.1} | {:>5}",
+        s.calls,
+        s.time.as_secs_f64(),
+        s.time.as_secs_f64() / DELAY.as_secs_f64(),
+        s.chain,
+    );
+}
+
 fn main() {
-    // `cargo bench` passes --bench; `cargo test --benches` would pass nothing: do nothing then.
-    if !std::env::args().any(|a| a == "--bench") {
+    // `cargo bench` passes --bench; `cargo test --benches` passes nothing: do nothing then.
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--bench") {
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    println!(
+        "Every request answered no sooner than {} ms after it reached the proxy in front of moto. \
+         Tool rows: median of {ROUNDS} runs; the aws CLI runs once.\n",
+        DELAY.as_millis()
+    );
+    println!(
+        "{:<22} {:>7} | {:>9} | {:>9} | {:>10} | {:>5}",
+        "run", "buckets", "AWS calls", "time", "time/100ms", "chain"
+    );
+    let sizes: &[usize] = if quick { &[1, 50] } else { &[1, 50, 300] };
+    for &n in sizes {
+        row("provision-role create", n, ROUNDS, |d| create(n, d));
+    }
+    row("provision-role verify", 50, ROUNDS, |d| verify(50, d));
+    if quick {
         return;
     }
     let aws = ensure_aws_cli();
-    println!("provision-role create vs the aws CLI, against moto (median of {ROUNDS} runs)");
-    println!(
-        "{:>8} | {:>10} {:>10} | {:>10} {:>10} | {:>10}",
-        "buckets", "tool calls", "tool time", "cli calls", "cli time", "cli / tool"
-    );
     for n in [1, 50] {
-        let (mut tool, mut cli) = (Vec::new(), Vec::new());
-        for _ in 0..ROUNDS {
-            let env = TestEnv::new();
-            let buckets = setup(&env, n);
-            tool.push(run_tool(&env, &buckets));
-            cli.push(run_cli(&env, &aws, &buckets));
-        }
-        let (t, c) = (median(tool), median(cli));
-        println!(
-            "{:>8} | {:>10} {:>9.2}s | {:>10} {:>9.2}s | {:>9.1}x",
-            n,
-            t.calls,
-            t.time.as_secs_f64(),
-            c.calls,
-            c.time.as_secs_f64(),
-            c.time.as_secs_f64() / t.time.as_secs_f64()
-        );
+        row("aws CLI script", n, 1, |d| cli(&aws, n, d));
     }
 }

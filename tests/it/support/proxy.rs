@@ -19,7 +19,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Longest request or response head accepted, in bytes.
 const MAX_HEAD: usize = 64 * 1024;
@@ -110,9 +110,13 @@ impl Times {
 #[derive(Default)]
 struct State {
     delay: Duration,
+    /// Every answer waits until at least this long after its request arrived.
+    floor: Duration,
     /// (pattern, fault, times, matching requests seen)
     rules: Vec<(String, Fault, Times, usize)>,
     log: Vec<String>,
+    /// When each logged request arrived, and when its answer went out.
+    spans: Vec<(Instant, Option<Instant>)>,
 }
 
 struct Shared {
@@ -180,6 +184,14 @@ impl Proxy {
         lock(&self.shared.state).delay = d;
     }
 
+    /// Answers every request no sooner than `d` after it arrived, like a remote service whose
+    /// calls take `d`: the request is forwarded at once, so moto's own time (it serves one
+    /// request at a time) overlaps the wait instead of adding to it. `Duration::ZERO` turns it
+    /// off.
+    pub fn latency_floor(&self, d: Duration) {
+        lock(&self.shared.state).floor = d;
+    }
+
     /// Applies `fault` to requests for `op`: `"iam:CreateRole"`, `"s3:*"` (a
     /// whole service) or `"*"`. Each rule counts the matching requests from now
     /// on; when several fire for one request the earliest injected wins.
@@ -196,7 +208,40 @@ impl Proxy {
 
     /// Forgets the requests logged so far.
     pub fn clear_requests(&self) {
-        lock(&self.shared.state).log.clear();
+        let mut state = lock(&self.shared.state);
+        state.log.clear();
+        state.spans.clear();
+    }
+
+    /// Each request with its arrival and answer, in milliseconds since the first arrival.
+    pub fn timeline(&self) -> Vec<(String, u128, Option<u128>)> {
+        let state = lock(&self.shared.state);
+        let Some(first) = state.spans.iter().map(|s| s.0).min() else {
+            return Vec::new();
+        };
+        let ms = |t: Instant| t.duration_since(first).as_millis();
+        state
+            .log
+            .iter()
+            .zip(&state.spans)
+            .map(|(op, (start, end))| (op.clone(), ms(*start), end.map(ms)))
+            .collect()
+    }
+
+    /// The longest chain of requests in which each was sent only after the one before it was
+    /// answered: the number of round trips a client waited for one after another.
+    pub fn depth(&self) -> usize {
+        let mut spans = lock(&self.shared.state).spans.clone();
+        spans.sort_by_key(|s| s.0);
+        let mut chain = vec![1; spans.len()];
+        for i in 0..spans.len() {
+            for j in 0..i {
+                if spans[j].1.is_some_and(|end| end <= spans[i].0) {
+                    chain[i] = chain[i].max(chain[j] + 1);
+                }
+            }
+        }
+        chain.into_iter().max().unwrap_or(0)
     }
 
     /// The operation names received so far, faulted ones included, in arrival order.
@@ -350,9 +395,11 @@ fn serve(shared: &Shared, mut client: TcpStream) -> io::Result<()> {
         };
         req.op = operation_name(&req);
         let op = &req.op;
-        let (delay, fault, seq) = {
+        let arrived = Instant::now();
+        let (delay, floor, fault, seq) = {
             let mut state = lock(&shared.state);
             state.log.push(op.clone());
+            state.spans.push((Instant::now(), None));
             let mut fault = None;
             for (pattern, rule_fault, times, seen) in &mut state.rules {
                 if op_matches(pattern, op) {
@@ -362,7 +409,7 @@ fn serve(shared: &Shared, mut client: TcpStream) -> io::Result<()> {
                     }
                 }
             }
-            (state.delay, fault, state.log.len())
+            (state.delay, state.floor, fault, state.log.len())
         };
         thread::sleep(delay);
         let response = match fault {
@@ -393,7 +440,11 @@ fn serve(shared: &Shared, mut client: TcpStream) -> io::Result<()> {
                 false,
             ),
         };
+        thread::sleep(floor.saturating_sub(arrived.elapsed()));
         client.write_all(&response.to_bytes(keep_alive))?;
+        if let Some(span) = lock(&shared.state).spans.get_mut(seq - 1) {
+            span.1 = Some(Instant::now());
+        }
         drop(guard);
         if !keep_alive {
             break;
