@@ -53,13 +53,14 @@ impl Printer {
     }
 
     /// Columns to wrap text for people to: the terminal's (one spare), at most [`MAX_WIDTH`].
+    /// Not a terminal (a log, a pipe): no wrapping, so every message stays on one line.
     pub fn width(&self) -> usize {
         let term = console::Term::stderr();
         match term.size_checked() {
             Some((_, cols)) if self.terminal => {
                 usize::from(cols).saturating_sub(1).clamp(20, MAX_WIDTH)
             }
-            _ => MAX_WIDTH,
+            _ => usize::MAX,
         }
     }
 

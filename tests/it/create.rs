@@ -405,130 +405,6 @@ fn no_tty_without_bucket_is_a_usage_error_naming_the_flag() {
     assert!(env.role_names().is_empty());
 }
 
-/// Bad input: exit 2, one line on stderr naming the problem, nothing created in IAM.
-#[test]
-fn bad_inputs_exit_2_and_create_nothing() {
-    let env = TestEnv::new();
-    env.create_bucket("good-bucket");
-    let long_role = "r".repeat(65);
-    let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["--bucket", "Bad_Bucket"], "--bucket"),
-        (vec!["--bucket", "ab"], "--bucket"),
-        (vec!["--bucket=-leading-dash"], "--bucket"),
-        (vec!["--bucket", "192.168.0.1"], "--bucket"),
-        (vec!["--bucket", "good-bucket/data*"], "wildcard"),
-        (vec!["--bucket", "good-bucket//abs"], "--bucket"),
-        (vec!["--bucket", "good-bucket/"], "--bucket"),
-        (
-            vec!["--bucket", "good-bucket", "--role-name", &long_role],
-            "--role-name",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--role-name", "has space"],
-            "--role-name",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--policy-name", "bad/name"],
-            "--policy-name",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--access", "admin"],
-            "--access",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--principal", "123456789012"],
-            "--principal",
-        ),
-        (
-            vec![
-                "--bucket",
-                "good-bucket",
-                "--principal",
-                "arn:aws:iam::597713067985:role/*",
-            ],
-            "--principal",
-        ),
-        (
-            vec![
-                "--bucket",
-                "good-bucket",
-                "--trust-dev",
-                "--principal",
-                PRODUCTION,
-            ],
-            "--trust-dev",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--external-id", ""],
-            "--external-id",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--external-id", "has space"],
-            "--external-id",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--kms", "not-a-key"],
-            "--kms",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--kms", "off", "--kms", "auto"],
-            "--kms",
-        ),
-        (
-            vec![
-                "--bucket",
-                "good-bucket",
-                "--kms",
-                "arn:aws:kms:us-east-1:123:key/x",
-            ],
-            "--kms",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--description", "emoji 🚀"],
-            "--description",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--endpoint-url", "not a url"],
-            "--endpoint-url",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--region", "Not_A_Region"],
-            "--region",
-        ),
-        (
-            vec!["--bucket", "good-bucket", "--output", "yaml"],
-            "--output",
-        ),
-        (vec!["--bucket", "good-bucket", "-v", "-q"], "--quiet"),
-        (
-            vec!["--bucket", "good-bucket", "--no-such-flag"],
-            "--no-such-flag",
-        ),
-    ];
-    for (args, needle) in &cases {
-        let mut full = vec!["create", "--yes"];
-        full.extend(args.iter());
-        let run = env.run(&full);
-        assert_eq!(run.code, 2, "{args:?}: {run:?}");
-        assert!(
-            run.stderr.contains(needle),
-            "{args:?} should name {needle}: {run:?}"
-        );
-        let first = run.stderr.lines().next().unwrap_or_default();
-        assert!(first.starts_with("error"), "{args:?}: {run:?}");
-        assert!(
-            !run.stderr.contains("panicked") && !run.stderr.contains("Error {"),
-            "{run:?}"
-        );
-        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
-        assert!(env.role_names().is_empty(), "{args:?} created a role");
-        assert!(env.policy_names().is_empty(), "{args:?} created a policy");
-    }
-    // Unknown subcommand, and create's flags before a subcommand.
-    env.run(&["frobnicate"]).code_is(2);
-    env.run(&["--bucket", "good-bucket", "plan"]).code_is(2);
-}
-
 /// Every policy the tool generates, across many shapes of input, passes parliament.
 #[test]
 fn generated_policies_pass_parliament() {
@@ -607,43 +483,14 @@ fn generated_policies_pass_parliament() {
     assert!(findings.is_empty(), "parliament findings: {findings:#?}");
 }
 
-/// More bad input, across every subcommand: each row gives its exit code and what stderr must
-/// name; none may leave a role or policy behind. With the table above: over 30 rows.
+/// Well-formed input that AWS refuses: runtime failures (exit 1), still before any write.
 #[test]
-fn bad_inputs_across_subcommands_fail_cleanly() {
+fn refused_inputs_fail_before_any_write() {
     let env = TestEnv::new();
     env.create_bucket("good-bucket");
-    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
-        (vec!["plan", "--bucket", "Bad_Bucket"], 2, "--bucket"),
-        (vec!["plan"], 2, "--bucket"),
-        (
-            vec!["plan", "--bucket", "good-bucket", "--kms", "alias/data"],
-            2,
-            "--kms alias/data",
-        ),
-        (vec!["plan", "--bucket", "good-bucket", "--yes"], 2, "--yes"),
-        (vec!["verify", "--role-name", "has space"], 2, "--role-name"),
-        (vec!["verify", "--bucket", "x"], 2, "--bucket"),
-        (
-            vec!["verify", "--principal", "arn:aws:s3:::bucket"],
-            2,
-            "--principal",
-        ),
-        (vec!["verify", "--external-id", "x"], 2, "--external-id"),
-        (vec!["verify", "--access", "everything"], 2, "--access"),
-        (vec!["delete", "--role-name", ""], 2, "--role-name"),
-        (vec!["delete"], 2, "--yes"),
-        (vec!["completions", "cmd.exe"], 2, "cmd.exe"),
-        (vec!["frobnicate"], 2, "frobnicate"),
-        (
-            vec!["--bucket", "good-bucket", "plan"],
-            2,
-            "after the subcommand",
-        ),
-        // Well-formed, but AWS says no: runtime failures (exit 1), still before any write.
+    let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["create", "--bucket", "no-such-bucket-here", "--yes"],
-            1,
             "no-such-bucket-here",
         ),
         (
@@ -655,18 +502,16 @@ fn bad_inputs_across_subcommands_fail_cleanly() {
                 "alias/missing",
                 "--yes",
             ],
-            1,
             "alias/missing",
         ),
         (
             vec!["delete", "--role-name", "never-made", "--yes"],
-            1,
             "never-made",
         ),
     ];
-    for (args, code, needle) in &cases {
+    for (args, needle) in &cases {
         let run = env.run(args);
-        assert_eq!(run.code, *code, "{args:?}: {run:?}");
+        assert_eq!(run.code, 1, "{args:?}: {run:?}");
         let first = run.stderr.lines().next().unwrap_or_default();
         assert!(first.starts_with("error"), "{args:?}: {run:?}");
         assert!(

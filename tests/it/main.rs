@@ -5,5 +5,8 @@
 mod create;
 mod harness;
 mod lifecycle;
+mod schema;
+mod snapshots;
 mod support;
+mod usage;
 mod wizard;

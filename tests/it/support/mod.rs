@@ -232,7 +232,12 @@ pub fn bin() -> &'static str {
 /// stdin null. Callers add what they need on top.
 fn scrubbed_cmd(home: &Path) -> Command {
     let mut cmd = without_aws_env(Command::new(bin()));
-    for key in ["CLICOLOR_FORCE", "FORCE_COLOR"] {
+    for key in [
+        "CLICOLOR_FORCE",
+        "FORCE_COLOR",
+        "PROVISION_ROLE_TIMEOUT",
+        "CI",
+    ] {
         cmd.env_remove(key);
     }
     cmd.env("NO_COLOR", "1")
@@ -246,6 +251,45 @@ fn scrubbed_cmd(home: &Path) -> Command {
         .current_dir(home)
         .stdin(Stdio::null());
     cmd
+}
+
+/// A loopback endpoint where nothing listens, behind a [`proxy::Proxy`] that counts what
+/// reaches it: proof that a run sent no AWS request at all.
+pub struct NoAws {
+    pub proxy: proxy::Proxy,
+}
+
+impl NoAws {
+    pub fn new() -> NoAws {
+        let dead = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("find a free port")
+            .port();
+        NoAws {
+            proxy: proxy::Proxy::start(dead),
+        }
+    }
+
+    /// The binary with test credentials, pointed at the counting proxy.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = offline_cmd();
+        cmd.env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env("AWS_ENDPOINT_URL", self.proxy.endpoint());
+        cmd
+    }
+
+    #[track_caller]
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_cmd(self.cmd().args(args))
+    }
+}
+
+impl Default for NoAws {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// A `Command` for the binary with no credentials and no endpoint (for
@@ -896,6 +940,37 @@ pub fn parliament_findings(dir: &Path) -> Vec<String> {
             "{cmd:?} failed unexpectedly ({status})\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
         ),
     }
+}
+
+/// Validates `instance` against the JSON Schema `schema` with Python's jsonschema (pinned in
+/// tests/requirements.txt). Returns one line per violation; empty means valid.
+#[track_caller]
+pub fn schema_violations(schema: &Value, instance: &Value) -> Vec<String> {
+    const CHECK: &str = "import json, sys, jsonschema\n\
+        schema = json.load(open(sys.argv[1])); instance = json.load(open(sys.argv[2]))\n\
+        jsonschema.Draft202012Validator.check_schema(schema)\n\
+        for e in jsonschema.Draft202012Validator(schema).iter_errors(instance):\n\
+        \x20   print('/'.join(map(str, e.absolute_path)) + ': ' + e.message)\n";
+    let dir = TempDir::new().expect("create a temporary directory for the schema check");
+    let (schema_path, instance_path) =
+        (dir.path().join("schema.json"), dir.path().join("doc.json"));
+    std::fs::write(&schema_path, schema.to_string()).expect("write the schema");
+    std::fs::write(&instance_path, instance.to_string()).expect("write the document");
+    let out = without_aws_env(Command::new(&tools().python))
+        .args(["-c", CHECK])
+        .args([&schema_path, &instance_path])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run python for the schema check");
+    assert!(
+        out.status.success(),
+        "the schema check failed to run: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Lints one policy document with parliament (see [`parliament_findings`]).

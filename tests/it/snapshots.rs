@@ -1,0 +1,129 @@
+//! Snapshots (insta) of what people and programs read: `--help` of every command, the man
+//! page, the JSON Schema, offline plans as text and JSON, and the JSON that create, verify and
+//! delete print against moto. Under CI a missing or changed snapshot fails; locally,
+//! `INSTA_UPDATE=always cargo test` rewrites them for review in `git diff`.
+
+use crate::support::{offline_cmd, run_cmd, Run, TestEnv};
+
+fn offline(args: &[&str]) -> Run {
+    let run = run_cmd(offline_cmd().args(args));
+    run.ok();
+    run
+}
+
+/// KMS key ids and times vary from run to run; account ids do not (moto's is fixed).
+fn filtered(f: impl FnOnce()) {
+    insta::with_settings!({filters => vec![
+        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[KEY-ID]"),
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIME]"),
+    ]}, { f() });
+}
+
+#[test]
+fn help_of_every_command() {
+    for command in [
+        "",
+        "create",
+        "plan",
+        "verify",
+        "delete",
+        "completions",
+        "man",
+        "schema",
+    ] {
+        let mut args: Vec<&str> = command.split_whitespace().collect();
+        args.push("--help");
+        let run = offline(&args);
+        let name = if command.is_empty() { "root" } else { command };
+        insta::assert_snapshot!(format!("help_{name}"), run.stdout);
+    }
+}
+
+#[test]
+fn man_page() {
+    let page = offline(&["man"]).stdout;
+    assert!(
+        page.starts_with(".ie \\n(.g .ds Aq") || page.contains(".TH provision-role"),
+        "{page}"
+    );
+    for sub in [
+        "provision-role-plan",
+        "provision-role-verify",
+        "provision-role-delete",
+    ] {
+        assert!(page.contains(sub), "the page documents {sub}");
+    }
+    insta::assert_snapshot!(page);
+}
+
+#[test]
+fn json_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&offline(&["schema"]).stdout).expect("the schema is JSON");
+    insta::assert_json_snapshot!(schema);
+}
+
+#[test]
+fn offline_plans() {
+    let json = offline(&[
+        "plan",
+        "--bucket",
+        "my-data",
+        "--bucket",
+        "raw/datasets/v1",
+        "--output",
+        "json",
+    ]);
+    insta::assert_snapshot!("plan_two_buckets_json", json.stdout);
+    let text = offline(&[
+        "plan",
+        "--bucket",
+        "my-data",
+        "--access",
+        "read-only",
+        "--trust-dev",
+        "--external-id",
+        "ext-123",
+        "--kms",
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ]);
+    insta::assert_snapshot!(
+        "plan_read_only_text",
+        format!(
+            "--- stdout ---\n{}--- stderr ---\n{}",
+            text.stdout, text.stderr
+        )
+    );
+}
+
+#[test]
+fn json_of_create_verify_and_delete() {
+    let env = TestEnv::new();
+    let (_, key_arn) = env.create_kms_key();
+    env.create_bucket("snap-plain");
+    env.create_bucket("snap-kms");
+    env.put_bucket_kms("snap-kms", &key_arn);
+    let buckets = ["--bucket", "snap-plain", "--bucket", "snap-kms/datasets"];
+    let mut create = vec![
+        "create",
+        "--yes",
+        "--output",
+        "json",
+        "--external-id",
+        "xid-1",
+    ];
+    create.extend(buckets);
+    let created = env.run(&create);
+    created.ok();
+    let mut verify = vec!["verify", "--output", "json", "--external-id", "xid-1"];
+    verify.extend(buckets);
+    let verified = env.run(&verify);
+    verified.ok();
+    let deleted = env.run(&["delete", "--yes", "--output", "json"]);
+    deleted.ok();
+    filtered(|| {
+        insta::assert_snapshot!("create_json", created.stdout);
+        insta::assert_snapshot!("verify_json", verified.stdout);
+        insta::assert_snapshot!("delete_json", deleted.stdout);
+    });
+}
