@@ -17,7 +17,7 @@ use super::retry::{eventually, is_propagation, Backoff};
 use super::{AwsResult, Event, Progress, IAM_WRITES};
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
-use crate::plan::{Change, Plan, Resource, OWNER_TAG};
+use crate::plan::{Change, Guardrails, Plan, Resource, OWNER_TAG};
 use crate::policy::{parse_iam_document, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
@@ -101,12 +101,16 @@ pub struct Writer<'a> {
     pub progress: Progress<'a>,
 }
 
-fn owner_tag() -> Tag {
+fn tag_of(key: &str, value: &str) -> Tag {
     Tag::builder()
-        .key(OWNER_TAG.0)
-        .value(OWNER_TAG.1)
+        .key(key)
+        .value(value)
         .build()
         .expect("key and value are set")
+}
+
+fn owner_tag() -> Tag {
+    tag_of(OWNER_TAG.0, OWNER_TAG.1)
 }
 
 /// Bring IAM to the plan.
@@ -166,7 +170,8 @@ async fn write(
             name,
             trust,
             description,
-        } => create_role(w, name, trust, description).await?,
+            guardrails,
+        } => create_role(w, name, trust, description, guardrails).await?,
         Change::UpdateTrust { role, trust, .. } => update_trust(w, role, trust).await?,
         Change::Adopt { resource, arn } => tag(w, resource, arn).await?,
         Change::Attach { role, policy, arn } => {
@@ -263,13 +268,18 @@ async fn create_role(
     name: &str,
     trust: &PolicyDocument,
     description: &str,
+    guardrails: &Guardrails,
 ) -> Result<()> {
+    let tags = guardrails.tags.iter().map(|(k, v)| tag_of(k, v));
     w.iam
         .create_role()
         .role_name(name)
+        .path(&guardrails.path)
         .assume_role_policy_document(trust.to_compact())
         .description(description)
-        .tags(owner_tag())
+        .set_permissions_boundary(guardrails.permissions_boundary.clone())
+        .set_max_session_duration(guardrails.max_session_duration.map(|s| s as i32))
+        .set_tags(Some(std::iter::once(owner_tag()).chain(tags).collect()))
         .send()
         .await
         .aws("iam:CreateRole", format!("role {name}"))?;

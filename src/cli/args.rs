@@ -159,6 +159,29 @@ pub struct RoleArgs {
     /// Take over an existing role or policy of the same name that provision-role did not create.
     #[arg(long)]
     pub adopt: bool,
+
+    #[command(flatten)]
+    pub guardrails: GuardrailArgs,
+}
+
+/// What a company's guardrails (service control policies) may require of the role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct GuardrailArgs {
+    /// Managed policy ARN to set as the role's permissions boundary.
+    #[arg(long, value_name = "ARN", value_parser = values::boundary_arn)]
+    pub permissions_boundary: Option<String>,
+
+    /// IAM path for the role, e.g. /deeplake/ (part of its ARN) [default: /].
+    #[arg(long, value_name = "/PATH/", value_parser = values::iam_path)]
+    pub path: Option<String>,
+
+    /// Tag the role with KEY=VALUE (repeatable); managed-by=provision-role is always added.
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = values::tag)]
+    pub tags: Vec<(String, String)>,
+
+    /// Longest session Activeloop may get: 3600-43200 seconds, or 1h-12h [default: 1h].
+    #[arg(long, value_name = "DURATION", value_parser = values::session_duration)]
+    pub max_session_duration: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
@@ -208,6 +231,9 @@ pub struct VerifyArgs {
     /// External ID the trust policy must require.
     #[arg(long, value_name = "ID", value_parser = values::external_id)]
     pub external_id: Option<String>,
+
+    #[command(flatten)]
+    pub guardrails: GuardrailArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -3,7 +3,7 @@
 //! [`values`](super::values); the rules that involve several flags, the defaults, and the
 //! limits that can be known before any request live here. Nothing here talks to AWS.
 
-use super::args::{AccessArg, GlobalArgs, RoleArgs, VerifyArgs};
+use super::args::{AccessArg, GlobalArgs, GuardrailArgs, RoleArgs, VerifyArgs};
 use super::values::KmsValue;
 use crate::aws::verify::Expect;
 use crate::aws::ConnectOptions;
@@ -11,7 +11,7 @@ use crate::exit::UsageError;
 use crate::plan::request::{
     default_policy_name, normalize_scopes, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME,
 };
-use crate::plan::{Access, KmsChoice, Request, Trust};
+use crate::plan::{Access, Guardrails, KmsChoice, Request, Trust};
 
 pub fn connect_options(global: &GlobalArgs) -> ConnectOptions {
     ConnectOptions {
@@ -66,6 +66,38 @@ pub fn trust(principals: &[String], trust_dev: bool) -> Trust {
     }
 }
 
+/// IAM allows 50 tags on a role; one is ours.
+const MAX_TAGS: usize = 49;
+
+/// `--path`, `--permissions-boundary`, `--tag`, `--max-session-duration`: tags unique (IAM
+/// compares keys without case) and within IAM's limit.
+pub fn guardrails(args: &GuardrailArgs) -> Result<Guardrails, UsageError> {
+    let mut tags = args.tags.clone();
+    tags.sort_by_key(|(k, _)| k.to_lowercase());
+    if let Some(pair) = tags
+        .windows(2)
+        .find(|w| w[0].0.eq_ignore_ascii_case(&w[1].0))
+    {
+        return Err(UsageError::new(format!(
+            "--tag {} is given twice (tag keys ignore case)",
+            pair[1].0
+        )));
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(UsageError::new(format!(
+            "--tag is given {} times; IAM allows 50 tags on a role and one is \
+             managed-by=provision-role, so at most {MAX_TAGS}",
+            tags.len()
+        )));
+    }
+    Ok(Guardrails {
+        path: args.path.clone().unwrap_or_else(|| "/".to_string()),
+        permissions_boundary: args.permissions_boundary.clone(),
+        tags,
+        max_session_duration: args.max_session_duration,
+    })
+}
+
 /// Check everything the flags say. `buckets` may not be empty.
 pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
     if args.buckets.is_empty() {
@@ -92,6 +124,7 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
         external_id: args.external_id.clone(),
         kms: kms_choice(&args.kms)?,
         adopt: args.adopt,
+        guardrails: guardrails(&args.guardrails)?,
     })
 }
 

@@ -343,6 +343,86 @@ pub fn kms_key(raw: &str) -> Rule<KeyRef> {
     bad()
 }
 
+/// A managed policy ARN for `--permissions-boundary`: yours
+/// (`arn:aws:iam::ACCOUNT:policy/PATH/NAME`) or AWS's (`arn:aws:iam::aws:policy/NAME`).
+pub fn boundary_arn(arn: &str) -> Rule<String> {
+    let bad = || {
+        Err(format!(
+            "{arn:?} is not a managed policy ARN such as \
+             arn:aws:iam::123456789012:policy/NAME or arn:aws:iam::aws:policy/NAME"
+        ))
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [scheme, partition, service, region, account, resource] = parts[..] else {
+        return bad();
+    };
+    let account_ok = account == "aws" || is_account_id(account);
+    if scheme != "arn" || !is_partition(partition) || service != "iam" || !region.is_empty() {
+        return bad();
+    }
+    let Some(rest) = resource.strip_prefix("policy/") else {
+        return bad();
+    };
+    let mut segments: Vec<&str> = rest.split('/').collect();
+    let name = segments.pop().unwrap_or_default();
+    let path_ok = segments.is_empty() || path_segments_ok(&segments);
+    if !account_ok || !path_ok || iam_name("policy name", name, 128).is_err() {
+        return bad();
+    }
+    Ok(arn.to_string())
+}
+
+/// The tag this tool marks its resources with; `--tag` may not set it.
+const OWN_TAG_KEY: &str = "managed-by";
+
+/// Characters IAM accepts in tag keys and values: letters, digits, spaces and `_ . : / = + - @`.
+fn tag_text_ok(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
+}
+
+/// `--tag KEY=VALUE`: IAM's tag rules (key 1–128, value 0–256 characters), no `aws:` keys, and
+/// not our own `managed-by`.
+pub fn tag(raw: &str) -> Rule<(String, String)> {
+    let Some((key, value)) = raw.split_once('=') else {
+        return Err(format!("{raw:?} is not KEY=VALUE"));
+    };
+    if key.is_empty() || key.chars().count() > 128 || !tag_text_ok(key) {
+        return Err(format!(
+            "tag key {key:?} must be 1 to 128 letters, digits, spaces or _ . : / = + - @"
+        ));
+    }
+    if value.chars().count() > 256 || !tag_text_ok(value) {
+        return Err(format!(
+            "tag value {value:?} must be at most 256 letters, digits, spaces or _ . : / = + - @"
+        ));
+    }
+    if key.to_ascii_lowercase().starts_with("aws:") {
+        return Err(format!("tag key {key:?} is reserved for AWS (aws:)"));
+    }
+    if key.eq_ignore_ascii_case(OWN_TAG_KEY) {
+        return Err(format!(
+            "tag key {key:?} is provision-role's own ({OWN_TAG_KEY}=provision-role marks what it \
+             created); choose another key"
+        ));
+    }
+    Ok((key.to_string(), value.to_string()))
+}
+
+/// `--max-session-duration`: seconds (3600–43200), or hours `1h`–`12h`.
+pub fn session_duration(raw: &str) -> Rule<u32> {
+    let seconds = match raw.strip_suffix('h') {
+        Some(hours) => hours.parse::<u32>().ok().and_then(|h| h.checked_mul(3600)),
+        None => raw.parse::<u32>().ok(),
+    };
+    match seconds {
+        Some(s @ 3600..=43200) => Ok(s),
+        _ => Err(format!(
+            "{raw:?} is not a session length IAM accepts: 3600 to 43200 seconds, or 1h to 12h"
+        )),
+    }
+}
+
 /// `--timeout SECONDS`: a whole number of seconds, 1 to 3600.
 pub fn timeout(raw: &str) -> Rule<std::time::Duration> {
     match raw.parse::<u64>() {
@@ -551,6 +631,46 @@ mod tests {
         assert!(region("Not_A_Region").is_err());
         assert!(endpoint_url("http://127.0.0.1:5000").is_ok());
         assert!(endpoint_url("not a url").is_err());
+    }
+
+    #[test]
+    fn guardrail_values() {
+        for ok in [
+            "arn:aws:iam::123456789012:policy/boundary",
+            "arn:aws:iam::123456789012:policy/team/boundary",
+            "arn:aws:iam::aws:policy/PowerUserAccess",
+        ] {
+            assert_eq!(boundary_arn(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "boundary",
+            "arn:aws:iam::123456789012:role/x",
+            "arn:aws:iam::123:policy/x",
+            "arn:aws:iam::123456789012:policy/",
+            "arn:aws:s3:::bucket",
+        ] {
+            assert!(boundary_arn(bad).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(
+            tag("team=data lake"),
+            Ok(("team".into(), "data lake".into()))
+        );
+        assert_eq!(tag("empty="), Ok(("empty".into(), String::new())));
+        for bad in [
+            "novalue",
+            "=x",
+            "aws:x=y",
+            "Managed-By=me",
+            "bad#key=x",
+            &format!("k={}", "v".repeat(257)),
+        ] {
+            assert!(tag(bad).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(session_duration("12h"), Ok(43200));
+        assert_eq!(session_duration("3600"), Ok(3600));
+        for bad in ["13h", "0h", "3599", "43201", "1d", ""] {
+            assert!(session_duration(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

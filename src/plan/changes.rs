@@ -56,6 +56,7 @@ pub enum Change {
         name: String,
         trust: PolicyDocument,
         description: String,
+        guardrails: super::Guardrails,
     },
     UpdateTrust {
         role: String,

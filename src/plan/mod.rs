@@ -19,7 +19,7 @@ pub use documents::{
 pub use facts::{
     BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts, KeyManager,
 };
-pub use request::{Access, BucketScope, KeyRef, KmsChoice, Request, Trust};
+pub use request::{Access, BucketScope, Guardrails, KeyRef, KmsChoice, Request, Trust};
 
 use crate::policy::{self, PolicyDocument};
 
@@ -104,8 +104,13 @@ impl Note {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub role_name: String,
+    /// With the path: `arn:aws:iam::ACCOUNT:role/PATH/NAME`. None offline.
     pub role_arn: Option<String>,
     pub account_id: Option<String>,
+    pub description: String,
+    /// The external ID the trust policy requires, if any (templates make it a parameter).
+    pub external_id: Option<String>,
+    pub guardrails: Guardrails,
     pub trust: PolicyDocument,
     pub policies: Vec<PlannedPolicy>,
     pub buckets: Vec<BucketReport>,
@@ -135,10 +140,14 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let documents = documents::pack(req, &facts.partition, &bucket_keys, &extra_keys)?;
     let policies = name_policies(req, facts, documents);
     let changes = changes(req, facts, &trust, &policies)?;
+    let role_path = format!("{}{}", &req.guardrails.path[1..], req.role_name);
     Ok(Plan {
         role_name: req.role_name.clone(),
-        role_arn: arn(facts, "role", &req.role_name),
+        role_arn: arn(facts, "role", &role_path),
         account_id: facts.account_id.clone(),
+        description: req.description.clone(),
+        external_id: req.external_id.clone(),
+        guardrails: req.guardrails.clone(),
         trust,
         policies,
         buckets,
@@ -403,6 +412,7 @@ fn role_change(
             name: req.role_name.clone(),
             trust: trust.clone(),
             description: req.description.clone(),
+            guardrails: req.guardrails.clone(),
         });
     };
     if !role.owned {

@@ -204,6 +204,30 @@ impl Trust {
     }
 }
 
+/// What a company's service control policies may require of the role: a permissions
+/// boundary, a path, tags, a session length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guardrails {
+    /// The role's IAM path (`/` or `/a/b/`): part of its ARN.
+    pub path: String,
+    pub permissions_boundary: Option<String>,
+    /// Tags besides ours (`managed-by`), sorted by key.
+    pub tags: Vec<(String, String)>,
+    /// Seconds, 3600–43200; `None` leaves IAM's default (one hour).
+    pub max_session_duration: Option<u32>,
+}
+
+impl Default for Guardrails {
+    fn default() -> Self {
+        Guardrails {
+            path: "/".to_string(),
+            permissions_boundary: None,
+            tags: Vec::new(),
+            max_session_duration: None,
+        }
+    }
+}
+
 /// A validated request: everything needed to build the documents, nothing unchecked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -218,6 +242,7 @@ pub struct Request {
     pub kms: KmsChoice,
     /// Take over a role or policy of the same name that this tool did not create.
     pub adopt: bool,
+    pub guardrails: Guardrails,
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ fn req(buckets: &[&str]) -> Request {
         external_id: None,
         kms: KmsChoice::auto(),
         adopt: false,
+        guardrails: Guardrails::default(),
     }
 }
 
