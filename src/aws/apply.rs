@@ -1,98 +1,38 @@
-//! The writes. `apply` walks the plan's typed changes in three waves — everything that needs
-//! no other write first (policies and the role, side by side), then the attachments, then the
-//! removal of policies no longer needed — running each wave's writes concurrently, a few at a
-//! time for IAM's rate limits. Every write is recorded in a [`Journal`] as soon as it is done,
-//! so a failure (or Ctrl-C) midway can undo exactly what this run did, newest first.
+//! The writes. `apply` walks the plan's typed changes in waves — first everything that needs
+//! no other write (policies, the role, tags: side by side), then attachments and detachments —
+//! a few IAM writes at a time for IAM's rate limits. Every write is journaled as soon as its
+//! answer arrives (or recorded as unknown when the answer was lost), so a failure or Ctrl-C
+//! can undo exactly this run's writes. `confirm` then reads the role back: a run succeeds only
+//! if IAM holds its plan. Deleting policies no longer needed cannot be undone, so it comes last,
+//! in `finish`, once the rest is confirmed.
 
 use std::collections::HashMap;
-use std::fmt;
-use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Result};
 use aws_sdk_iam::types::{PolicyVersion, Tag};
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt};
+use serde_json::Value;
+use thiserror::Error;
 
+use super::journal::{Journal, Undo};
 use super::retry::{eventually, is_propagation, Backoff};
-use super::{AwsResult, Event, Progress, IAM_WRITES};
+use super::{discover, AwsError, AwsResult, Event, Failure, Progress, IAM_READS, IAM_WRITES};
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
-use crate::plan::{Change, Guardrails, Plan, Resource, OWNER_TAG};
-use crate::policy::{parse_iam_document, PolicyDocument};
+use crate::plan::{Change, Guardrails, Plan, Resource, ADOPTED_TAG, OWNER_TAG};
+use crate::policy::{parse_iam_document, same_meaning, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
 
-/// One write this run made, described by how to take it back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Undo {
-    DeletePolicy {
-        arn: String,
-    },
-    DeleteRole {
-        name: String,
-    },
-    Detach {
-        role: String,
-        arn: String,
-    },
-    RestorePolicyVersion {
-        arn: String,
-        previous: String,
-        created: String,
-    },
-    RestoreTrust {
-        role: String,
-        document: String,
-    },
-    /// An adopted role or policy: take our tag off again.
-    Untag {
-        resource: Resource,
-        arn: String,
-    },
-}
+/// Another writer changed what this run is changing (a role or policy appeared, a version
+/// slot was taken): re-read and re-plan rather than fail.
+#[derive(Debug, Error)]
+#[error("{0}")]
+pub struct Conflict(pub String);
 
-impl fmt::Display for Undo {
-    /// What the undo does, as a task: "delete policy ARN".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Undo::DeletePolicy { arn } => write!(f, "delete policy {arn}"),
-            Undo::DeleteRole { name } => write!(f, "delete role {name}"),
-            Undo::Detach { role, arn } => write!(f, "detach {arn} from role {role}"),
-            Undo::RestorePolicyVersion { arn, previous, .. } => {
-                write!(f, "restore policy {arn} to version {previous}")
-            }
-            Undo::RestoreTrust { role, .. } => write!(f, "restore the trust policy of role {role}"),
-            Undo::Untag { resource, .. } => {
-                write!(
-                    f,
-                    "remove the {}={} tag from {resource}",
-                    OWNER_TAG.0, OWNER_TAG.1
-                )
-            }
-        }
-    }
-}
-
-/// The writes made so far.
-#[derive(Debug, Clone, Default)]
-pub struct Journal(Arc<Mutex<Vec<Undo>>>);
-
-impl Journal {
-    fn record(&self, undo: Undo) {
-        self.0.lock().expect("journal lock").push(undo);
-    }
-
-    pub fn take(&self) -> Vec<Undo> {
-        std::mem::take(&mut *self.0.lock().expect("journal lock"))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.lock().expect("journal lock").is_empty()
-    }
-}
-
-/// What `apply` needs besides the client.
+/// What `apply` needs besides the plan.
 pub struct Writer<'a> {
     pub iam: &'a Client,
     pub journal: &'a Journal,
@@ -100,6 +40,9 @@ pub struct Writer<'a> {
     pub cancel: &'a Cancel,
     pub progress: Progress<'a>,
 }
+
+/// The default version each of the plan's policies has once this run's writes are done, by ARN.
+pub type Versions = HashMap<String, String>;
 
 fn tag_of(key: &str, value: &str) -> Tag {
     Tag::builder()
@@ -113,59 +56,72 @@ fn owner_tag() -> Tag {
     tag_of(OWNER_TAG.0, OWNER_TAG.1)
 }
 
-/// Bring IAM to the plan.
-pub async fn apply(w: &Writer<'_>, plan: &Plan) -> Result<()> {
-    let in_wave = |n: usize| plan.changes.iter().filter(move |c| wave_of(c) == n);
-    let mut arns = wave(w, in_wave(0), &HashMap::new()).await?;
-    arns.extend(wave(w, in_wave(1), &arns).await?);
-    wave(w, in_wave(2), &arns).await?;
-    Ok(())
+/// Bring IAM to the plan (all but deleting policies no longer needed, see [`finish`]).
+pub async fn apply(w: &Writer<'_>, plan: &Plan) -> Result<Versions> {
+    let in_wave = |n: usize| plan.changes.iter().filter(move |c| wave_of(c) == Some(n));
+    let mut versions = wave(w, in_wave(0), &Versions::new()).await?;
+    versions.extend(wave(w, in_wave(1), &versions).await?);
+    Ok(versions)
 }
 
-/// Policies and the role first, then attachments (which need both), then removals.
-fn wave_of(change: &Change) -> usize {
+/// Policies, the role and tags first; attachments and detachments, which need them, next.
+/// Deletions are not waves: they wait for [`finish`].
+fn wave_of(change: &Change) -> Option<usize> {
     match change {
-        Change::Attach { .. } => 1,
-        Change::DeleteStale { .. } => 2,
-        _ => 0,
+        Change::Attach { .. } | Change::DetachStale { .. } => Some(1),
+        Change::DeleteStale { .. } | Change::Unchanged(_) => None,
+        _ => Some(0),
     }
 }
 
-/// Run changes concurrently; wait for every started write to finish (so none is left with
-/// an unknown outcome), then report the first failure. Returns created policies' ARNs.
+/// Run changes concurrently; wait for every started write to finish (so none is left half
+/// known), then report the first failure. Returns the versions the writes made.
 async fn wave<'c>(
     w: &Writer<'_>,
     changes: impl Iterator<Item = &'c Change>,
-    arns: &HashMap<String, String>,
-) -> Result<HashMap<String, String>> {
+    known: &Versions,
+) -> Result<Versions> {
     let results: Vec<Result<Option<(String, String)>>> = stream::iter(changes)
-        .map(|c| write(w, c, arns))
+        .map(|c| write(w, c, known))
         .buffer_unordered(IAM_WRITES)
         .collect()
         .await;
-    let mut created = HashMap::new();
+    let mut versions = Versions::new();
+    let mut failure = None;
     for result in results {
-        created.extend(result?);
+        match result {
+            Ok(made) => versions.extend(made),
+            // A real failure says more than a conflict, which only asks for a re-plan.
+            Err(e)
+                if failure
+                    .as_ref()
+                    .is_none_or(|f: &anyhow::Error| f.is::<Conflict>()) =>
+            {
+                failure = Some(e);
+            }
+            Err(_) => {}
+        }
     }
-    Ok(created)
+    failure.map_or(Ok(versions), Err)
 }
 
-/// One change. A created policy's name and ARN come back for the attachments.
+/// One change; a policy write returns the policy's ARN and its new default version.
 async fn write(
     w: &Writer<'_>,
     change: &Change,
-    arns: &HashMap<String, String>,
+    known: &Versions,
 ) -> Result<Option<(String, String)>> {
     if w.cancel.is_cancelled() {
         return Err(Cancelled("interrupted".into()).into());
     }
-    let mut created = None;
+    let mut made = None;
     match change {
         Change::CreatePolicy { name, document, .. } => {
-            let arn = create_policy(w, name, document).await?;
-            created = Some((name.clone(), arn));
+            made = Some((create_policy(w, name, document).await?, "v1".to_string()));
         }
-        Change::UpdatePolicy { arn, document, .. } => update_policy(w, arn, document).await?,
+        Change::UpdatePolicy { arn, document, .. } => {
+            made = Some((arn.clone(), update_policy(w, arn, document).await?));
+        }
         Change::CreateRole {
             name,
             trust,
@@ -173,26 +129,65 @@ async fn write(
             guardrails,
         } => create_role(w, name, trust, description, guardrails).await?,
         Change::UpdateTrust { role, trust, .. } => update_trust(w, role, trust).await?,
-        Change::Adopt { resource, arn } => tag(w, resource, arn).await?,
+        Change::Adopt {
+            resource,
+            arn,
+            from,
+        } => adopt(w, resource, arn, from).await?,
         Change::Attach { role, policy, arn } => {
-            let arn = arns
-                .get(policy)
+            let arn = known
+                .keys()
+                .find(|a| a.rsplit('/').next() == Some(policy))
                 .or(arn.as_ref())
                 .ok_or_else(|| anyhow!("policy {policy} has no ARN: the plan is offline"))?;
             attach(w, role, arn).await?;
         }
-        Change::DeleteStale { role, arn, .. } => {
-            detach(w.iam, role, arn).await?;
-            delete_policy(w.iam, arn).await?;
+        Change::DetachStale { role, arn, .. } => {
+            let result = detach(w.iam, role, arn).await;
+            settle(w.journal, result, reattach(role, arn))?;
         }
-        Change::Unchanged(_) => return Ok(None),
+        Change::DeleteStale { .. } | Change::Unchanged(_) => return Ok(None),
     }
     (w.progress)(Event::Done(change.done()));
-    Ok(created)
+    Ok(made)
+}
+
+fn reattach(role: &str, arn: &str) -> Undo {
+    Undo::Reattach {
+        role: role.to_string(),
+        arn: arn.to_string(),
+    }
+}
+
+/// Whether a failed call may still have taken effect: its answer never arrived.
+fn outcome_unknown(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<AwsError>()
+        .is_some_and(|e| !matches!(e.failure, Failure::Service | Failure::Credentials))
+}
+
+/// Journal a write: done, or (when its answer was lost) perhaps done.
+fn settle<T>(journal: &Journal, result: Result<T>, undo: Undo) -> Result<T> {
+    match &result {
+        Ok(_) => journal.record(undo),
+        Err(e) if outcome_unknown(e) => journal.record_unknown(undo),
+        Err(_) => {}
+    }
+    result
+}
+
+/// `EntityAlreadyExists` from a create: another writer made it first.
+fn conflict_if_exists(err: AwsError, what: &str) -> anyhow::Error {
+    if err.is("EntityAlreadyExists") {
+        return Conflict(format!(
+            "{what} was created by someone else during this run"
+        ))
+        .into();
+    }
+    err.into()
 }
 
 async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) -> Result<String> {
-    let out = w
+    let result = w
         .iam
         .create_policy()
         .policy_name(name)
@@ -201,19 +196,28 @@ async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) ->
         .tags(owner_tag())
         .send()
         .await
-        .aws("iam:CreatePolicy", format!("policy {name}"))?;
-    let arn = out
+        .aws("iam:CreatePolicy", format!("policy {name}"))
+        .map_err(|e| conflict_if_exists(e, &format!("policy {name}")));
+    let arn = result
+        .as_ref()
+        .ok()
+        .and_then(|o| o.policy()?.arn())
+        .map(str::to_string);
+    let undo = Undo::DeletePolicy {
+        arn: arn.unwrap_or_else(|| name.to_string()),
+        document: document.to_value(),
+    };
+    let out = settle(w.journal, result, undo)?;
+    Ok(out
         .policy()
         .and_then(|p| p.arn())
         .unwrap_or_default()
-        .to_string();
-    w.journal.record(Undo::DeletePolicy { arn: arn.clone() });
-    Ok(arn)
+        .to_string())
 }
 
-/// Make `document` the policy's default version, first deleting the oldest non-default version
-/// when IAM's limit of five is reached.
-async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> Result<()> {
+/// Make `document` the policy's default version, first deleting the oldest non-default
+/// version when IAM's limit of five is reached. Returns the new version's id.
+async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> Result<String> {
     let iam = w.iam;
     let versions = policy_versions(iam, arn).await?;
     let previous = versions
@@ -222,44 +226,67 @@ async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> 
         .and_then(|v| v.version_id().map(str::to_string))
         .unwrap_or_default();
     if versions.len() >= MAX_POLICY_VERSIONS {
-        let oldest = versions
-            .iter()
-            .filter(|v| !v.is_default_version())
-            .min_by_key(|v| v.create_date().map(|d| (d.secs(), d.subsec_nanos())))
-            .and_then(|v| v.version_id());
-        if let Some(oldest) = oldest {
-            iam.delete_policy_version()
-                .policy_arn(arn)
-                .version_id(oldest)
-                .send()
-                .await
-                .aws(
-                    "iam:DeletePolicyVersion",
-                    format!("policy {arn} version {oldest}"),
-                )?;
-            (w.progress)(Event::Found(format!(
-                "deleted the oldest version {oldest} of {arn} (IAM keeps 5)"
-            )));
-        }
+        delete_oldest_version(w, arn, &versions).await?;
     }
-    let out = iam
+    let result = iam
         .create_policy_version()
         .policy_arn(arn)
         .policy_document(document.to_compact())
         .set_as_default(true)
         .send()
         .await
-        .aws("iam:CreatePolicyVersion", format!("policy {arn}"))?;
-    let created = out
-        .policy_version()
-        .and_then(|v| v.version_id())
-        .unwrap_or_default()
-        .to_string();
-    w.journal.record(Undo::RestorePolicyVersion {
+        .aws("iam:CreatePolicyVersion", format!("policy {arn}"))
+        .map_err(|e| match e.is("LimitExceeded") {
+            true => Conflict(format!("another run added a version to policy {arn}")).into(),
+            false => anyhow::Error::from(e),
+        });
+    let created = result
+        .as_ref()
+        .ok()
+        .and_then(|o| o.policy_version()?.version_id())
+        .map(str::to_string);
+    let undo = Undo::RestorePolicyVersion {
         arn: arn.to_string(),
         previous,
-        created,
-    });
+        created: created.clone(),
+        document: document.to_value(),
+    };
+    settle(w.journal, result, undo)?;
+    Ok(created.unwrap_or_default())
+}
+
+/// Free a version slot: the oldest version that is not the default. IAM refuses to delete a
+/// default version, so one another run has just made the default is never lost.
+async fn delete_oldest_version(
+    w: &Writer<'_>,
+    arn: &str,
+    versions: &[PolicyVersion],
+) -> Result<()> {
+    let oldest = versions
+        .iter()
+        .filter(|v| !v.is_default_version())
+        .min_by_key(|v| v.create_date().map(|d| (d.secs(), d.subsec_nanos())))
+        .and_then(|v| v.version_id());
+    let Some(oldest) = oldest else {
+        return Ok(());
+    };
+    w.iam
+        .delete_policy_version()
+        .policy_arn(arn)
+        .version_id(oldest)
+        .send()
+        .await
+        .aws(
+            "iam:DeletePolicyVersion",
+            format!("policy {arn} version {oldest}"),
+        )
+        .map_err(|e| match e.is("DeleteConflict") {
+            true => Conflict(format!("another run changed the versions of policy {arn}")).into(),
+            false => anyhow::Error::from(e),
+        })?;
+    (w.progress)(Event::Found(format!(
+        "deleted the oldest version {oldest} of {arn} (IAM keeps 5)"
+    )));
     Ok(())
 }
 
@@ -271,7 +298,8 @@ async fn create_role(
     guardrails: &Guardrails,
 ) -> Result<()> {
     let tags = guardrails.tags.iter().map(|(k, v)| tag_of(k, v));
-    w.iam
+    let result = w
+        .iam
         .create_role()
         .role_name(name)
         .path(&guardrails.path)
@@ -282,36 +310,43 @@ async fn create_role(
         .set_tags(Some(std::iter::once(owner_tag()).chain(tags).collect()))
         .send()
         .await
-        .aws("iam:CreateRole", format!("role {name}"))?;
-    w.journal.record(Undo::DeleteRole {
+        .aws("iam:CreateRole", format!("role {name}"))
+        .map_err(|e| conflict_if_exists(e, &format!("role {name}")));
+    let undo = Undo::DeleteRole {
         name: name.to_string(),
-    });
+        trust: trust.to_value(),
+    };
+    settle(w.journal, result, undo)?;
     Ok(())
 }
 
-async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Result<()> {
-    let current = w
-        .iam
+/// The role's trust policy as IAM holds it now.
+async fn trust_now(iam: &Client, role: &str) -> Result<Value> {
+    let out = iam
         .get_role()
         .role_name(role)
         .send()
         .await
         .aws("iam:GetRole", format!("role {role}"))?;
-    let previous = current
+    let raw = out
         .role()
         .and_then(|r| r.assume_role_policy_document())
-        .map(|d| parse_iam_document(d).map(|v| v.to_string()))
-        .transpose()?
-        .unwrap_or_default();
-    put_trust(w.iam, role, &trust.to_compact()).await?;
-    w.journal.record(Undo::RestoreTrust {
-        role: role.to_string(),
-        document: previous,
-    });
-    Ok(())
+        .unwrap_or("{}");
+    Ok(parse_iam_document(raw)?)
 }
 
-async fn put_trust(iam: &Client, role: &str, document: &str) -> Result<()> {
+async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Result<()> {
+    let previous = trust_now(w.iam, role).await?;
+    let result = put_trust(w.iam, role, &trust.to_compact()).await;
+    let undo = Undo::RestoreTrust {
+        role: role.to_string(),
+        previous,
+        written: trust.to_value(),
+    };
+    settle(w.journal, result, undo)
+}
+
+pub async fn put_trust(iam: &Client, role: &str, document: &str) -> Result<()> {
     iam.update_assume_role_policy()
         .role_name(role)
         .policy_document(document)
@@ -321,38 +356,47 @@ async fn put_trust(iam: &Client, role: &str, document: &str) -> Result<()> {
     Ok(())
 }
 
-/// With `--adopt`, a role or policy we take over gets our tag, so later runs know it is ours.
-async fn tag(w: &Writer<'_>, resource: &Resource, arn: &str) -> Result<()> {
-    match resource {
-        Resource::Role(name) => {
-            w.iam
-                .tag_role()
-                .role_name(name)
-                .tags(owner_tag())
-                .send()
-                .await
-                .aws("iam:TagRole", format!("role {name}"))?;
-        }
-        _ => {
-            w.iam
-                .tag_policy()
-                .policy_arn(arn)
-                .tags(owner_tag())
-                .send()
-                .await
-                .aws("iam:TagPolicy", format!("policy {arn}"))?;
-        }
-    }
-    w.journal.record(Undo::Untag {
+/// With `--adopt`, a role or policy we take over gets our tag, so later runs know it is ours,
+/// and the adopted tag (a policy's holds its default version before), so `delete` keeps it.
+async fn adopt(
+    w: &Writer<'_>,
+    resource: &Resource,
+    arn: &str,
+    from: &Option<String>,
+) -> Result<()> {
+    let adopted = tag_of(ADOPTED_TAG, from.as_deref().unwrap_or("yes"));
+    let result = match resource {
+        Resource::Role(name) => w
+            .iam
+            .tag_role()
+            .role_name(name)
+            .tags(owner_tag())
+            .tags(adopted)
+            .send()
+            .await
+            .aws("iam:TagRole", format!("role {name}"))
+            .map(drop),
+        _ => w
+            .iam
+            .tag_policy()
+            .policy_arn(arn)
+            .tags(owner_tag())
+            .tags(adopted)
+            .send()
+            .await
+            .aws("iam:TagPolicy", format!("policy {arn}"))
+            .map(drop),
+    };
+    let undo = Undo::Untag {
         resource: resource.clone(),
         arn: arn.to_string(),
-    });
-    Ok(())
+    };
+    settle(w.journal, result.map_err(Into::into), undo)
 }
 
 /// Attach, waiting out IAM's propagation delay for a policy or role created a moment ago.
 async fn attach(w: &Writer<'_>, role: &str, arn: &str) -> Result<()> {
-    eventually(w.backoff, is_propagation, w.progress, || async {
+    let result = eventually(w.backoff, is_propagation, w.progress, || async {
         w.iam
             .attach_role_policy()
             .role_name(role)
@@ -361,11 +405,24 @@ async fn attach(w: &Writer<'_>, role: &str, arn: &str) -> Result<()> {
             .await
             .aws("iam:AttachRolePolicy", format!("role {role}, policy {arn}"))
     })
-    .await?;
-    w.journal.record(Undo::Detach {
+    .await
+    .map(drop)
+    .map_err(Into::into);
+    let undo = Undo::Detach {
         role: role.to_string(),
         arn: arn.to_string(),
-    });
+    };
+    settle(w.journal, result, undo)
+}
+
+/// One attach, no waiting (rollback re-attaching what it detached).
+pub async fn attach_once(iam: &Client, role: &str, arn: &str) -> Result<()> {
+    iam.attach_role_policy()
+        .role_name(role)
+        .policy_arn(arn)
+        .send()
+        .await
+        .aws("iam:AttachRolePolicy", format!("role {role}, policy {arn}"))?;
     Ok(())
 }
 
@@ -413,86 +470,102 @@ pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
     Ok(())
 }
 
-async fn undo(iam: &Client, step: &Undo) -> Result<()> {
-    match step {
-        Undo::DeletePolicy { arn } => delete_policy(iam, arn).await,
-        Undo::DeleteRole { name } => {
-            iam.delete_role()
-                .role_name(name)
-                .send()
-                .await
-                .aws("iam:DeleteRole", format!("role {name}"))?;
-            Ok(())
-        }
-        Undo::Detach { role, arn } => detach(iam, role, arn).await,
-        Undo::RestorePolicyVersion {
-            arn,
-            previous,
-            created,
-        } => {
-            iam.set_default_policy_version()
-                .policy_arn(arn)
-                .version_id(previous)
-                .send()
-                .await
-                .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
-            iam.delete_policy_version()
-                .policy_arn(arn)
-                .version_id(created)
-                .send()
-                .await
-                .aws(
-                    "iam:DeletePolicyVersion",
-                    format!("policy {arn} version {created}"),
-                )?;
-            Ok(())
-        }
-        Undo::RestoreTrust { role, document } => put_trust(iam, role, document).await,
-        Undo::Untag { resource, arn } => untag(iam, resource, arn).await,
+/// Read the role back and list how IAM differs from the plan: a run succeeds only if, when it
+/// ends, IAM holds exactly its plan. One round trip: GetRole, the role's attachments and each
+/// planned policy's default version, side by side.
+pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<String>> {
+    let role = plan.role_name.as_str();
+    let arns: Vec<String> = plan.policies.iter().filter_map(|p| p.arn.clone()).collect();
+    let (trust, attached, defaults) = tokio::try_join!(
+        async {
+            match trust_now(iam, role).await {
+                Err(e) if is_absent(&e) => Ok(None),
+                other => other.map(Some),
+            }
+        },
+        async {
+            match discover::attached_arns(iam, role).await {
+                Err(e) if is_absent(&e) => Ok(Vec::new()),
+                other => other,
+            }
+        },
+        default_versions(iam, arns),
+    )?;
+    let Some(trust) = trust else {
+        return Ok(vec![format!("role {role} no longer exists")]);
+    };
+    let mut differences = Vec::new();
+    if !same_meaning(&trust, &plan.trust.to_value()) {
+        differences.push(format!("the trust policy of role {role} is not this run's"));
     }
+    for policy in &plan.policies {
+        let Some(arn) = &policy.arn else { continue };
+        if !attached.contains(arn) {
+            differences.push(format!("policy {} is not attached", policy.name));
+        }
+        let expected = made.get(arn).or(policy.version.as_ref());
+        let now = defaults.get(arn);
+        if expected.is_some() && now != expected {
+            differences.push(format!(
+                "policy {} has default version {}, not this run's {}",
+                policy.name,
+                now.map_or("none", String::as_str),
+                expected.map_or("", String::as_str)
+            ));
+        }
+    }
+    for change in &plan.changes {
+        if let Change::DetachStale { policy, arn, .. } = change {
+            if attached.contains(arn) {
+                differences.push(format!("policy {policy} is attached again"));
+            }
+        }
+    }
+    Ok(differences)
 }
 
-async fn untag(iam: &Client, resource: &Resource, arn: &str) -> Result<()> {
-    match resource {
-        Resource::Role(name) => {
-            iam.untag_role()
-                .role_name(name)
-                .tag_keys(OWNER_TAG.0)
-                .send()
-                .await
-                .aws("iam:UntagRole", format!("role {name}"))?;
-        }
-        _ => {
-            iam.untag_policy()
-                .policy_arn(arn)
-                .tag_keys(OWNER_TAG.0)
-                .send()
-                .await
-                .aws("iam:UntagPolicy", format!("policy {arn}"))?;
-        }
+fn is_absent(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<AwsError>()
+        .is_some_and(|e| e.is("NoSuchEntity"))
+}
+
+async fn default_versions(iam: &Client, arns: Vec<String>) -> Result<Versions> {
+    let found: Vec<Result<Option<(String, String)>>> = stream::iter(arns)
+        .map(|arn| async move {
+            let result = iam.get_policy().policy_arn(&arn).send().await;
+            match result.aws("iam:GetPolicy", format!("policy {arn}")) {
+                Ok(out) => Ok(out
+                    .policy()
+                    .and_then(|p| p.default_version_id())
+                    .map(|v| (arn, v.to_string()))),
+                Err(e) if e.is("NoSuchEntity") => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .buffer_unordered(IAM_READS)
+        .collect()
+        .await;
+    let mut versions = Versions::new();
+    for item in found {
+        versions.extend(item?);
+    }
+    Ok(versions)
+}
+
+/// The last, irreversible step: delete the policies no longer needed, now detached. A failure
+/// leaves the role as planned; the error says which policy is left and how to delete it.
+pub async fn finish(w: &Writer<'_>, plan: &Plan) -> Result<()> {
+    for change in &plan.changes {
+        let Change::DeleteStale { policy, arn } = change else {
+            continue;
+        };
+        delete_policy(w.iam, arn).await.map_err(|e| {
+            e.context(format!(
+                "the role is as planned, but policy {policy} (now detached) could not be \
+                 deleted; delete it with: aws iam delete-policy --policy-arn {arn}"
+            ))
+        })?;
+        (w.progress)(Event::Done(change.done()));
     }
     Ok(())
 }
-
-/// What a rollback did: the steps undone, and those that could not be (with why).
-#[derive(Debug, Default)]
-pub struct Rollback {
-    pub undone: Vec<String>,
-    pub failed: Vec<String>,
-}
-
-/// Undo the journal's writes, newest first. Keeps going past a failed step, so as little as
-/// possible is left behind, and reports each step.
-pub async fn rollback(iam: &Client, journal: &Journal) -> Rollback {
-    let mut report = Rollback::default();
-    for step in journal.take().iter().rev() {
-        match undo(iam, step).await {
-            Ok(()) => report.undone.push(step.to_string()),
-            Err(e) => report.failed.push(format!("could not {step}: {e:#}")),
-        }
-    }
-    report
-}
-
-#[cfg(test)]
-mod tests;

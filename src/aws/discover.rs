@@ -16,7 +16,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use super::{AwsError, AwsResult, Connection, Event, Progress, IAM_READS, READS};
 use crate::plan::{
     self, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts,
-    KeyManager, KeyRef, Request, OWNER_TAG,
+    KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
 };
 use crate::policy::{self, parse_iam_document};
 
@@ -205,7 +205,51 @@ pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> 
             .policies
             .insert(name_of(&found.arn).to_string(), found);
     }
+    mark_shared_stale(&conn.iam, req, &draft.policies, &mut facts).await?;
     Ok(facts)
+}
+
+/// Policies the plan no longer needs may be deleted only if nothing else uses them: ask IAM
+/// who they are attached to (moto's AttachmentCount is not reliable; ListEntitiesForPolicy is).
+async fn mark_shared_stale(
+    iam: &aws_sdk_iam::Client,
+    req: &Request,
+    planned: &[plan::PlannedPolicy],
+    facts: &mut Facts,
+) -> Result<()> {
+    let stale: Vec<String> = plan::stale_policies(req, facts, planned)
+        .into_iter()
+        .map(|(_, p)| p.arn.clone())
+        .collect();
+    let shared: Vec<(String, bool)> = stream::iter(stale)
+        .map(|arn| async move {
+            let shared = attached_elsewhere(iam, &arn, &req.role_name).await?;
+            Ok::<_, anyhow::Error>((arn, shared))
+        })
+        .buffer_unordered(IAM_READS)
+        .try_collect()
+        .await?;
+    for (arn, shared) in shared {
+        if let Some(p) = facts.existing.policies.values_mut().find(|p| p.arn == arn) {
+            p.attached_elsewhere = shared;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a managed policy is attached to any principal but the role `role`.
+pub async fn attached_elsewhere(iam: &aws_sdk_iam::Client, arn: &str, role: &str) -> Result<bool> {
+    let out = iam
+        .list_entities_for_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .aws("iam:ListEntitiesForPolicy", format!("policy {arn}"))?;
+    let other_roles = out
+        .policy_roles()
+        .iter()
+        .any(|r| r.role_name() != Some(role));
+    Ok(other_roles || !out.policy_users().is_empty() || !out.policy_groups().is_empty())
 }
 
 fn policy_arn(who: &Identity, name: &str) -> String {
@@ -244,11 +288,7 @@ async fn buckets_and_keys(
         .collect();
     let ((buckets, mut keys), explicit) = tokio::try_join!(
         async {
-            let buckets: BTreeMap<String, BucketFacts> = stream::iter(names)
-                .map(|name| bucket(conn, name, progress))
-                .buffer_unordered(READS)
-                .try_collect()
-                .await?;
+            let buckets = all_buckets(conn, names, progress).await?;
             let keys = describe_keys(conn, bucket_keys(&buckets), progress).await?;
             Ok::<_, anyhow::Error>((buckets, keys))
         },
@@ -256,6 +296,36 @@ async fn buckets_and_keys(
     )?;
     keys.extend(explicit);
     Ok((buckets, keys))
+}
+
+/// Every bucket's facts; when some cannot be read, one error that names each of them.
+async fn all_buckets(
+    conn: &Connection,
+    names: BTreeSet<&str>,
+    progress: Progress<'_>,
+) -> Result<BTreeMap<String, BucketFacts>> {
+    let results: Vec<Result<(String, BucketFacts)>> = stream::iter(names)
+        .map(|name| bucket(conn, name, progress))
+        .buffer_unordered(READS)
+        .collect()
+        .await;
+    let (found, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    let mut failed: Vec<String> = failed
+        .into_iter()
+        .filter_map(Result::err)
+        .map(|e| format!("{e:#}"))
+        .collect();
+    match failed.len() {
+        0 => Ok(found.into_iter().filter_map(Result::ok).collect()),
+        1 => Err(anyhow::anyhow!(failed.remove(0))),
+        n => {
+            failed.sort();
+            Err(anyhow::anyhow!(
+                "{n} buckets could not be read: {}",
+                failed.join("; ")
+            ))
+        }
+    }
 }
 
 /// The keys buckets name in their default encryption, with the region to ask and why.
@@ -311,10 +381,13 @@ async fn role_and_family(
     Ok((Some(role), found))
 }
 
-/// Whether the tags mark a resource this tool created.
+/// Whether the tags mark a resource this tool created (or adopted).
 pub fn owned(tags: &[Tag]) -> bool {
-    tags.iter()
-        .any(|t| t.key() == OWNER_TAG.0 && t.value() == OWNER_TAG.1)
+    tag_value(tags, OWNER_TAG.0) == Some(OWNER_TAG.1)
+}
+
+fn tag_value<'t>(tags: &'t [Tag], key: &str) -> Option<&'t str> {
+    tags.iter().find(|t| t.key() == key).map(|t| t.value())
 }
 
 /// The role with its trust policy, attached and inline policy names, or None if IAM has no
@@ -335,12 +408,25 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
         .with_context(|| format!("the trust policy of role {name} is not valid JSON"))?;
     let (attached, inline) =
         tokio::try_join!(attached_arns(iam, name), inline_policy_names(iam, name))?;
+    let tags = role.tags();
     Ok(Some(ExistingRole {
         arn: role.arn().to_string(),
         trust,
-        owned: owned(role.tags()),
+        owned: owned(tags),
+        adopted: tag_value(tags, ADOPTED_TAG).is_some(),
         attached,
         inline,
+        path: role.path().to_string(),
+        description: role.description().unwrap_or_default().to_string(),
+        permissions_boundary: role
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
+        max_session_duration: role.max_session_duration(),
+        tags: tags
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
     }))
 }
 
@@ -396,6 +482,9 @@ pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<Exi
         .with_context(|| format!("the document of policy {arn} is not valid JSON"))?;
     Ok(Some(ExistingPolicy {
         owned: owned(p.tags()),
+        adopted_from: tag_value(p.tags(), ADOPTED_TAG).map(str::to_string),
+        default_version: version.to_string(),
+        attached_elsewhere: false,
         arn,
         document,
     }))

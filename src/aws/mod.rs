@@ -3,9 +3,12 @@
 //! here prints: progress goes out as [`Event`]s, which the command renders.
 
 pub mod apply;
+#[cfg(test)]
+mod apply_tests;
 pub mod delete;
 pub mod discover;
 pub mod error;
+pub mod journal;
 pub mod retry;
 pub mod verify;
 

@@ -5,7 +5,10 @@ use anyhow::Result;
 use console::style;
 
 use super::Context;
-use crate::aws::apply::{self, Journal, Writer};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::aws::apply::{self, Conflict, Writer};
+use crate::aws::journal::{self, Journal};
 use crate::aws::retry::Backoff;
 use crate::aws::{discover, Connection};
 use crate::cli::{resolve, CreateArgs};
@@ -38,11 +41,12 @@ pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
             (req, plan)
         }
     };
-    if plan.is_noop() {
+    let plan = if plan.is_noop() {
         ctx.printer.step("IAM already matches: nothing to change");
+        plan
     } else {
-        apply_or_roll_back(ctx, &conn, &plan).await?;
-    }
+        converge(ctx, &conn, &req, plan).await?
+    };
     ctx.printer
         .verbose(&format!("{} AWS requests", conn.calls.get()));
     report(ctx, &req, &plan, wizard_runs);
@@ -78,43 +82,111 @@ fn review(ctx: &Context, plan: &Plan, yes: bool) -> Result<()> {
     super::confirm("Apply these changes?", "cancelled, nothing was changed")
 }
 
-/// Apply the plan; on failure or Ctrl-C, undo this run's writes and say what was undone.
-pub async fn apply_or_roll_back(ctx: &Context, conn: &Connection, plan: &Plan) -> Result<()> {
+/// How many times a run re-reads and re-applies when another writer changes the role.
+const ATTEMPTS: u32 = 4;
+
+/// Apply the plan and confirm IAM holds it. When another writer changed the role meanwhile,
+/// read it again, re-plan and apply again (a few times, at jittered intervals so racing runs
+/// drift apart); on a failure or Ctrl-C, undo this run's writes and say exactly what exists.
+/// Returns the plan that was applied last.
+pub async fn converge(ctx: &Context, conn: &Connection, req: &Request, plan: Plan) -> Result<Plan> {
     let journal = Journal::default();
+    let show = |e| ctx.show(e);
     let writer = Writer {
         iam: &conn.iam,
         journal: &journal,
         backoff: Backoff::IAM,
         cancel: &ctx.cancel,
-        progress: &|e| ctx.show(e),
+        progress: &show,
     };
-    let err = match apply::apply(&writer, plan).await {
-        Ok(()) if !ctx.cancel.is_cancelled() => return Ok(()),
-        Ok(()) => Cancelled("interrupted".into()).into(),
-        Err(e) => e,
-    };
+    let mut plan = plan;
+    for attempt in 1..=ATTEMPTS {
+        let conflict = match apply_and_confirm(&writer, &plan).await {
+            Ok(()) => {
+                apply::finish(&writer, &plan).await?;
+                return Ok(plan);
+            }
+            Err(e) if e.is::<Conflict>() && !ctx.cancel.is_cancelled() => e,
+            Err(e) => return Err(roll_back(ctx, conn, &journal, e).await),
+        };
+        if attempt == ATTEMPTS {
+            return Err(conflict.context(format!(
+                "another change to role {} happened during this run, {ATTEMPTS} times; IAM \
+                 now holds the other writer's changes, listed above; run again to apply yours",
+                plan.role_name
+            )));
+        }
+        ctx.printer.warn(&format!(
+            "{conflict:#}; reading role {} again",
+            plan.role_name
+        ));
+        tokio::time::sleep(jitter(attempt)).await;
+        plan = match discover_and_plan(ctx, conn, req).await {
+            Ok(plan) => plan,
+            Err(e) => return Err(roll_back(ctx, conn, &journal, e).await),
+        };
+        if !ctx.json() {
+            ctx.printer.info(render::plan_text(&plan).trim_end());
+        }
+    }
+    unreachable!("the loop returns on its last attempt")
+}
+
+/// A pause of 0.2–1.2 s × attempt: runs that collided do not collide again in step.
+fn jitter(attempt: u32) -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    Duration::from_millis(200 + u64::from(nanos % 1000)) * attempt
+}
+
+/// Apply, then read back; a difference that persists for a few seconds (IAM is eventually
+/// consistent) means another writer was at work.
+async fn apply_and_confirm(w: &Writer<'_>, plan: &Plan) -> Result<()> {
+    let made = apply::apply(w, plan).await?;
+    if w.cancel.is_cancelled() {
+        return Err(Cancelled("interrupted".into()).into());
+    }
+    let mut differences = Vec::new();
+    for wait in [0, 1, 3] {
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+        differences = apply::confirm(w.iam, plan, &made).await?;
+        if differences.is_empty() {
+            return Ok(());
+        }
+    }
+    Err(Conflict(format!(
+        "role {} changed during this run: {}",
+        plan.role_name,
+        differences.join("; ")
+    ))
+    .into())
+}
+
+/// Undo this run's writes after `err`, show each step, and return the error that ends the run,
+/// saying what was undone and what still exists.
+async fn roll_back(
+    ctx: &Context,
+    conn: &Connection,
+    journal: &Journal,
+    err: anyhow::Error,
+) -> anyhow::Error {
     if journal.is_empty() {
-        return Err(err.context("nothing was changed"));
+        return err.context("nothing was changed");
     }
     ctx.printer
         .warn(&format!("{err:#}; rolling back what this run changed"));
-    let report = apply::rollback(&conn.iam, &journal).await;
+    let report = journal::rollback(&conn.iam, journal).await;
     for undone in &report.undone {
         ctx.printer.step(&format!("rolled back: {undone}"));
+    }
+    for left in &report.left {
+        ctx.printer.info(&format!("  · {left}"));
     }
     for failed in &report.failed {
         ctx.printer.error(failed);
     }
-    let summary = if report.failed.is_empty() {
-        format!("rolled back {} change(s)", report.undone.len())
-    } else {
-        format!(
-            "rolled back {} change(s); {} could not be undone and need manual cleanup",
-            report.undone.len(),
-            report.failed.len()
-        )
-    };
-    Err(err.context(summary))
+    err.context(report.summary())
 }
 
 /// The ARN last on stdout (text) or the plan as JSON; after the wizard, also the command that

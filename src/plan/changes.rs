@@ -63,19 +63,27 @@ pub enum Change {
         trust: PolicyDocument,
         diff: Vec<String>,
     },
-    /// `--adopt`: tag a role or policy this tool did not create, so later runs own it.
+    /// `--adopt`: tag a role or policy this tool did not create, so later runs own it; `from`
+    /// is a policy's default version before, which `delete` restores.
     Adopt {
         resource: Resource,
         arn: String,
+        from: Option<String>,
     },
     Attach {
         role: String,
         policy: String,
         arn: Option<String>,
     },
-    /// A `NAME-N` policy of an earlier, larger run that this run no longer needs.
-    DeleteStale {
+    /// A `NAME-N` policy of an earlier, larger run that this run no longer needs: detached
+    /// from the role (journaled, so it can be re-attached)…
+    DetachStale {
         role: String,
+        policy: String,
+        arn: String,
+    },
+    /// …and, when nothing else uses it, deleted once everything else is done and confirmed.
+    DeleteStale {
         policy: String,
         arn: String,
     },
@@ -95,6 +103,10 @@ impl Change {
                 role: role.clone(),
                 policy: policy.clone(),
             },
+            Change::DetachStale { role, policy, .. } => Resource::Attachment {
+                role: role.clone(),
+                policy: policy.clone(),
+            },
             Change::DeleteStale { policy, .. } => Resource::Policy(policy.clone()),
         }
     }
@@ -107,7 +119,7 @@ impl Change {
             Change::UpdatePolicy { .. } | Change::UpdateTrust { .. } | Change::Adopt { .. } => {
                 Action::Update
             }
-            Change::DeleteStale { .. } => Action::Delete,
+            Change::DetachStale { .. } | Change::DeleteStale { .. } => Action::Delete,
             Change::Unchanged(_) => Action::Unchanged,
         }
     }
@@ -121,8 +133,9 @@ impl Change {
                 super::OWNER_TAG.0,
                 super::OWNER_TAG.1
             )],
+            Change::DetachStale { .. } => vec!["no longer needed by the role".to_string()],
             Change::DeleteStale { .. } => {
-                vec!["no longer needed: detached from the role and deleted".to_string()]
+                vec!["no longer needed and used by nothing else: deleted".to_string()]
             }
             _ => Vec::new(),
         }
@@ -141,6 +154,9 @@ impl Change {
                 super::OWNER_TAG.1
             ),
             Change::Attach { policy, .. } => format!("attached {policy} to the role"),
+            Change::DetachStale { policy, .. } => {
+                format!("detached {policy} from the role (no longer needed)")
+            }
             Change::DeleteStale { policy, .. } => {
                 format!("deleted policy {policy} (no longer needed)")
             }

@@ -53,22 +53,39 @@ pub struct KeyFacts {
     pub manager: Option<KeyManager>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExistingRole {
     pub arn: String,
     pub trust: Value,
+    /// Tagged `managed-by=provision-role`.
     pub owned: bool,
+    /// Tagged as taken over with `--adopt` (it existed before provision-role).
+    pub adopted: bool,
     /// ARNs of the managed policies attached to it.
     pub attached: Vec<String>,
     /// Names of its inline policies.
     pub inline: Vec<String>,
+    pub path: String,
+    pub description: String,
+    pub permissions_boundary: Option<String>,
+    pub max_session_duration: Option<i32>,
+    /// Every tag, ours included.
+    pub tags: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExistingPolicy {
     pub arn: String,
     pub document: Value,
+    /// Tagged `managed-by=provision-role`.
     pub owned: bool,
+    /// The default version's id, e.g. `v3`.
+    pub default_version: String,
+    /// For a policy taken over with `--adopt`: its default version before that.
+    pub adopted_from: Option<String>,
+    /// Attached to a principal other than our role (looked up only for policies the plan no
+    /// longer needs).
+    pub attached_elsewhere: bool,
 }
 
 /// IAM as it stands for the names this request uses.

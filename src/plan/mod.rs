@@ -23,8 +23,11 @@ pub use request::{Access, BucketScope, Guardrails, KeyRef, KmsChoice, Request, T
 
 use crate::policy::{self, PolicyDocument};
 
-/// The tag that marks what this tool created.
+/// The tag that marks what this tool created (or took over with `--adopt`).
 pub const OWNER_TAG: (&str, &str) = ("managed-by", "provision-role");
+/// The tag that marks what `--adopt` took over: it existed before provision-role, so `delete`
+/// keeps it. On a policy its value is the default version it had before.
+pub const ADOPTED_TAG: &str = "provision-role:adopted";
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum PlanError {
@@ -58,6 +61,8 @@ pub struct PlannedPolicy {
     pub name: String,
     pub arn: Option<String>,
     pub document: PolicyDocument,
+    /// The default version it has now, when it exists.
+    pub version: Option<String>,
 }
 
 /// What the plan found out about one requested bucket scope.
@@ -139,7 +144,7 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let trust = documents::checked_trust(req)?;
     let documents = documents::pack(req, &facts.partition, &bucket_keys, &extra_keys)?;
     let policies = name_policies(req, facts, documents);
-    let changes = changes(req, facts, &trust, &policies)?;
+    let changes = changes(req, facts, &trust, &policies, &mut notes)?;
     let role_path = format!("{}{}", &req.guardrails.path[1..], req.role_name);
     Ok(Plan {
         role_name: req.role_name.clone(),
@@ -324,13 +329,12 @@ fn name_policies(req: &Request, facts: &Facts, docs: Vec<PolicyDocument>) -> Vec
         .enumerate()
         .map(|(i, document)| {
             let name = policy_name(&req.policy_name, i);
+            let existing = facts.existing.policies.get(&name);
             PlannedPolicy {
-                arn: facts
-                    .existing
-                    .policies
-                    .get(&name)
+                arn: existing
                     .map(|p| p.arn.clone())
                     .or_else(|| arn(facts, "policy", &name)),
+                version: existing.map(|p| p.default_version.clone()),
                 name,
                 document,
             }
@@ -345,6 +349,7 @@ fn changes(
     facts: &Facts,
     trust: &PolicyDocument,
     policies: &[PlannedPolicy],
+    notes: &mut Vec<Note>,
 ) -> Result<Vec<Change>, PlanError> {
     let mut out = Vec::new();
     let mut adopt = Vec::new();
@@ -357,7 +362,7 @@ fn changes(
     for policy in policies {
         out.push(attachment(req, role, policy));
     }
-    out.extend(stale(req, facts, policies));
+    out.extend(stale(req, facts, policies, notes));
     Ok(out)
 }
 
@@ -385,6 +390,7 @@ fn policy_change(
         adopt.push(Change::Adopt {
             resource: resource.clone(),
             arn: existing.arn.clone(),
+            from: Some(existing.default_version.clone()),
         });
     }
     Ok(
@@ -425,6 +431,7 @@ fn role_change(
         adopt.push(Change::Adopt {
             resource: resource.clone(),
             arn: role.arn.clone(),
+            from: None,
         });
     }
     Ok(match changes::compare(&role.trust, trust) {
@@ -455,8 +462,43 @@ fn attachment(req: &Request, role: Option<&ExistingRole>, policy: &PlannedPolicy
     }
 }
 
-/// Policies this tool made for the role earlier (`NAME-N`) that the new grants do not need.
-fn stale(req: &Request, facts: &Facts, planned: &[PlannedPolicy]) -> Vec<Change> {
+/// Policies this tool made for the role earlier (`NAME-N`) that the new grants do not need:
+/// detached, and deleted unless something else uses them too (then kept, with a warning).
+fn stale(
+    req: &Request,
+    facts: &Facts,
+    planned: &[PlannedPolicy],
+    notes: &mut Vec<Note>,
+) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (name, p) in stale_policies(req, facts, planned) {
+        out.push(Change::DetachStale {
+            role: req.role_name.clone(),
+            policy: name.clone(),
+            arn: p.arn.clone(),
+        });
+        if p.attached_elsewhere {
+            notes.push(Note::warn(format!(
+                "policy {name} is no longer needed by role {}, but is attached elsewhere too: \
+                 it is detached from the role and kept",
+                req.role_name
+            )));
+        } else {
+            out.push(Change::DeleteStale {
+                policy: name.clone(),
+                arn: p.arn.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The tool's `NAME-N` policies attached to the role that the plan no longer needs.
+pub fn stale_policies<'f>(
+    req: &Request,
+    facts: &'f Facts,
+    planned: &[PlannedPolicy],
+) -> Vec<(&'f String, &'f ExistingPolicy)> {
     let Some(role) = &facts.existing.role else {
         return Vec::new();
     };
@@ -469,11 +511,6 @@ fn stale(req: &Request, facts: &Facts, planned: &[PlannedPolicy]) -> Vec<Change>
                 && role.attached.contains(&p.arn)
                 && is_family_name(&req.policy_name, name)
                 && !planned.iter().any(|pp| &pp.name == *name)
-        })
-        .map(|(name, p)| Change::DeleteStale {
-            role: req.role_name.clone(),
-            policy: name.clone(),
-            arn: p.arn.clone(),
         })
         .collect()
 }

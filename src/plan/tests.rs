@@ -330,6 +330,7 @@ fn changes_against_existing_state() {
         owned: true,
         attached: vec![policy_arn.clone()],
         inline: vec![],
+        ..Default::default()
     });
     facts.existing.policies.insert(
         "r-s3-access".into(),
@@ -337,6 +338,7 @@ fn changes_against_existing_state() {
             arn: policy_arn,
             document: fresh.policies[0].document.to_value(),
             owned: true,
+            ..Default::default()
         },
     );
     let again = build(&r, &facts).unwrap();
@@ -366,6 +368,7 @@ fn foreign_resources_are_refused_unless_adopted() {
         owned: false,
         attached: vec![],
         inline: vec![],
+        ..Default::default()
     });
     let err = build(&req(&["b-1"]), &facts).unwrap_err();
     assert!(matches!(err, PlanError::NotOwned { kind: "role", .. }));
@@ -376,7 +379,8 @@ fn foreign_resources_are_refused_unless_adopted() {
     let role = Resource::Role("r".into());
     assert!(plan.changes.contains(&Change::Adopt {
         resource: role.clone(),
-        arn: "arn:aws:iam::123456789012:role/r".into()
+        arn: "arn:aws:iam::123456789012:role/r".into(),
+        from: None,
     }));
     assert!(plan
         .changes
@@ -395,6 +399,7 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
         owned: true,
         attached: vec![extra.into(), foreign.into()],
         inline: vec![],
+        ..Default::default()
     });
     for (name, arn) in [("r-s3-access-2", extra), ("someone-elses", foreign)] {
         facts.existing.policies.insert(
@@ -403,6 +408,7 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
                 arn: arn.into(),
                 document: json!({}),
                 owned: name.starts_with("r-"),
+                ..Default::default()
             },
         );
     }
@@ -414,12 +420,34 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
         .collect();
     assert_eq!(
         stale,
-        vec![&Change::DeleteStale {
-            role: "r".into(),
-            policy: "r-s3-access-2".into(),
-            arn: extra.into()
-        }]
+        vec![
+            &Change::DetachStale {
+                role: "r".into(),
+                policy: "r-s3-access-2".into(),
+                arn: extra.into()
+            },
+            &Change::DeleteStale {
+                policy: "r-s3-access-2".into(),
+                arn: extra.into()
+            }
+        ]
     );
+    // Attached elsewhere too: detached, kept, and said so.
+    facts
+        .existing
+        .policies
+        .get_mut("r-s3-access-2")
+        .unwrap()
+        .attached_elsewhere = true;
+    let plan = build(&req(&["b-1"]), &facts).unwrap();
+    assert!(!plan
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::DeleteStale { .. })));
+    assert!(plan
+        .notes
+        .iter()
+        .any(|n| n.level == Level::Warn && n.message.contains("attached elsewhere")));
 }
 
 #[test]

@@ -221,6 +221,7 @@ impl Discovery for Fake {
                 owned: false,
                 attached: vec![],
                 inline: vec![],
+                ..Default::default()
             });
         }
         Ok(facts)
@@ -701,6 +702,7 @@ fn existing_facts(fake: &Fake, req: &Request, same_trust: bool) -> Facts {
         owned: true,
         attached: vec![policy_arn.clone()],
         inline: vec![],
+        ..Default::default()
     });
     facts.existing.policies.insert(
         policy.name.clone(),
@@ -708,6 +710,7 @@ fn existing_facts(fake: &Fake, req: &Request, same_trust: bool) -> Facts {
             arn: policy_arn,
             document: policy.document.to_value(),
             owned: true,
+            ..Default::default()
         },
     );
     facts

@@ -1,7 +1,7 @@
-//! `apply` and `rollback` against a mocked IAM (aws-smithy-mocks): every test lists the calls
-//! IAM may see (any other call fails the test), how often each was made, and what the journal
-//! and the rollback report say. Independent writes run concurrently, so journals are compared
-//! in order only where the order is fixed (attachments after policies and the role).
+//! `apply`, `confirm` and `rollback` against a mocked IAM (aws-smithy-mocks): every test lists
+//! the calls IAM may see (any other call fails the test), how often each was made, and what the
+//! journal and the rollback report say. Independent writes run concurrently, so journals are
+//! compared in order only where the order is fixed (attachments after policies and the role).
 
 use std::time::Duration;
 
@@ -14,18 +14,24 @@ use aws_sdk_iam::operation::create_role::{CreateRoleError, CreateRoleOutput};
 use aws_sdk_iam::operation::delete_policy::DeletePolicyOutput;
 use aws_sdk_iam::operation::delete_policy_version::DeletePolicyVersionOutput;
 use aws_sdk_iam::operation::delete_role::{DeleteRoleError, DeleteRoleOutput};
+use aws_sdk_iam::operation::get_policy::GetPolicyOutput;
+use aws_sdk_iam::operation::get_policy_version::GetPolicyVersionOutput;
+use aws_sdk_iam::operation::get_role::GetRoleOutput;
 use aws_sdk_iam::operation::list_policy_versions::ListPolicyVersionsOutput;
 use aws_sdk_iam::operation::set_default_policy_version::SetDefaultPolicyVersionOutput;
 use aws_sdk_iam::primitives::DateTime;
 use aws_sdk_iam::types::error::{EntityAlreadyExistsException, NoSuchEntityException};
-use aws_sdk_iam::types::{Policy, PolicyVersion};
+use aws_sdk_iam::types::{Policy, PolicyVersion, Role};
+use aws_sdk_iam::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use serde_json::json;
 
-use super::*;
+use super::apply::*;
+use super::journal::{rollback, Journal, Undo};
+use super::retry::Backoff;
 use crate::cancel::Cancel;
 use crate::cli::{resolve, values, RoleArgs};
-use crate::plan::{self, Action, ExistingPolicy, ExistingRole, Facts, Request};
+use crate::plan::{self, Action, Change, ExistingPolicy, ExistingRole, Facts, Plan, Request};
 
 const ACCOUNT: &str = "123456789012";
 const ROLE: &str = "r";
@@ -52,16 +58,19 @@ fn new_role_plan() -> Plan {
     plan::build(&request(), &facts()).expect("a plan")
 }
 
+fn trust() -> serde_json::Value {
+    plan::trust_document(&request()).to_value()
+}
+
 /// The role and its policy exist (ours); the policy's document differs from the plan's.
 fn policy_update_plan() -> Plan {
-    let req = request();
     let mut facts = facts();
     facts.existing.role = Some(ExistingRole {
         arn: format!("arn:aws:iam::{ACCOUNT}:role/{ROLE}"),
-        trust: plan::trust_document(&req).to_value(),
+        trust: trust(),
         owned: true,
         attached: vec![POLICY_ARN.into()],
-        inline: vec![],
+        ..Default::default()
     });
     let old = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::old/*"}]});
@@ -71,18 +80,32 @@ fn policy_update_plan() -> Plan {
             arn: POLICY_ARN.into(),
             document: old,
             owned: true,
+            default_version: "v1".into(),
+            ..Default::default()
         },
     );
-    plan::build(&req, &facts).expect("a plan")
+    plan::build(&request(), &facts).expect("a plan")
 }
 
-/// A client that answers from `rules`, in order, and retries throttling without waiting.
+/// A client that answers from `rules` (any matching rule) and retries throttling at once.
 fn client(rules: &[&Rule]) -> Client {
     let retry = RetryConfig::standard()
         .with_max_attempts(3)
         .with_initial_backoff(Duration::from_millis(1));
     mock_client!(aws_sdk_iam, RuleMode::MatchAny, rules, |c| c
         .retry_config(retry.clone()))
+}
+
+/// `apply` with retries at once and no cancellation.
+async fn run(iam: &Client, plan: &Plan, journal: &Journal) -> anyhow::Result<Versions> {
+    let writer = Writer {
+        iam,
+        journal,
+        backoff: Backoff::IMMEDIATE,
+        cancel: &Cancel::default(),
+        progress: &|_| {},
+    };
+    apply(&writer, plan).await
 }
 
 fn meta(code: &str) -> ErrorMetadata {
@@ -119,6 +142,48 @@ fn delete_role_ok() -> Rule {
         .then_output(|| DeleteRoleOutput::builder().build())
 }
 
+fn role_with_trust(trust: serde_json::Value) -> Rule {
+    mock!(Client::get_role)
+        .match_requests(|r| r.role_name() == Some(ROLE))
+        .then_output(move || {
+            let role = Role::builder()
+                .role_name(ROLE)
+                .path("/")
+                .role_id("AROAEXAMPLE")
+                .arn(format!("arn:aws:iam::{ACCOUNT}:role/{ROLE}"))
+                .create_date(DateTime::from_secs(0))
+                .assume_role_policy_document(trust.to_string())
+                .build()
+                .expect("a role");
+            GetRoleOutput::builder().role(role).build()
+        })
+}
+
+/// GetPolicy and GetPolicyVersion for a policy whose default is `version` with `document`.
+fn policy_is(version: &'static str, document: serde_json::Value) -> (Rule, Rule) {
+    let get = mock!(Client::get_policy).then_output(move || {
+        GetPolicyOutput::builder()
+            .policy(
+                Policy::builder()
+                    .arn(POLICY_ARN)
+                    .default_version_id(version)
+                    .build(),
+            )
+            .build()
+    });
+    let doc = mock!(Client::get_policy_version).then_output(move || {
+        GetPolicyVersionOutput::builder()
+            .policy_version(
+                PolicyVersion::builder()
+                    .version_id(version)
+                    .document(document.to_string())
+                    .build(),
+            )
+            .build()
+    });
+    (get, doc)
+}
+
 /// `delete_policy` lists the versions first; a new policy has only its default one.
 fn list_one_version() -> Rule {
     mock!(Client::list_policy_versions)
@@ -141,32 +206,18 @@ fn delete_policy_ok() -> Rule {
         .then_output(|| DeletePolicyOutput::builder().build())
 }
 
-/// `apply` with retries at once and no cancellation.
-async fn run(iam: &Client, plan: &Plan, journal: &Journal) -> Result<()> {
-    let writer = Writer {
-        iam,
-        journal,
-        backoff: Backoff::IMMEDIATE,
-        cancel: &Cancel::default(),
-        progress: &|_| {},
-    };
-    apply(&writer, plan).await
-}
-
-/// The journal, sorted, for comparing writes that ran side by side.
-fn sorted(mut undo: Vec<Undo>) -> Vec<Undo> {
-    undo.sort_by_key(|u| format!("{u:?}"));
-    undo
-}
-
 fn assert_all_called_once(rules: &[&Rule]) {
     for (i, rule) in rules.iter().enumerate() {
         assert_eq!(rule.num_calls(), 1, "rule #{i} was not called exactly once");
     }
 }
 
+fn planned_document() -> serde_json::Value {
+    new_role_plan().policies[0].document.to_value()
+}
+
 #[tokio::test]
-async fn attach_waits_out_propagation_and_journals_the_detach() {
+async fn attach_waits_out_propagation_and_journals_every_write() {
     let attach = mock!(Client::attach_role_policy)
         .match_requests(|r| r.role_name() == Some(ROLE) && r.policy_arn() == Some(POLICY_ARN))
         .sequence()
@@ -183,11 +234,12 @@ async fn attach_waits_out_propagation_and_journals_the_detach() {
     let (policy, role) = (create_policy_ok(), create_role_ok());
     let iam = client(&[&policy, &role, &attach]);
     let journal = Journal::default();
-    run(&iam, &new_role_plan(), &journal)
+    let versions = run(&iam, &new_role_plan(), &journal)
         .await
         .expect("apply succeeds once IAM has caught up");
     assert_eq!(attach.num_calls(), 3);
-    let mut undo = journal.take();
+    assert_eq!(versions.get(POLICY_ARN).map(String::as_str), Some("v1"));
+    let mut undo: Vec<Undo> = journal.take().into_iter().map(|e| e.undo).collect();
     assert_eq!(
         undo.pop(),
         Some(Undo::Detach {
@@ -196,23 +248,28 @@ async fn attach_waits_out_propagation_and_journals_the_detach() {
         }),
         "the attachment comes last"
     );
+    undo.sort_by_key(|u| format!("{u:?}"));
     assert_eq!(
-        sorted(undo),
+        undo,
         vec![
             Undo::DeletePolicy {
-                arn: POLICY_ARN.into()
+                arn: POLICY_ARN.into(),
+                document: planned_document()
             },
-            Undo::DeleteRole { name: ROLE.into() },
+            Undo::DeleteRole {
+                name: ROLE.into(),
+                trust: trust()
+            },
         ]
     );
 }
 
 #[tokio::test]
-async fn create_policy_failure_rolls_back_the_role_made_beside_it_and_attaches_nothing() {
+async fn a_failed_create_rolls_back_what_was_made_beside_it_and_attaches_nothing() {
     let policy = mock!(Client::create_policy)
         .then_error(|| CreatePolicyError::generic(meta("AccessDenied")));
-    let (role, delete_role) = (create_role_ok(), delete_role_ok());
-    let iam = client(&[&policy, &role, &delete_role]);
+    let (role, read, delete_role) = (create_role_ok(), role_with_trust(trust()), delete_role_ok());
+    let iam = client(&[&policy, &role, &read, &delete_role]);
     let journal = Journal::default();
     let err = run(&iam, &new_role_plan(), &journal)
         .await
@@ -222,14 +279,16 @@ async fn create_policy_failure_rolls_back_the_role_made_beside_it_and_attaches_n
         "{err:#}"
     );
     let report = rollback(&iam, &journal).await;
-    assert_eq!(report.undone, vec![format!("delete role {ROLE}")]);
-    assert!(report.failed.is_empty(), "{report:?}");
-    assert_all_called_once(&[&policy, &role, &delete_role]);
+    assert_eq!(report.undone, vec![format!("deleted role {ROLE}")]);
+    assert!(
+        report.failed.is_empty() && report.left.is_empty(),
+        "{report:?}"
+    );
+    assert_all_called_once(&[&policy, &role, &read, &delete_role]);
 }
 
 #[tokio::test]
-async fn create_role_failure_rolls_back_the_policy() {
-    let (policy, list, delete) = (create_policy_ok(), list_one_version(), delete_policy_ok());
+async fn a_role_that_appeared_meanwhile_is_a_conflict_not_a_failure() {
     let role = mock!(Client::create_role).then_error(|| {
         CreateRoleError::EntityAlreadyExistsException(
             EntityAlreadyExistsException::builder()
@@ -237,30 +296,37 @@ async fn create_role_failure_rolls_back_the_policy() {
                 .build(),
         )
     });
-    let iam = client(&[&policy, &role, &list, &delete]);
+    let policy = create_policy_ok();
+    let iam = client(&[&policy, &role]);
     let journal = Journal::default();
     let err = run(&iam, &new_role_plan(), &journal)
         .await
-        .expect_err("CreateRole fails");
-    assert!(
-        format!("{err:#}").contains("iam:CreateRole on role r"),
-        "{err:#}"
-    );
-    let report = rollback(&iam, &journal).await;
-    assert_eq!(report.undone, vec![format!("delete policy {POLICY_ARN}")]);
-    assert!(report.failed.is_empty(), "{report:?}");
-    assert_all_called_once(&[&policy, &role, &list, &delete]);
-    assert!(journal.is_empty(), "rollback consumes the journal");
+        .expect_err("CreateRole finds the role taken");
+    assert!(err.is::<Conflict>(), "{err:#}");
+    // Only the policy is this run's; the role is not.
+    let undo: Vec<Undo> = journal.take().into_iter().map(|e| e.undo).collect();
+    assert!(matches!(undo[..], [Undo::DeletePolicy { .. }]), "{undo:?}");
 }
 
 #[tokio::test]
-async fn denied_attach_rolls_back_role_then_policy_and_detaches_nothing() {
+async fn denied_attach_rolls_back_role_and_policy_after_checking_each() {
     let (policy, role) = (create_policy_ok(), create_role_ok());
     let attach = mock!(Client::attach_role_policy)
         .then_error(|| AttachRolePolicyError::generic(meta("AccessDenied")));
-    let (delete_role, list, delete_policy) =
-        (delete_role_ok(), list_one_version(), delete_policy_ok());
-    let iam = client(&[&policy, &role, &attach, &delete_role, &list, &delete_policy]);
+    let (read_role, delete_role) = (role_with_trust(trust()), delete_role_ok());
+    let (get, doc) = policy_is("v1", planned_document());
+    let (list, delete_policy) = (list_one_version(), delete_policy_ok());
+    let iam = client(&[
+        &policy,
+        &role,
+        &attach,
+        &read_role,
+        &delete_role,
+        &get,
+        &doc,
+        &list,
+        &delete_policy,
+    ]);
     let journal = Journal::default();
     let err = run(&iam, &new_role_plan(), &journal)
         .await
@@ -273,33 +339,87 @@ async fn denied_attach_rolls_back_role_then_policy_and_detaches_nothing() {
     assert_eq!(
         undone,
         vec![
-            format!("delete policy {POLICY_ARN}"),
-            format!("delete role {ROLE}")
+            format!("deleted policy {POLICY_ARN}"),
+            format!("deleted role {ROLE}")
         ]
     );
     assert!(report.failed.is_empty(), "{report:?}");
-    assert_all_called_once(&[&policy, &role, &attach, &delete_role, &list, &delete_policy]);
 }
 
 #[tokio::test]
-async fn rollback_keeps_going_past_a_failed_step() {
+async fn rollback_keeps_what_another_writer_changed_since() {
+    let journal = Journal::default();
+    journal.record(Undo::DeleteRole {
+        name: ROLE.into(),
+        trust: trust(),
+    });
+    journal.record(Undo::RestoreTrust {
+        role: ROLE.into(),
+        previous: json!({"Version": "2012-10-17", "Statement": []}),
+        written: trust(),
+    });
+    // The role now has someone else's trust policy: neither restored nor deleted.
+    let theirs = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]});
+    let read = role_with_trust(theirs);
+    let iam = client(&[&read]);
+    let report = rollback(&iam, &journal).await;
+    assert!(report.undone.is_empty(), "{report:?}");
+    assert_eq!(report.left.len(), 2, "{report:?}");
+    assert!(report.left.iter().all(|l| l.contains("kept")), "{report:?}");
+    assert_eq!(read.num_calls(), 2);
+}
+
+#[tokio::test]
+async fn rollback_keeps_going_past_a_failed_step_and_says_how_to_finish() {
     let journal = Journal::default();
     journal.record(Undo::DeletePolicy {
         arn: POLICY_ARN.into(),
+        document: planned_document(),
     });
-    journal.record(Undo::DeleteRole { name: ROLE.into() });
+    journal.record(Undo::DeleteRole {
+        name: ROLE.into(),
+        trust: trust(),
+    });
+    let read_role = role_with_trust(trust());
     let delete_role =
         mock!(Client::delete_role).then_error(|| DeleteRoleError::generic(meta("AccessDenied")));
+    let (get, doc) = policy_is("v1", planned_document());
     let (list, delete_policy) = (list_one_version(), delete_policy_ok());
-    let iam = client(&[&delete_role, &list, &delete_policy]);
+    let iam = client(&[&read_role, &delete_role, &get, &doc, &list, &delete_policy]);
     let report = rollback(&iam, &journal).await;
-    assert_eq!(report.undone, vec![format!("delete policy {POLICY_ARN}")]);
+    assert_eq!(report.undone, vec![format!("deleted policy {POLICY_ARN}")]);
     assert_eq!(report.failed.len(), 1);
+    let failed = &report.failed[0];
     assert!(
-        report.failed[0].starts_with("could not delete role r: iam:DeleteRole on role r failed"),
-        "{report:?}"
+        failed.starts_with("could not delete role r: iam:DeleteRole on role r failed"),
+        "{failed}"
     );
-    assert_all_called_once(&[&delete_role, &list, &delete_policy]);
+    assert!(
+        failed.contains("provision-role delete --role-name r --yes"),
+        "{failed}"
+    );
+    assert!(report.summary().contains("could not be undone"));
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_is_settled_by_reading_back() {
+    let journal = Journal::default();
+    journal.record_unknown(Undo::DeleteRole {
+        name: ROLE.into(),
+        trust: trust(),
+    });
+    let missing = mock!(Client::get_role).then_error(|| {
+        aws_sdk_iam::operation::get_role::GetRoleError::NoSuchEntityException(
+            NoSuchEntityException::builder()
+                .meta(meta("NoSuchEntity"))
+                .build(),
+        )
+    });
+    let iam = client(&[&missing]);
+    let report = rollback(&iam, &journal).await;
+    assert_eq!(report.left, vec![format!("role {ROLE} was not created")]);
+    assert!(report.undone.is_empty() && report.failed.is_empty());
 }
 
 #[tokio::test]
@@ -367,37 +487,91 @@ async fn policy_update_at_five_versions_deletes_the_oldest_non_default_first() {
         });
     let iam = client(&[&list, &delete, &create]);
     let journal = Journal::default();
-    run(&iam, &plan, &journal)
+    let versions = run(&iam, &plan, &journal)
         .await
         .expect("the update succeeds");
     assert_all_called_once(&[&list, &delete, &create]);
+    assert_eq!(versions.get(POLICY_ARN).map(String::as_str), Some("v6"));
     let restore = Undo::RestorePolicyVersion {
         arn: POLICY_ARN.into(),
         previous: "v1".into(),
-        created: "v6".into(),
+        created: Some("v6".into()),
+        document: plan.policies[0].document.to_value(),
     };
-    assert_eq!(journal.take(), vec![restore]);
+    let undo: Vec<Undo> = journal.take().into_iter().map(|e| e.undo).collect();
+    assert_eq!(undo, vec![restore]);
 }
 
 #[tokio::test]
-async fn rolling_back_an_update_restores_the_previous_default() {
+async fn rolling_back_an_update_restores_the_previous_default_if_still_ours() {
     let journal = Journal::default();
     journal.record(Undo::RestorePolicyVersion {
         arn: POLICY_ARN.into(),
         previous: "v1".into(),
-        created: "v6".into(),
+        created: Some("v6".into()),
+        document: planned_document(),
     });
+    let (get, doc) = policy_is("v6", planned_document());
     let set_default = mock!(Client::set_default_policy_version)
         .match_requests(|r| r.version_id() == Some("v1"))
         .then_output(|| SetDefaultPolicyVersionOutput::builder().build());
     let delete = mock!(Client::delete_policy_version)
         .match_requests(|r| r.version_id() == Some("v6"))
         .then_output(|| DeletePolicyVersionOutput::builder().build());
-    let iam = client(&[&set_default, &delete]);
+    let iam = client(&[&get, &doc, &set_default, &delete]);
     let report = rollback(&iam, &journal).await;
     assert_eq!(
         report.undone,
-        vec![format!("restore policy {POLICY_ARN} to version v1")]
+        vec![format!("restored policy {POLICY_ARN} to version v1")]
     );
     assert_all_called_once(&[&set_default, &delete]);
+}
+
+#[tokio::test]
+async fn confirm_names_what_differs_from_the_plan() {
+    let plan = new_role_plan();
+    let read = role_with_trust(json!({"Version": "2012-10-17", "Statement": []}));
+    let attached = mock!(Client::list_attached_role_policies).then_output(|| {
+        aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput::builder()
+            .build()
+    });
+    let (get, _) = policy_is("v2", planned_document());
+    let iam = client(&[&read, &attached, &get]);
+    let made = Versions::from([(POLICY_ARN.to_string(), "v1".to_string())]);
+    let differences = confirm(&iam, &plan, &made).await.expect("confirm reads");
+    assert_eq!(differences.len(), 3, "{differences:?}");
+    assert!(differences[0].contains("trust policy"));
+    assert!(differences[1].contains("not attached"));
+    assert!(differences[2].contains("v2, not this run's v1"));
+    let ok = role_with_trust(trust());
+    let attached = mock!(Client::list_attached_role_policies).then_output(|| {
+        aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput::builder()
+            .attached_policies(
+                aws_sdk_iam::types::AttachedPolicy::builder().policy_arn(POLICY_ARN).build(),
+            )
+            .build()
+    });
+    let (get, _) = policy_is("v1", planned_document());
+    let iam = client(&[&ok, &attached, &get]);
+    assert!(confirm(&iam, &plan, &made).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_cancelled_run_starts_no_write_and_journals_nothing() {
+    let cancel = Cancel::default();
+    cancel.cancel();
+    let iam = client(&[]);
+    let journal = Journal::default();
+    let writer = Writer {
+        iam: &iam,
+        journal: &journal,
+        backoff: Backoff::IMMEDIATE,
+        cancel: &cancel,
+        progress: &|_| {},
+    };
+    let err = apply(&writer, &new_role_plan())
+        .await
+        .expect_err("cancelled");
+    assert!(err.is::<crate::exit::Cancelled>(), "{err:#}");
+    assert!(journal.is_empty());
 }

@@ -1,0 +1,378 @@
+//! The journal of a run's writes, and rolling them back truthfully.
+//!
+//! Each write is recorded with how to undo it, and whether it certainly happened or its
+//! outcome is unknown (the call timed out, or the connection broke after it was sent). Undoing
+//! reads before it writes: a resource another writer has changed since is left as it is (and
+//! reported), and an unknown outcome is settled by reading the resource back. The report says
+//! what was undone, what was left and why, and for each failed undo the command that cleans up.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Result;
+use aws_sdk_iam::Client;
+use serde_json::Value;
+
+use super::apply::{attach_once, delete_policy, detach, put_trust};
+use super::{discover, AwsResult};
+use crate::plan::{Resource, ADOPTED_TAG, OWNER_TAG};
+use crate::policy::{parse_iam_document, same_meaning};
+
+/// One write this run made, described by how to take it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undo {
+    /// A policy this run created, with the document it wrote.
+    DeletePolicy {
+        arn: String,
+        document: Value,
+    },
+    /// A role this run created, with the trust policy it wrote.
+    DeleteRole {
+        name: String,
+        trust: Value,
+    },
+    Detach {
+        role: String,
+        arn: String,
+    },
+    /// A policy this run detached from the role.
+    Reattach {
+        role: String,
+        arn: String,
+    },
+    /// A policy version this run made the default. `created` is unknown when the call's
+    /// answer was lost.
+    RestorePolicyVersion {
+        arn: String,
+        previous: String,
+        created: Option<String>,
+        document: Value,
+    },
+    RestoreTrust {
+        role: String,
+        previous: Value,
+        written: Value,
+    },
+    /// A role or policy `--adopt` tagged.
+    Untag {
+        resource: Resource,
+        arn: String,
+    },
+}
+
+impl fmt::Display for Undo {
+    /// What the undo does, as a task: "delete policy ARN".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Undo::DeletePolicy { arn, .. } => write!(f, "delete policy {arn}"),
+            Undo::DeleteRole { name, .. } => write!(f, "delete role {name}"),
+            Undo::Detach { role, arn } => write!(f, "detach {arn} from role {role}"),
+            Undo::Reattach { role, arn } => write!(f, "attach {arn} to role {role} again"),
+            Undo::RestorePolicyVersion { arn, previous, .. } => {
+                write!(f, "restore policy {arn} to version {previous}")
+            }
+            Undo::RestoreTrust { role, .. } => write!(f, "restore the trust policy of role {role}"),
+            Undo::Untag { resource, .. } => {
+                write!(f, "remove the {} tags from {resource}", OWNER_TAG.1)
+            }
+        }
+    }
+}
+
+impl Undo {
+    /// The command that does the undo by hand, for when it could not be done.
+    pub fn cleanup(&self) -> String {
+        match self {
+            Undo::DeletePolicy { arn, .. } => {
+                let name = arn.rsplit('/').next().unwrap_or(arn);
+                format!(
+                    "provision-role delete --role-name ROLE --policy-name {name} --yes (or aws \
+                     iam delete-policy --policy-arn {arn})"
+                )
+            }
+            Undo::DeleteRole { name, .. } => format!("provision-role delete --role-name {name} --yes"),
+            Undo::Detach { role, arn } => {
+                format!("aws iam detach-role-policy --role-name {role} --policy-arn {arn}")
+            }
+            Undo::Reattach { role, arn } => {
+                format!("aws iam attach-role-policy --role-name {role} --policy-arn {arn}")
+            }
+            Undo::RestorePolicyVersion { arn, previous, .. } => format!(
+                "aws iam set-default-policy-version --policy-arn {arn} --version-id {previous}"
+            ),
+            Undo::RestoreTrust { role, previous, .. } => format!(
+                "aws iam update-assume-role-policy --role-name {role} --policy-document '{previous}'"
+            ),
+            Undo::Untag { resource, arn } => match resource {
+                Resource::Role(name) => format!(
+                    "aws iam untag-role --role-name {name} --tag-keys {} {ADOPTED_TAG}",
+                    OWNER_TAG.0
+                ),
+                _ => format!(
+                    "aws iam untag-policy --policy-arn {arn} --tag-keys {} {ADOPTED_TAG}",
+                    OWNER_TAG.0
+                ),
+            },
+        }
+    }
+}
+
+/// A journal entry: the undo, and whether the write certainly happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub undo: Undo,
+    pub certain: bool,
+}
+
+/// The writes made so far, shared by the writes of one wave.
+#[derive(Debug, Clone, Default)]
+pub struct Journal(Arc<Mutex<Vec<Entry>>>);
+
+impl Journal {
+    /// A write that happened.
+    pub fn record(&self, undo: Undo) {
+        self.push(Entry {
+            undo,
+            certain: true,
+        });
+    }
+
+    /// A write whose answer was lost: it may or may not have happened.
+    pub fn record_unknown(&self, undo: Undo) {
+        self.push(Entry {
+            undo,
+            certain: false,
+        });
+    }
+
+    fn push(&self, entry: Entry) {
+        self.0.lock().expect("journal lock").push(entry);
+    }
+
+    pub fn take(&self) -> Vec<Entry> {
+        std::mem::take(&mut *self.0.lock().expect("journal lock"))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.lock().expect("journal lock").is_empty()
+    }
+}
+
+/// What happened to one undo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    Done(String),
+    /// Nothing to undo, or not ours to undo any more; says why.
+    Left(String),
+}
+
+/// What a rollback did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rollback {
+    /// Undos done, in the past tense.
+    pub undone: Vec<String>,
+    /// Undos not needed or not safe, with why.
+    pub left: Vec<String>,
+    /// Undos that failed: what could not be done, why, and the command that does it by hand.
+    pub failed: Vec<String>,
+}
+
+impl Rollback {
+    /// One sentence on the outcome, for the error that ends the run.
+    pub fn summary(&self) -> String {
+        let mut text = format!("rolled back {} change(s)", self.undone.len());
+        if !self.failed.is_empty() {
+            text.push_str(&format!(
+                "; {} could not be undone and still exist (see the commands above)",
+                self.failed.len()
+            ));
+        }
+        text
+    }
+}
+
+/// Undo the journal's writes, newest first. Keeps going past a failed step, so as little as
+/// possible is left behind.
+pub async fn rollback(iam: &Client, journal: &Journal) -> Rollback {
+    let mut report = Rollback::default();
+    for entry in journal.take().iter().rev() {
+        match undo(iam, entry).await {
+            Ok(Outcome::Done(what)) => report.undone.push(what),
+            Ok(Outcome::Left(why)) => report.left.push(why),
+            Err(e) => report.failed.push(format!(
+                "could not {}: {e:#}; to do it by hand: {}",
+                entry.undo,
+                entry.undo.cleanup()
+            )),
+        }
+    }
+    report
+}
+
+/// The role's trust policy now, or None if the role does not exist.
+async fn current_trust(iam: &Client, role: &str) -> Result<Option<Value>> {
+    let result = iam.get_role().role_name(role).send().await;
+    let out = match result.aws("iam:GetRole", format!("role {role}")) {
+        Ok(out) => out,
+        Err(e) => return e.absent_if("NoSuchEntity"),
+    };
+    let raw = out
+        .role()
+        .and_then(|r| r.assume_role_policy_document())
+        .unwrap_or("{}");
+    Ok(Some(parse_iam_document(raw)?))
+}
+
+async fn undo(iam: &Client, entry: &Entry) -> Result<Outcome> {
+    let step = &entry.undo;
+    let done = || Ok(Outcome::Done(past(step)));
+    match step {
+        Undo::DeletePolicy { arn, document } => {
+            let Some(now) = discover::policy(iam, arn.clone()).await? else {
+                return Ok(Outcome::Left(format!("policy {arn} was not created")));
+            };
+            if now.default_version != "v1" || !same_meaning(&now.document, document) {
+                return Ok(Outcome::Left(format!(
+                    "policy {arn} was changed by another run since this one created it: kept"
+                )));
+            }
+            delete_policy(iam, arn).await?;
+            done()
+        }
+        Undo::DeleteRole { name, trust } => {
+            let Some(now) = current_trust(iam, name).await? else {
+                return Ok(Outcome::Left(format!("role {name} was not created")));
+            };
+            if !same_meaning(&now, trust) {
+                return Ok(Outcome::Left(format!(
+                    "role {name} was changed by another run since this one created it: kept"
+                )));
+            }
+            let result = iam.delete_role().role_name(name).send().await;
+            result.aws("iam:DeleteRole", format!("role {name}"))?;
+            done()
+        }
+        Undo::Detach { role, arn } => match detach(iam, role, arn).await {
+            Err(e) if !entry.certain && is_absent(&e) => Ok(Outcome::Left(format!(
+                "{arn} was not attached to role {role}"
+            ))),
+            other => other.and_then(|()| done()),
+        },
+        Undo::Reattach { role, arn } => {
+            attach_once(iam, role, arn).await?;
+            done()
+        }
+        Undo::RestorePolicyVersion {
+            arn,
+            previous,
+            created,
+            document,
+        } => restore_version(iam, arn, previous, created.as_deref(), document).await,
+        Undo::RestoreTrust {
+            role,
+            previous,
+            written,
+        } => {
+            let now = current_trust(iam, role).await?;
+            if !now.is_some_and(|t| same_meaning(&t, written)) {
+                return Ok(Outcome::Left(format!(
+                    "the trust policy of role {role} is not the one this run wrote (never \
+                     written, or changed by another run since): kept"
+                )));
+            }
+            put_trust(iam, role, &previous.to_string()).await?;
+            done()
+        }
+        Undo::Untag { resource, arn } => {
+            untag(iam, resource, arn).await?;
+            done()
+        }
+    }
+}
+
+fn is_absent(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<super::AwsError>()
+        .is_some_and(|e| e.is("NoSuchEntity"))
+}
+
+/// Set the previous default back, and delete the version this run made, if it is still the
+/// default. When another run has made its own version the default since, that one stays.
+async fn restore_version(
+    iam: &Client,
+    arn: &str,
+    previous: &str,
+    created: Option<&str>,
+    document: &Value,
+) -> Result<Outcome> {
+    let Some(now) = discover::policy(iam, arn.to_string()).await? else {
+        return Ok(Outcome::Left(format!("policy {arn} no longer exists")));
+    };
+    let ours = match created {
+        Some(id) => now.default_version == id,
+        None => now.default_version != previous && same_meaning(&now.document, document),
+    };
+    if !ours {
+        return Ok(Outcome::Left(format!(
+            "policy {arn}: the default version is not the one this run made (never made, or \
+             replaced by another run since): kept"
+        )));
+    }
+    iam.set_default_policy_version()
+        .policy_arn(arn)
+        .version_id(previous)
+        .send()
+        .await
+        .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
+    let made = &now.default_version;
+    iam.delete_policy_version()
+        .policy_arn(arn)
+        .version_id(made)
+        .send()
+        .await
+        .aws(
+            "iam:DeletePolicyVersion",
+            format!("policy {arn} version {made}"),
+        )?;
+    Ok(Outcome::Done(format!(
+        "restored policy {arn} to version {previous}"
+    )))
+}
+
+/// Take the tags `--adopt` added off a role or policy.
+pub async fn untag(iam: &Client, resource: &Resource, arn: &str) -> Result<()> {
+    let keys = [OWNER_TAG.0.to_string(), ADOPTED_TAG.to_string()];
+    match resource {
+        Resource::Role(name) => {
+            iam.untag_role()
+                .role_name(name)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send()
+                .await
+                .aws("iam:UntagRole", format!("role {name}"))?;
+        }
+        _ => {
+            iam.untag_policy()
+                .policy_arn(arn)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send()
+                .await
+                .aws("iam:UntagPolicy", format!("policy {arn}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// What an undo did, in the past tense.
+fn past(step: &Undo) -> String {
+    match step {
+        Undo::DeletePolicy { arn, .. } => format!("deleted policy {arn}"),
+        Undo::DeleteRole { name, .. } => format!("deleted role {name}"),
+        Undo::Detach { role, arn } => format!("detached {arn} from role {role}"),
+        Undo::Reattach { role, arn } => format!("attached {arn} to role {role} again"),
+        Undo::RestorePolicyVersion { arn, previous, .. } => {
+            format!("restored policy {arn} to version {previous}")
+        }
+        Undo::RestoreTrust { role, .. } => format!("restored the trust policy of role {role}"),
+        Undo::Untag { resource, .. } => format!("removed the {} tags from {resource}", OWNER_TAG.1),
+    }
+}
