@@ -77,15 +77,37 @@ fn parse_error(err: &clap::Error, json: bool) -> ExitStatus {
 /// The error once on stderr (SDK detail only with `-v`), and as JSON on stdout if asked.
 fn report_error(ctx: &Context, err: &anyhow::Error) -> ExitStatus {
     let status = ExitStatus::of(err);
+    let message = for_people(ctx, err);
     ctx.printer.restore_cursor();
-    ctx.printer.error(&format!("{err:#}"));
+    ctx.printer.error(&message);
     if let Some(aws) = err.downcast_ref::<AwsError>() {
         ctx.printer
             .verbose(&format!("AWS SDK detail: {}", aws.debug));
     }
     if ctx.json() {
-        ctx.printer
-            .json(&ErrorReport::new(format!("{err:#}"), status.code()));
+        ctx.printer.json(&ErrorReport::new(message, status.code()));
     }
     status
+}
+
+/// The error's chain as one line, with an unreachable endpoint or a credentials problem said
+/// the way people fix it (naming the endpoint, the profile, the command to run).
+fn for_people(ctx: &Context, err: &anyhow::Error) -> String {
+    let env = |key: &str| std::env::var(key).ok().filter(|v| !v.is_empty());
+    let profile = ctx.connect.profile.clone().or_else(|| env("AWS_PROFILE"));
+    let endpoint = ctx
+        .connect
+        .endpoint_url
+        .clone()
+        .or_else(|| env("AWS_ENDPOINT_URL"))
+        .unwrap_or_else(|| "AWS".to_string());
+    err.chain()
+        .map(|cause| {
+            cause
+                .downcast_ref::<AwsError>()
+                .and_then(|aws| aws.for_people(profile.as_deref(), &endpoint))
+                .unwrap_or_else(|| cause.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
 }

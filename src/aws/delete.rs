@@ -1,35 +1,45 @@
 //! Deletion of a role and its policies.
 //!
-//! Only a role this tool created (tagged `managed-by=provision-role`) is deleted. Its managed
+//! Only what this tool created is deleted. A role without our tag is refused. Its managed
 //! policies are detached; those the tool created are deleted too, unless something else also
 //! uses them. Policies the tool did not create are detached (IAM will not delete a role with
 //! attachments) but never deleted. Inline policies belong to the role and go with it.
+//!
+//! What `--adopt` took over existed before the tool: unless `--force`, an adopted role is kept
+//! (our tags removed, our own policies deleted), and an adopted policy is kept with its default
+//! version from before the adoption restored. When the role is gone, the tool's policies that
+//! a failed run left behind (tagged, attached to nothing) are found by name and deleted.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::apply::{delete_policy, detach};
+use super::discover::{self, Identity};
+use super::journal::untag;
 use super::retry::{eventually, Backoff};
 use super::{AwsResult, Event, Progress, IAM_READS};
-use crate::plan::OWNER_TAG;
+use crate::plan::{policy_name, Resource, MAX_POLICIES_PER_ROLE, OWNER_TAG};
 
 /// A managed policy attached to the role.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Attached {
     pub arn: String,
-    /// Created by this tool (tagged).
+    /// Created (or adopted) by this tool: tagged.
     pub owned: bool,
+    /// Adopted: its default version before, and the versions made since (oldest first).
+    pub adopted: Option<(String, Vec<String>)>,
     /// Attached to other roles, users or groups as well.
     pub shared: bool,
 }
 
 /// The role and everything that hangs on it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Inventory {
     pub role_name: String,
     pub role_arn: String,
     pub owned: bool,
+    pub adopted: bool,
     pub attached: Vec<Attached>,
     /// Names of its inline policies.
     pub inline: Vec<String>,
@@ -53,10 +63,30 @@ pub enum Step {
     DeletePolicy {
         arn: String,
     },
+    /// An adopted policy: back to its default version from before, the versions made since
+    /// deleted.
+    RestorePolicy {
+        arn: String,
+        version: String,
+        newer: Vec<String>,
+    },
+    /// An adopted role or policy, kept: our tags come off.
+    Untag {
+        resource: Resource,
+        arn: String,
+    },
     DeleteRole {
         name: String,
         arn: String,
     },
+}
+
+/// What a step does to the resource it touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    Deleted,
+    Detached,
+    Kept,
 }
 
 impl Step {
@@ -71,6 +101,15 @@ impl Step {
             } => format!("detach policy {arn} ({why}: it is kept)"),
             Step::Detach { arn, .. } => format!("detach policy {arn}"),
             Step::DeletePolicy { arn } => format!("delete policy {arn} (all versions)"),
+            Step::RestorePolicy { arn, version, .. } => format!(
+                "restore policy {arn} to {version}, its version from before --adopt (it is kept)"
+            ),
+            Step::Untag { resource, .. } => {
+                format!(
+                    "remove the {} tags from {resource} (adopted: it is kept)",
+                    OWNER_TAG.1
+                )
+            }
             Step::DeleteRole { arn, .. } => format!("delete role {arn}"),
         }
     }
@@ -86,18 +125,25 @@ impl Step {
             } => format!("detached policy {arn} ({why}: kept)"),
             Step::Detach { arn, .. } => format!("detached policy {arn}"),
             Step::DeletePolicy { arn } => format!("deleted policy {arn}"),
+            Step::RestorePolicy { arn, version, .. } => {
+                format!("restored policy {arn} to {version} (kept)")
+            }
+            Step::Untag { resource, .. } => {
+                format!("removed the {} tags from {resource} (kept)", OWNER_TAG.1)
+            }
             Step::DeleteRole { arn, .. } => format!("deleted role {arn}"),
         }
     }
 
-    /// The resource the step touches: `(true, resource)` if it deletes it, `(false, arn)` if it
-    /// detaches it.
-    pub fn resource(&self) -> (bool, String) {
+    /// The resource the step touches, and what happens to it.
+    pub fn resource(&self) -> (Fate, String) {
         match self {
-            Step::DeleteInline { name, .. } => (true, format!("inline-policy/{name}")),
-            Step::Detach { arn, .. } => (false, arn.clone()),
-            Step::DeletePolicy { arn } => (true, arn.clone()),
-            Step::DeleteRole { arn, .. } => (true, arn.clone()),
+            Step::DeleteInline { name, .. } => (Fate::Deleted, format!("inline-policy/{name}")),
+            Step::Detach { arn, .. } => (Fate::Detached, arn.clone()),
+            Step::DeletePolicy { arn } | Step::DeleteRole { arn, .. } => {
+                (Fate::Deleted, arn.clone())
+            }
+            Step::RestorePolicy { arn, .. } | Step::Untag { arn, .. } => (Fate::Kept, arn.clone()),
         }
     }
 }
@@ -108,12 +154,12 @@ pub async fn inventory(
     name: &str,
     progress: Progress<'_>,
 ) -> Result<Option<Inventory>> {
-    let Some(role) = super::discover::role(iam, name).await? else {
+    let Some(role) = discover::role(iam, name).await? else {
         return Ok(None);
     };
     let (attached, instance_profiles) = tokio::try_join!(
         stream::iter(role.attached)
-            .map(|arn| attached_policy(iam, arn, progress))
+            .map(|arn| attached_policy(iam, arn, name, progress))
             .buffered(IAM_READS)
             .try_collect(),
         instance_profiles(iam, name),
@@ -122,6 +168,7 @@ pub async fn inventory(
         role_name: name.to_string(),
         role_arn: role.arn,
         owned: role.owned,
+        adopted: role.adopted,
         attached,
         inline: role.inline,
         instance_profiles,
@@ -129,30 +176,67 @@ pub async fn inventory(
 }
 
 /// A policy the caller may not read counts as not ours: it is detached, never deleted.
-async fn attached_policy(iam: &Client, arn: String, progress: Progress<'_>) -> Result<Attached> {
-    let result = iam.get_policy().policy_arn(&arn).send().await;
-    let out = match result.aws("iam:GetPolicy", format!("policy {arn}")) {
-        Ok(out) => out,
-        Err(err) => {
-            if !err.is("AccessDenied") {
-                return Err(err.into());
-            }
+async fn attached_policy(
+    iam: &Client,
+    arn: String,
+    role: &str,
+    progress: Progress<'_>,
+) -> Result<Attached> {
+    let found = match discover::policy(iam, arn.clone()).await {
+        Ok(found) => found,
+        Err(err) if denied(&err) => {
             progress(Event::Found(format!(
-                "{err}; treating it as not created by provision-role"
+                "{err:#}; treating it as not created by provision-role"
             )));
-            return Ok(Attached {
-                arn,
-                owned: false,
-                shared: false,
-            });
+            None
         }
+        Err(err) => return Err(err),
     };
-    let policy = out.policy().context("iam:GetPolicy returned no policy")?;
+    let Some(policy) = found.filter(|p| p.owned) else {
+        return Ok(Attached {
+            arn,
+            ..Attached::default()
+        });
+    };
+    let adopted = match &policy.adopted_from {
+        Some(from) => Some((from.clone(), versions_after(iam, &arn, from).await?)),
+        None => None,
+    };
     Ok(Attached {
-        owned: super::discover::owned(policy.tags()),
-        shared: policy.attachment_count().unwrap_or(1) > 1,
+        shared: discover::attached_elsewhere(iam, &arn, role).await?,
+        owned: true,
+        adopted,
         arn,
     })
+}
+
+fn denied(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<super::AwsError>()
+        .is_some_and(|e| e.is("AccessDenied"))
+}
+
+/// The number in a version id (`v12` → 12).
+fn version_number(id: &str) -> u64 {
+    id.trim_start_matches('v').parse().unwrap_or(0)
+}
+
+/// Versions made after `from` (IAM numbers versions in order and never reuses a number).
+async fn versions_after(iam: &Client, arn: &str, from: &str) -> Result<Vec<String>> {
+    let out = iam
+        .list_policy_versions()
+        .policy_arn(arn)
+        .send()
+        .await
+        .aws("iam:ListPolicyVersions", format!("policy {arn}"))?;
+    let mut newer: Vec<String> = out
+        .versions()
+        .iter()
+        .filter_map(|v| v.version_id())
+        .filter(|id| version_number(id) > version_number(from))
+        .map(str::to_string)
+        .collect();
+    newer.sort_by_key(|id| version_number(id));
+    Ok(newer)
 }
 
 async fn instance_profiles(iam: &Client, role: &str) -> Result<Vec<String>> {
@@ -171,8 +255,9 @@ async fn instance_profiles(iam: &Client, role: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-/// The writes that delete the role, in order; or why this tool will not delete it.
-pub fn steps(inv: &Inventory) -> Result<Vec<Step>> {
+/// The writes that delete the role (or, for an adopted role without `force`, hand it back as
+/// it was), in order; or why this tool will not touch it.
+pub fn steps(inv: &Inventory, force: bool) -> Result<Vec<Step>> {
     let role = &inv.role_name;
     if !inv.owned {
         bail!(
@@ -182,43 +267,97 @@ pub fn steps(inv: &Inventory) -> Result<Vec<Step>> {
             OWNER_TAG.1
         );
     }
-    if !inv.instance_profiles.is_empty() {
+    let keep_role = inv.adopted && !force;
+    if !keep_role && !inv.instance_profiles.is_empty() {
         bail!(
             "role {role} is in instance profile(s) {}, so EC2 instances may be using it; nothing \
              was deleted. Remove it from them first (aws iam remove-role-from-instance-profile)",
             inv.instance_profiles.join(", ")
         );
     }
-    let mut steps: Vec<Step> = inv
-        .inline
-        .iter()
-        .map(|name| Step::DeleteInline {
+    let mut steps: Vec<Step> = Vec::new();
+    if !keep_role {
+        steps.extend(inv.inline.iter().map(|name| Step::DeleteInline {
             role: role.clone(),
             name: name.clone(),
-        })
-        .collect();
-    for policy in &inv.attached {
-        let keep = match (policy.owned, policy.shared) {
-            (false, _) => Some("not created by provision-role"),
-            (true, true) => Some("also attached elsewhere"),
-            (true, false) => None,
-        };
-        steps.push(Step::Detach {
-            role: role.clone(),
-            arn: policy.arn.clone(),
-            keep,
-        });
-        if keep.is_none() {
-            steps.push(Step::DeletePolicy {
-                arn: policy.arn.clone(),
-            });
-        }
+        }));
     }
-    steps.push(Step::DeleteRole {
-        name: role.clone(),
-        arn: inv.role_arn.clone(),
+    for policy in &inv.attached {
+        steps.extend(policy_steps(role, policy, keep_role, force));
+    }
+    steps.push(match keep_role {
+        true => Step::Untag {
+            resource: Resource::Role(role.clone()),
+            arn: inv.role_arn.clone(),
+        },
+        false => Step::DeleteRole {
+            name: role.clone(),
+            arn: inv.role_arn.clone(),
+        },
     });
     Ok(steps)
+}
+
+/// What happens to one attached policy.
+fn policy_steps(role: &str, policy: &Attached, keep_role: bool, force: bool) -> Vec<Step> {
+    let arn = policy.arn.clone();
+    let detach = |keep| Step::Detach {
+        role: role.to_string(),
+        arn: arn.clone(),
+        keep,
+    };
+    match (&policy.adopted, policy.owned, policy.shared) {
+        (Some((version, newer)), _, _) if !force => {
+            let mut out = vec![
+                Step::RestorePolicy {
+                    arn: arn.clone(),
+                    version: version.clone(),
+                    newer: newer.clone(),
+                },
+                Step::Untag {
+                    resource: Resource::Policy(arn.rsplit('/').next().unwrap_or(&arn).to_string()),
+                    arn: arn.clone(),
+                },
+            ];
+            if !keep_role {
+                out.insert(0, detach(Some("adopted")));
+            }
+            out
+        }
+        (_, false, _) => vec![detach(Some("not created by provision-role"))],
+        (_, true, true) => vec![detach(Some("also attached elsewhere"))],
+        (_, true, false) => vec![detach(None), Step::DeletePolicy { arn }],
+    }
+}
+
+/// The tool's policies for `role` that no role uses any more (a failed run's leftovers):
+/// looked up by name (`POLICY`, `POLICY-2` … `POLICY-10`), deleted only when tagged ours, not
+/// adopted, and attached to nothing.
+pub async fn orphans(iam: &Client, who: &Identity, policy: &str) -> Result<Vec<Step>> {
+    let arns = (0..MAX_POLICIES_PER_ROLE).map(|i| {
+        format!(
+            "arn:{}:iam::{}:policy/{}",
+            who.partition,
+            who.account,
+            policy_name(policy, i)
+        )
+    });
+    let found: Vec<Option<String>> = stream::iter(arns)
+        .map(|arn| async move {
+            let Some(p) = discover::policy(iam, arn.clone()).await? else {
+                return Ok(None);
+            };
+            let used = discover::attached_elsewhere(iam, &arn, "").await?;
+            Ok::<_, anyhow::Error>((p.owned && p.adopted_from.is_none() && !used).then_some(arn))
+        })
+        .buffered(IAM_READS)
+        .try_collect()
+        .await?;
+    Ok(found
+        .into_iter()
+        .flatten()
+        .map(|arn| Step::DeletePolicy { arn })
+        .collect())
 }
 
 async fn run_step(
@@ -241,7 +380,34 @@ async fn run_step(
         }
         Step::Detach { role, arn, .. } => detach(iam, role, arn).await?,
         Step::DeletePolicy { arn } => delete_policy(iam, arn).await?,
+        Step::RestorePolicy {
+            arn,
+            version,
+            newer,
+        } => restore_policy(iam, arn, version, newer).await?,
+        Step::Untag { resource, arn } => untag(iam, resource, arn).await?,
         Step::DeleteRole { name, .. } => delete_role(iam, name, backoff, progress).await?,
+    }
+    Ok(())
+}
+
+async fn restore_policy(iam: &Client, arn: &str, version: &str, newer: &[String]) -> Result<()> {
+    iam.set_default_policy_version()
+        .policy_arn(arn)
+        .version_id(version)
+        .send()
+        .await
+        .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
+    for id in newer {
+        iam.delete_policy_version()
+            .policy_arn(arn)
+            .version_id(id)
+            .send()
+            .await
+            .aws(
+                "iam:DeletePolicyVersion",
+                format!("policy {arn} version {id}"),
+            )?;
     }
     Ok(())
 }
@@ -288,7 +454,10 @@ pub async fn execute(
             } else {
                 format!("already done: {}", finished.join("; "))
             };
-            return Err(err.context(format!("could not {}; {so_far}", step.todo())));
+            return Err(err.context(format!(
+                "could not {}; {so_far}; run delete again to finish",
+                step.todo()
+            )));
         }
         finished.push(step.done());
         progress(Event::Done(step.done()));
@@ -300,26 +469,30 @@ pub async fn execute(
 mod tests {
     use super::*;
 
-    fn inventory(owned: bool) -> Inventory {
+    const OURS: &str = "arn:aws:iam::123456789012:policy/r-s3-access";
+    const SHARED: &str = "arn:aws:iam::123456789012:policy/shared";
+    const AWS_MANAGED: &str = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    const ADOPTED: &str = "arn:aws:iam::123456789012:policy/theirs";
+
+    fn inventory(owned: bool, adopted: bool) -> Inventory {
+        let policy = |arn: &str, owned, shared| Attached {
+            arn: arn.into(),
+            owned,
+            shared,
+            adopted: None,
+        };
         Inventory {
             role_name: "r".into(),
             role_arn: "arn:aws:iam::123456789012:role/r".into(),
             owned,
+            adopted,
             attached: vec![
+                policy(OURS, true, false),
+                policy(AWS_MANAGED, false, true),
+                policy(SHARED, true, true),
                 Attached {
-                    arn: "arn:aws:iam::123456789012:policy/r-s3-access".into(),
-                    owned: true,
-                    shared: false,
-                },
-                Attached {
-                    arn: "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
-                    owned: false,
-                    shared: true,
-                },
-                Attached {
-                    arn: "arn:aws:iam::123456789012:policy/shared".into(),
-                    owned: true,
-                    shared: true,
+                    adopted: Some(("v1".into(), vec!["v2".into(), "v3".into()])),
+                    ..policy(ADOPTED, true, false)
                 },
             ],
             inline: vec!["extra".into()],
@@ -327,39 +500,77 @@ mod tests {
         }
     }
 
-    #[test]
-    fn deletes_only_what_is_ours_and_the_role_last() {
-        let steps = steps(&inventory(true)).unwrap();
-        let deleted: Vec<String> = steps
+    fn fates(steps: &[Step], fate: Fate) -> Vec<String> {
+        steps
             .iter()
             .map(Step::resource)
-            .filter(|r| r.0)
+            .filter(|r| r.0 == fate)
             .map(|r| r.1)
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn deletes_only_what_is_ours_and_the_role_last() {
+        let steps = steps(&inventory(true, false), false).unwrap();
         assert_eq!(
-            deleted,
+            fates(&steps, Fate::Deleted),
             vec![
                 "inline-policy/extra",
-                "arn:aws:iam::123456789012:policy/r-s3-access",
+                OURS,
                 "arn:aws:iam::123456789012:role/r"
             ]
         );
-        let detached = steps
-            .iter()
-            .filter(|s| matches!(s, Step::Detach { .. }))
-            .count();
-        assert_eq!(detached, 3);
+        assert_eq!(
+            fates(&steps, Fate::Detached),
+            vec![OURS, AWS_MANAGED, SHARED, ADOPTED]
+        );
+        assert_eq!(fates(&steps, Fate::Kept), vec![ADOPTED, ADOPTED]);
         assert!(matches!(steps.last(), Some(Step::DeleteRole { .. })));
-        assert!(steps[3].todo().contains("not created by provision-role"));
+        assert!(steps
+            .iter()
+            .any(|s| s.todo().contains("not created by provision-role")));
+        assert!(steps.contains(&Step::RestorePolicy {
+            arn: ADOPTED.into(),
+            version: "v1".into(),
+            newer: vec!["v2".into(), "v3".into()]
+        }));
+    }
+
+    #[test]
+    fn an_adopted_role_is_handed_back_unless_forced() {
+        let kept = steps(&inventory(true, true), false).unwrap();
+        assert_eq!(
+            fates(&kept, Fate::Deleted),
+            vec![OURS],
+            "only our own policy goes"
+        );
+        assert!(matches!(
+            kept.last(),
+            Some(Step::Untag {
+                resource: Resource::Role(_),
+                ..
+            })
+        ));
+        assert!(!kept.iter().any(|s| matches!(s, Step::DeleteInline { .. })));
+        let forced = steps(&inventory(true, true), true).unwrap();
+        assert!(matches!(forced.last(), Some(Step::DeleteRole { .. })));
+        assert!(fates(&forced, Fate::Deleted).contains(&ADOPTED.to_string()));
     }
 
     #[test]
     fn refuses_foreign_roles_and_instance_profiles() {
-        let err = steps(&inventory(false)).unwrap_err().to_string();
+        let err = steps(&inventory(false, false), false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not created by provision-role"), "{err}");
-        let mut inv = inventory(true);
+        let mut inv = inventory(true, false);
         inv.instance_profiles = vec!["web".into()];
-        let err = steps(&inv).unwrap_err().to_string();
+        let err = steps(&inv, false).unwrap_err().to_string();
         assert!(err.contains("instance profile(s) web"), "{err}");
+    }
+
+    #[test]
+    fn versions_are_compared_by_number() {
+        assert!(version_number("v10") > version_number("v9"));
     }
 }

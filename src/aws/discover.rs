@@ -298,7 +298,8 @@ async fn buckets_and_keys(
     Ok((buckets, keys))
 }
 
-/// Every bucket's facts; when some cannot be read, one error that names each of them.
+/// Every bucket's facts; when some cannot be read, one error that names each of them. An
+/// error that is not about a bucket (AWS out of reach, no credentials) is returned as it is.
 async fn all_buckets(
     conn: &Connection,
     names: BTreeSet<&str>,
@@ -309,23 +310,35 @@ async fn all_buckets(
         .buffer_unordered(READS)
         .collect()
         .await;
-    let (found, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
-    let mut failed: Vec<String> = failed
-        .into_iter()
-        .filter_map(Result::err)
-        .map(|e| format!("{e:#}"))
-        .collect();
+    let mut found = BTreeMap::new();
+    let mut failed = Vec::new();
+    for result in results {
+        match result {
+            Ok((name, facts)) => {
+                found.insert(name, facts);
+            }
+            Err(e) if !about_the_bucket(&e) => return Err(e),
+            Err(e) => failed.push(e),
+        }
+    }
     match failed.len() {
-        0 => Ok(found.into_iter().filter_map(Result::ok).collect()),
-        1 => Err(anyhow::anyhow!(failed.remove(0))),
+        0 => Ok(found),
+        1 => Err(failed.remove(0)),
         n => {
-            failed.sort();
+            let mut lines: Vec<String> = failed.iter().map(|e| format!("{e:#}")).collect();
+            lines.sort();
             Err(anyhow::anyhow!(
                 "{n} buckets could not be read: {}",
-                failed.join("; ")
+                lines.join("; ")
             ))
         }
     }
+}
+
+/// Whether S3 answered about this bucket (rather than not being reachable at all).
+fn about_the_bucket(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<AwsError>()
+        .is_none_or(|e| e.failure == super::Failure::Service)
 }
 
 /// The keys buckets name in their default encryption, with the region to ask and why.

@@ -1,7 +1,7 @@
-//! One error type for failed AWS calls: which call, on which resource, what went wrong in one
-//! sentence, and what to do about it. The SDK's own description (a screenful of
-//! `DispatchFailure(… hyper_util …)`) is kept for `-v` only, and the output of a
-//! `credential_process` helper is never repeated.
+//! One error type for failed AWS calls: which call, on which resource, why in one sentence, and
+//! what to do about it. The SDK's own description (a screenful of `DispatchFailure(…
+//! hyper_util …)`) is kept for `-v` only, and the output of a `credential_process` helper is
+//! never repeated.
 
 use std::error::Error as _;
 use std::fmt::{self, Debug, Display};
@@ -22,16 +22,52 @@ pub enum Failure {
     Other,
 }
 
+/// The reason behind a failure, precise enough to say what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// AWS answered with an error code (see `AwsError::code`).
+    Answered,
+    ExpiredCredentials,
+    Timeout,
+    Refused,
+    Dns,
+    Tls,
+    Connection,
+    NoCredentials,
+    UnknownProfile,
+    Sso,
+    CredentialProcess,
+    BadResponse,
+    Other,
+}
+
+impl Why {
+    pub fn failure(self) -> Failure {
+        match self {
+            Why::Answered => Failure::Service,
+            Why::Timeout => Failure::Timeout,
+            Why::Refused | Why::Dns | Why::Tls | Why::Connection => Failure::Unreachable,
+            Why::ExpiredCredentials
+            | Why::NoCredentials
+            | Why::UnknownProfile
+            | Why::Sso
+            | Why::CredentialProcess => Failure::Credentials,
+            Why::BadResponse | Why::Other => Failure::Other,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub struct AwsError {
     /// The IAM action name of the call, e.g. `iam:CreateRole`.
     pub call: &'static str,
     pub resource: String,
     pub failure: Failure,
+    pub why: Why,
     /// AWS's error code, when the service answered.
     pub code: Option<String>,
-    /// One line for people.
-    message: String,
+    /// AWS's message, when the service answered.
+    message: Option<String>,
     /// The SDK's full description, for `-v`.
     pub debug: String,
 }
@@ -41,7 +77,9 @@ impl Display for AwsError {
         write!(
             f,
             "{} on {} failed: {}",
-            self.call, self.resource, self.message
+            self.call,
+            self.resource,
+            self.reason()
         )?;
         match hint(self) {
             Some(hint) => write!(f, " ({hint})"),
@@ -57,14 +95,22 @@ impl AwsError {
         R: Debug,
     {
         let code = code_of(err).map(str::to_string);
-        let (failure, message) = classify(err, code.as_deref());
+        let why = classify(err, code.as_deref());
+        // A credential_process helper's output (in the SDK's description) could hold anything.
+        let debug = match why {
+            Why::CredentialProcess => {
+                "withheld: it would repeat the credential helper's output".into()
+            }
+            _ => DisplayErrorContext(err).to_string(),
+        };
         AwsError {
             call,
             resource: resource.into(),
-            failure,
+            failure: why.failure(),
+            why,
+            message: err.message().map(str::to_string),
             code,
-            message,
-            debug: DisplayErrorContext(err).to_string(),
+            debug,
         }
     }
 
@@ -79,6 +125,75 @@ impl AwsError {
         } else {
             Err(self.into())
         }
+    }
+
+    /// What went wrong, without the call.
+    fn reason(&self) -> String {
+        match (self.why, &self.code, &self.message) {
+            (Why::Answered | Why::ExpiredCredentials, Some(code), Some(msg)) => {
+                format!("{code}: {msg}")
+            }
+            (Why::Answered | Why::ExpiredCredentials, Some(code), None) => code.clone(),
+            (Why::Answered, None, _) => "AWS answered with an error it did not name".into(),
+            (Why::Timeout, _, _) => {
+                "no answer within the timeout; the call may or may not have taken effect".into()
+            }
+            (Why::Refused, _, _) => "could not reach AWS: connection refused".into(),
+            (Why::Dns, _, _) => "could not reach AWS: the host name could not be resolved".into(),
+            (Why::Tls, _, _) => "could not reach AWS: the TLS connection failed".into(),
+            (Why::Connection, _, _) => "could not reach AWS: the connection failed".into(),
+            (Why::NoCredentials, _, _) => "no AWS credentials were found".into(),
+            (Why::UnknownProfile, _, _) => "the AWS profile is not in ~/.aws/config".into(),
+            (Why::Sso, _, _) => "the SSO session has expired or was never started".into(),
+            (Why::CredentialProcess, _, _) => "the profile's credential_process failed".into(),
+            (Why::BadResponse, _, _) | (Why::Other, _, _) => {
+                "the response could not be read (-v shows the SDK's description)".into()
+            }
+            (Why::ExpiredCredentials, None, _) => "the AWS credentials have expired".into(),
+        }
+    }
+
+    /// One sentence for people, for errors that are not about the call at all (AWS out of
+    /// reach, credentials missing): names the endpoint or profile and what to do. `None` for
+    /// the rest, whose `Display` already says it.
+    pub fn for_people(&self, profile: Option<&str>, endpoint: &str) -> Option<String> {
+        let named = profile.map_or("the default profile".to_string(), |p| {
+            format!("profile {p}")
+        });
+        let login = format!("aws sso login --profile {}", profile.unwrap_or("NAME"));
+        Some(match self.why {
+            Why::Refused => format!(
+                "cannot reach {endpoint}: connection refused; check the network, --region and \
+                 --endpoint-url"
+            ),
+            Why::Dns => format!(
+                "cannot reach {endpoint}: its host name could not be resolved; check --region \
+                 and --endpoint-url"
+            ),
+            Why::Tls | Why::Connection => format!(
+                "cannot reach {endpoint}: the connection failed; check the network and \
+                 --endpoint-url"
+            ),
+            Why::NoCredentials => "no AWS credentials were found: run `aws configure` (access \
+                 keys) or `aws sso login --profile NAME` (SSO), or pass --profile NAME"
+                .to_string(),
+            Why::UnknownProfile => format!(
+                "{named} is not in ~/.aws/config or ~/.aws/credentials; check --profile and \
+                 AWS_PROFILE"
+            ),
+            Why::Sso => format!(
+                "the SSO session of {named} has expired or was never started: run `{login}`"
+            ),
+            Why::CredentialProcess => format!(
+                "the credential_process of {named} failed; run it by hand to see why (-v shows \
+                 the SDK's description)"
+            ),
+            Why::ExpiredCredentials => format!(
+                "the AWS credentials of {named} have expired or are invalid: refresh them (for \
+                 SSO: `{login}`)"
+            ),
+            _ => return None,
+        })
     }
 }
 
@@ -115,57 +230,52 @@ fn root_text(err: &(dyn std::error::Error + 'static)) -> String {
     current.to_string().to_lowercase()
 }
 
-fn classify<E, R>(err: &SdkError<E, R>, code: Option<&str>) -> (Failure, String)
+/// The whole chain's text, lower-cased: credential providers nest their reasons.
+fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        text.push_str(&e.to_string().to_lowercase());
+        text.push('\n');
+        current = e.source();
+    }
+    text
+}
+
+fn classify<E, R>(err: &SdkError<E, R>, code: Option<&str>) -> Why
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: Debug,
 {
     match err {
-        SdkError::ServiceError(e) => {
-            let message = match (code, e.err().message()) {
-                (Some(code), Some(msg)) => format!("{code}: {msg}"),
-                (Some(code), None) => code.to_string(),
-                _ => "AWS answered with an error it did not name".to_string(),
-            };
-            let failure = match code {
-                Some(c) if is_credentials_code(c) => Failure::Credentials,
-                _ => Failure::Service,
-            };
-            (failure, message)
+        SdkError::ServiceError(_) if code.is_some_and(is_credentials_code) => {
+            Why::ExpiredCredentials
         }
-        SdkError::TimeoutError(_) => (
-            Failure::Timeout,
-            "no answer within the timeout; the call may or may not have taken effect".into(),
-        ),
-        SdkError::DispatchFailure(d) if d.is_timeout() => (
-            Failure::Timeout,
-            "no answer within the timeout; the call may or may not have taken effect".into(),
-        ),
+        SdkError::ServiceError(_) if code.is_none() => Why::BadResponse,
+        SdkError::ServiceError(_) => Why::Answered,
+        SdkError::TimeoutError(_) => Why::Timeout,
+        SdkError::DispatchFailure(d) if d.is_timeout() => Why::Timeout,
         SdkError::DispatchFailure(d) => {
+            let text = err.source().map(chain_text).unwrap_or_default();
             // Credentials are resolved just before sending: their failures come out here.
-            let root = err.source().map(root_text).unwrap_or_default();
-            if d.is_other() || root.contains("credential") || root.contains("profile") {
-                return credentials(&root);
+            if d.is_other() || text.contains("credential") || text.contains("profile") {
+                return credentials(&text);
             }
-            let why = if root.contains("refused") {
-                "connection refused"
+            let root = err.source().map(root_text).unwrap_or_default();
+            if root.contains("refused") {
+                Why::Refused
             } else if root.contains("dns") || root.contains("resolve") || root.contains("lookup") {
-                "the host name could not be resolved"
+                Why::Dns
             } else if root.contains("certificate") || root.contains("tls") {
-                "the TLS connection failed"
+                Why::Tls
             } else {
-                "the connection failed"
-            };
-            (Failure::Unreachable, format!("could not reach AWS: {why}"))
+                Why::Connection
+            }
         }
         SdkError::ConstructionFailure(_) => {
-            let root = err.source().map(root_text).unwrap_or_default();
-            credentials(&root)
+            credentials(&err.source().map(chain_text).unwrap_or_default())
         }
-        _ => (
-            Failure::Other,
-            "the response could not be read (-v shows the SDK's description)".into(),
-        ),
+        _ => Why::BadResponse,
     }
 }
 
@@ -182,26 +292,20 @@ fn is_credentials_code(code: &str) -> bool {
     )
 }
 
-/// A credentials failure in one line. Never the provider's own text: a credential_process
-/// helper's output could hold anything.
-fn credentials(root: &str) -> (Failure, String) {
-    let message = if root.contains("external process") {
-        "the profile's credential_process failed (-v shows the SDK's description)"
-    } else if root.contains("sso") {
-        "the SSO session has expired or is missing"
-    } else if root.contains("profile `") && root.contains("was not defined") {
-        "the AWS profile is not in ~/.aws/config"
-    } else if root.contains("credentials") {
-        "no AWS credentials were found"
+/// Which credentials failure the provider chain's text describes. Only the reason is kept:
+/// a credential_process helper's output could hold anything.
+fn credentials(text: &str) -> Why {
+    if text.contains("external process") {
+        Why::CredentialProcess
+    } else if text.contains("profile `") && text.contains("was not defined") {
+        Why::UnknownProfile
+    } else if text.contains("sso") {
+        Why::Sso
+    } else if text.contains("credentials") {
+        Why::NoCredentials
     } else {
-        "the request could not be built (-v shows the SDK's description)"
-    };
-    let failure = if message.starts_with("the request") {
-        Failure::Other
-    } else {
-        Failure::Credentials
-    };
-    (failure, message.to_string())
+        Why::Other
+    }
 }
 
 fn hint(err: &AwsError) -> Option<String> {
@@ -234,45 +338,71 @@ fn hint(err: &AwsError) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn error(failure: Failure, code: Option<&str>) -> AwsError {
+    fn error(why: Why, code: Option<&str>) -> AwsError {
         AwsError {
             call: "iam:CreateRole",
             resource: "role r".into(),
-            failure,
+            failure: why.failure(),
+            why,
             code: code.map(str::to_string),
-            message: "m".into(),
+            message: Some("m".into()),
             debug: String::new(),
         }
     }
 
     #[test]
     fn hints_say_what_to_do() {
-        let shown = |f, c| error(f, c).to_string();
-        assert!(shown(Failure::Service, Some("AccessDenied")).contains("iam:CreateRole"));
-        assert!(shown(Failure::Credentials, Some("ExpiredToken")).contains("aws sso login"));
-        assert!(shown(Failure::Unreachable, None).contains("--endpoint-url"));
-        assert!(shown(Failure::Timeout, None).contains("--timeout"));
+        let shown = |w, c| error(w, c).to_string();
+        assert!(shown(Why::Answered, Some("AccessDenied")).contains("iam:CreateRole"));
+        assert!(shown(Why::ExpiredCredentials, Some("ExpiredToken")).contains("aws sso login"));
+        assert!(shown(Why::Refused, None).contains("--endpoint-url"));
+        assert!(shown(Why::Timeout, None).contains("--timeout"));
         assert_eq!(
-            shown(Failure::Service, Some("Throttling")),
-            "iam:CreateRole on role r failed: m"
+            shown(Why::Answered, Some("Throttling")),
+            "iam:CreateRole on role r failed: Throttling: m"
         );
     }
 
     #[test]
-    fn credential_messages_never_repeat_the_provider() {
-        let helper = "error retrieving credentials: external process exited with code 3. \
-                      stderr: secret-token-xyz expired";
-        let (f, m) = credentials(helper);
-        assert_eq!(f, Failure::Credentials);
+    fn people_get_the_endpoint_and_the_profile() {
+        let refused = error(Why::Refused, None).for_people(None, "http://127.0.0.1:9");
+        assert_eq!(
+            refused.as_deref(),
+            Some(
+                "cannot reach http://127.0.0.1:9: connection refused; check the network, \
+                 --region and --endpoint-url"
+            )
+        );
+        let sso = error(Why::Sso, None)
+            .for_people(Some("dev"), "AWS")
+            .unwrap();
+        assert!(sso.contains("`aws sso login --profile dev`"), "{sso}");
+        let missing = error(Why::UnknownProfile, None)
+            .for_people(Some("nope"), "AWS")
+            .unwrap();
         assert!(
-            m.contains("credential_process") && !m.contains("secret"),
-            "{m}"
+            missing.starts_with("profile nope is not in ~/.aws/config"),
+            "{missing}"
         );
         assert_eq!(
-            credentials("no credentials found in chain").0,
-            Failure::Credentials
+            error(Why::Answered, Some("X")).for_people(None, "AWS"),
+            None
+        );
+    }
+
+    #[test]
+    fn credential_failures_never_repeat_the_provider() {
+        let helper = "error retrieving credentials: external process exited with code 3. \
+                      stderr: secret-token-xyz expired";
+        assert_eq!(credentials(helper), Why::CredentialProcess);
+        let shown = error(Why::CredentialProcess, None).to_string();
+        assert!(!shown.contains("secret"), "{shown}");
+        assert_eq!(
+            credentials("no credentials found in chain"),
+            Why::NoCredentials
         );
         let profile = "no credentials found in chain. profile `nope` was not defined";
-        assert!(credentials(profile).1.contains("~/.aws/config"));
+        assert_eq!(credentials(profile), Why::UnknownProfile);
+        assert_eq!(credentials("failed to load the cached sso token"), Why::Sso);
     }
 }

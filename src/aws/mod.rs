@@ -115,13 +115,21 @@ fn timeouts(total: Duration) -> TimeoutConfig {
         .build()
 }
 
+/// The SDK retries throttling and transient faults; waits between attempts stay short, so an
+/// endpoint that refuses connections fails in seconds, not after the whole timeout.
+fn retries() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_max_backoff(Duration::from_secs(2))
+}
+
 pub async fn connect(opts: &ConnectOptions) -> Connection {
     let region = RegionProviderChain::first_try(opts.region.clone().map(Region::new))
         .or_default_provider()
         .or_else(Region::new(FALLBACK_REGION));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
-        .retry_config(RetryConfig::standard().with_max_attempts(5))
+        .retry_config(retries())
         .timeout_config(timeouts(opts.timeout));
     if let Some(profile) = &opts.profile {
         loader = loader.profile_name(profile);

@@ -254,6 +254,16 @@ pub struct DeleteArgs {
     /// Show what would be deleted and stop.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Also delete a role or policies taken over with --adopt (by default they are kept, with
+    /// our tags removed and an adopted policy's earlier default version restored).
+    #[arg(long)]
+    pub force: bool,
+
+    /// The policy name used at create, to find policies a failed run left without a role
+    /// [default: ROLE_NAME-s3-access].
+    #[arg(long, value_name = "NAME", value_parser = values::policy_name)]
+    pub policy_name: Option<String>,
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::exit::UsageError;
 use crate::plan::request::{
     default_policy_name, normalize_scopes, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME,
 };
-use crate::plan::{Access, Guardrails, KmsChoice, Request, Trust};
+use crate::plan::{self, Access, Guardrails, KmsChoice, Request, Trust};
 
 pub fn connect_options(global: &GlobalArgs) -> ConnectOptions {
     ConnectOptions {
@@ -111,7 +111,7 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
         Some(name) => name.clone(),
         None => default_policy_name(role_name),
     };
-    Ok(Request {
+    let req = Request {
         role_name: role_name.to_string(),
         policy_name,
         description: args
@@ -125,7 +125,9 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
         kms: kms_choice(&args.kms)?,
         adopt: args.adopt,
         guardrails: guardrails(&args.guardrails)?,
-    })
+    };
+    plan::check_limits(&req).map_err(|e| UsageError::new(e.to_string()))?;
+    Ok(req)
 }
 
 /// What `verify` must find.

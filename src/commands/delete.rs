@@ -3,10 +3,12 @@
 use anyhow::{anyhow, Result};
 
 use super::Context;
-use crate::aws::delete;
+use crate::aws::delete::{self, Step};
+use crate::aws::discover;
 use crate::aws::retry::Backoff;
 use crate::cli::DeleteArgs;
 use crate::exit::{ExitStatus, UsageError};
+use crate::plan::request::default_policy_name;
 use crate::render::delete as render;
 
 pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
@@ -16,10 +18,22 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
     }
     ctx.cancel.on_ctrl_c();
     let conn = ctx.connection().await;
-    let inventory = delete::inventory(&conn.iam, role, &|e| ctx.show(e))
-        .await?
-        .ok_or_else(|| anyhow!("role {role} does not exist"))?;
-    let steps = delete::steps(&inventory)?;
+    let show = |e| ctx.show(e);
+    let (inventory, orphans) = tokio::try_join!(
+        delete::inventory(&conn.iam, role, &show),
+        orphans(&conn, &args),
+    )?;
+    let mut steps = match inventory {
+        Some(inventory) => delete::steps(&inventory, args.force)?,
+        None if orphans.is_empty() => {
+            return Err(anyhow!(
+                "role {role} does not exist, and no policy made by provision-role for it is left \
+                 without a role"
+            ))
+        }
+        None => Vec::new(),
+    };
+    steps.extend(orphans);
     let asking = !args.yes && !args.dry_run;
     if !ctx.json() || asking {
         ctx.printer
@@ -43,8 +57,19 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// What a failed run may have left: the tool's policies for the role, by name, attached to
+/// nothing.
+async fn orphans(conn: &crate::aws::Connection, args: &DeleteArgs) -> Result<Vec<Step>> {
+    let who = discover::identity(&conn.sts).await?;
+    let base = args
+        .policy_name
+        .clone()
+        .unwrap_or_else(|| default_policy_name(&args.role_name));
+    delete::orphans(&conn.iam, &who, &base).await
+}
+
 /// The JSON result; text mode has said everything on stderr already.
-fn report(ctx: &Context, role: &str, steps: &[delete::Step], dry_run: bool) {
+fn report(ctx: &Context, role: &str, steps: &[Step], dry_run: bool) {
     if ctx.json() {
         ctx.printer.json(&render::report(role, steps, dry_run));
     }

@@ -136,6 +136,36 @@ impl Plan {
     }
 }
 
+/// Whether the request can fit IAM's limits at all: planned as if no bucket needed a KMS
+/// key (the smallest it can be). Checked before any AWS request; input that cannot fit is
+/// refused with how many of its buckets would.
+pub fn check_limits(req: &Request) -> Result<(), PlanError> {
+    let Err(err) = build(req, &Facts::offline()) else {
+        return Ok(());
+    };
+    let PlanError::TooLarge(why) = err else {
+        return Ok(());
+    };
+    let fit = |n: usize| {
+        let mut fewer = req.clone();
+        fewer.buckets.truncate(n);
+        build(&fewer, &Facts::offline()).is_ok()
+    };
+    let (mut low, mut high) = (0, req.buckets.len());
+    while low + 1 < high {
+        let mid = (low + high) / 2;
+        if fit(mid) {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    Err(PlanError::TooLarge(format!(
+        "{why}. At most {low} of the {} --bucket values fit in one role",
+        req.buckets.len()
+    )))
+}
+
 /// Build the documents and the changes. Pure: same input, byte-identical output.
 pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let mut notes = Vec::new();
@@ -143,6 +173,7 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let extra_keys = explicit_keys(req, facts, &mut notes)?;
     let trust = documents::checked_trust(req)?;
     let documents = documents::pack(req, &facts.partition, &bucket_keys, &extra_keys)?;
+    check_room(req, facts, documents.len())?;
     let policies = name_policies(req, facts, documents);
     let changes = changes(req, facts, &trust, &policies, &mut notes)?;
     let role_path = format!("{}{}", &req.guardrails.path[1..], req.role_name);
@@ -159,6 +190,27 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
         notes,
         changes,
     })
+}
+
+/// IAM's limit of managed policies per role counts those others attached to the role too.
+fn check_room(req: &Request, facts: &Facts, needed: usize) -> Result<(), PlanError> {
+    let Some(role) = &facts.existing.role else {
+        return Ok(());
+    };
+    let others = role
+        .attached
+        .iter()
+        .filter(|arn| !is_family_name(&req.policy_name, arn.rsplit('/').next().unwrap_or("")))
+        .count();
+    if needed + others > MAX_POLICIES_PER_ROLE {
+        return Err(PlanError::TooLarge(format!(
+            "role {} already has {others} other managed policies attached, and the --bucket \
+             grants need {needed} more: over IAM's limit of {MAX_POLICIES_PER_ROLE} per role. \
+             Detach policies it does not need, or grant fewer buckets",
+            req.role_name
+        )));
+    }
+    Ok(())
 }
 
 fn arn(facts: &Facts, kind: &str, name: &str) -> Option<String> {

@@ -4,7 +4,7 @@ use console::style;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::aws::delete::Step;
+use crate::aws::delete::{Fate, Step};
 
 /// The JSON result of `delete`.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -15,22 +15,28 @@ pub struct DeleteReport {
     pub deleted: Vec<String>,
     /// Every policy taken off the role; those not also in `deleted` were kept.
     pub detached: Vec<String>,
+    /// What `--adopt` took over and delete handed back (our tags removed, an adopted policy's
+    /// earlier default version restored).
+    pub kept: Vec<String>,
     pub dry_run: bool,
 }
 
 pub fn report(role: &str, steps: &[Step], dry_run: bool) -> DeleteReport {
-    let pick = |deleted: bool| -> Vec<String> {
-        steps
+    let pick = |fate: Fate| -> Vec<String> {
+        let mut out: Vec<String> = steps
             .iter()
             .map(Step::resource)
-            .filter(|(d, _)| *d == deleted)
+            .filter(|(f, _)| *f == fate)
             .map(|(_, r)| r)
-            .collect()
+            .collect();
+        out.dedup();
+        out
     };
     DeleteReport {
         role_name: role.to_string(),
-        deleted: pick(true),
-        detached: pick(false),
+        deleted: pick(Fate::Deleted),
+        detached: pick(Fate::Detached),
+        kept: pick(Fate::Kept),
         dry_run,
     }
 }

@@ -501,7 +501,8 @@ fn delete_without_yes_or_with_dry_run_deletes_nothing() {
         .json();
     assert_eq!(
         out,
-        json!({"role_name": role, "deleted": [ours, role_arn(role)], "detached": [ours], "dry_run": true})
+        json!({"role_name": role, "deleted": [ours, role_arn(role)], "detached": [ours],
+            "kept": [], "dry_run": true})
     );
     unchanged(&env);
     let text = env.run(&["delete", "--role-name", role, "--dry-run"]);
@@ -557,4 +558,113 @@ fn in_terminal(env: &TestEnv, args: &[&str], key: &str) -> (i32, String) {
         Ok(WaitStatus::Exited(_, code)) => (code, seen),
         other => panic!("the binary did not exit normally: {other:?}\n{seen}"),
     }
+}
+
+/// `--adopt` takes over a role and a policy someone made; `delete` hands them back as they
+/// were (the policy's own document as default again, our tags off) unless `--force`.
+#[test]
+fn adopt_then_delete_keeps_what_existed_before() {
+    let env = TestEnv::new();
+    let role = "lc-adopted";
+    env.create_bucket("lc-adopted-data");
+    env.create_foreign_role(role);
+    let original = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "s3:ListAllMyBuckets", "Resource": "*"}]});
+    let theirs = env.create_policy("lc-adopted-s3-access", &original);
+    env.attach(role, &theirs);
+    create(&env, role, &["lc-adopted-data"], &["--adopt"]).ok();
+    assert_ne!(
+        env.policy_document(&theirs),
+        original,
+        "create wrote its grants"
+    );
+    assert!(env
+        .role_tags(role)
+        .contains(&("provision-role:adopted".to_owned(), "yes".to_owned())));
+
+    let out = env
+        .run(&["delete", "--role-name", role, "--yes", "--output", "json"])
+        .ok()
+        .json();
+    assert_eq!(out["deleted"], json!([]), "{out}");
+    assert!(env.role_trust(role).is_some(), "the adopted role is kept");
+    assert!(
+        env.role_tags(role).is_empty(),
+        "our tags are gone: {:?}",
+        env.role_tags(role)
+    );
+    assert_eq!(
+        env.policy_document(&theirs),
+        original,
+        "the original document is back"
+    );
+    assert_eq!(env.policy_versions(&theirs), vec!["v1".to_owned()]);
+    assert_eq!(
+        env.attached_policies(role),
+        vec![("lc-adopted-s3-access".to_owned(), theirs.clone())]
+    );
+
+    // Adopted again and deleted with --force: gone.
+    create(&env, role, &["lc-adopted-data"], &["--adopt"]).ok();
+    env.run(&["delete", "--role-name", role, "--yes", "--force"])
+        .ok();
+    assert_eq!(env.role_trust(role), None);
+    assert!(env.policy_names().is_empty());
+}
+
+/// A policy the role no longer needs that is attached elsewhere too survives, detached from
+/// the role; one that nothing else uses is deleted.
+#[test]
+fn a_shared_stale_policy_survives() {
+    let env = TestEnv::new();
+    let role = "lc-shrink";
+    let buckets: Vec<String> = (0..70)
+        .map(|i| format!("lc-shrink-bucket-{i:03}"))
+        .collect();
+    for b in &buckets {
+        env.create_bucket(b);
+    }
+    let refs: Vec<&str> = buckets.iter().map(String::as_str).collect();
+    create(&env, role, &refs, &[]).ok();
+    let second = policy_arn("lc-shrink-s3-access-2");
+    assert_eq!(env.attached_policies(role).len(), 2);
+    env.create_foreign_role("lc-other");
+    env.attach("lc-other", &second);
+
+    let run = create(&env, role, &["lc-shrink-bucket-000"], &[]);
+    run.ok().stdout_has("attached elsewhere too");
+    assert_eq!(only_policy(&env, role).0, policy_arn("lc-shrink-s3-access"));
+    assert!(env
+        .policy_names()
+        .contains(&"lc-shrink-s3-access-2".to_owned()));
+    assert_eq!(env.attached_policies("lc-other").len(), 1);
+}
+
+/// A failed run's leftovers (the tool's policy, no role) are found by name and deleted.
+#[test]
+fn delete_finds_policies_left_without_a_role() {
+    let env = TestEnv::new();
+    let role = "lc-orphan";
+    env.create_bucket("lc-orphan-data");
+    create(&env, role, &["lc-orphan-data"], &[]).ok();
+    let ours = policy_arn("lc-orphan-s3-access");
+    env.detach(role, &ours);
+    env.rt
+        .block_on(env.iam.delete_role().role_name(role).send())
+        .expect("DeleteRole");
+    let foreign = env.create_policy(
+        "lc-orphan-s3-access-2",
+        &json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}),
+    );
+
+    let out = env
+        .run(&["delete", "--role-name", role, "--yes", "--output", "json"])
+        .ok()
+        .json();
+    assert_eq!(out["deleted"], json!([ours]), "{out}");
+    assert_eq!(env.policy_names(), vec!["lc-orphan-s3-access-2".to_owned()]);
+    let again = env.run(&["delete", "--role-name", role, "--yes"]);
+    again.code_is(1).stderr_has("does not exist");
+    let _ = foreign;
 }

@@ -188,3 +188,94 @@ fn json_mode_parse_errors_are_one_document() {
     }
     assert_eq!(aws.proxy.total(), 0);
 }
+
+/// Input that cannot fit IAM's limits in any case is refused before the first request.
+#[test]
+fn a_thousand_buckets_are_refused_before_any_request() {
+    let aws = NoAws::new();
+    let buckets: Vec<String> = (0..1000)
+        .map(|i| format!("--bucket=bucket-number-{i:04}"))
+        .collect();
+    for command in ["create", "plan"] {
+        let mut args = vec![command];
+        args.extend(buckets.iter().map(String::as_str));
+        let run = aws.run(&args);
+        run.code_is(2)
+            .stderr_has("--bucket")
+            .stderr_has("of the 1000 --bucket values fit in one role");
+    }
+    assert_eq!(aws.proxy.total(), 0, "{:?}", aws.proxy.requests());
+}
+
+/// Credentials and reachability problems: one line saying what to do, no SDK internals, and a
+/// credential helper's output never repeated (not even with -v).
+#[test]
+fn errors_say_what_to_do_in_one_line() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile helper]\n\
+         credential_process = sh -c \"echo secret-token-xyz >&2; exit 3\"\n\
+         [profile ssox]\n\
+         sso_start_url = https://example.awsapps.com/start\n\
+         sso_region = us-east-1\n\
+         sso_account_id = 123456789012\n\
+         sso_role_name = r\n",
+    )
+    .unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("http://127.0.0.1:{dead}");
+    let cases: Vec<(Vec<&str>, bool, String)> = vec![
+        (vec![], false, "no AWS credentials were found".into()),
+        (
+            vec!["--profile", "nope"],
+            false,
+            "profile nope is not in ~/.aws/config".into(),
+        ),
+        (
+            vec!["--profile", "helper", "-v"],
+            false,
+            "credential_process of profile helper failed".into(),
+        ),
+        (
+            vec!["--profile", "ssox"],
+            false,
+            "run `aws sso login --profile ssox`".into(),
+        ),
+        (
+            vec![],
+            true,
+            format!("cannot reach {endpoint}: connection refused"),
+        ),
+    ];
+    for (extra, keys, needle) in &cases {
+        let mut cmd = crate::support::offline_cmd();
+        cmd.env("AWS_CONFIG_FILE", &config)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_REGION", "us-east-1");
+        if *keys {
+            cmd.env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing");
+        }
+        cmd.args(["create", "--bucket", "b-1", "--yes", "--timeout", "10"])
+            .args(extra);
+        let run = crate::support::run_cmd(&mut cmd);
+        run.code_is(1).stderr_has(needle);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !all.contains("secret-token-xyz"),
+            "the helper's output leaked: {run:?}"
+        );
+        for internal in ["DispatchFailure", "SdkBody", "hyper", "ConnectorError"] {
+            assert!(!all.contains(internal), "{internal}: {run:?}");
+        }
+        if !extra.contains(&"-v") {
+            assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+        }
+    }
+}

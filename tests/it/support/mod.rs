@@ -825,6 +825,88 @@ impl TestEnv {
             .to_owned()
     }
 
+    /// Runs the binary with `args`, its requests going through `proxy` instead of straight to
+    /// moto.
+    #[track_caller]
+    pub fn run_via(&self, proxy: &proxy::Proxy, args: &[&str]) -> Run {
+        let mut cmd = self.cmd();
+        cmd.env("AWS_ENDPOINT_URL", proxy.endpoint()).args(args);
+        run_cmd(&mut cmd)
+    }
+
+    /// Everything IAM holds, as one comparable value: each role (trust, tags, attached and
+    /// inline policy names) and each customer-managed policy (default version's document,
+    /// tags, how many versions).
+    pub fn iam_state(&self) -> Value {
+        let mut roles = serde_json::Map::new();
+        for name in self.role_names() {
+            let mut attached: Vec<String> = self
+                .attached_policies(&name)
+                .into_iter()
+                .map(|p| p.0)
+                .collect();
+            attached.sort();
+            let mut tags = self.role_tags(&name);
+            tags.sort();
+            let inline = self
+                .block_on(self.iam.list_role_policies().role_name(&name).send())
+                .unwrap_or_else(|e| sdk_panic("ListRolePolicies", &name, e))
+                .policy_names()
+                .to_vec();
+            roles.insert(
+                name.clone(),
+                serde_json::json!({"trust": self.role_trust(&name), "tags": tags,
+                    "attached": attached, "inline": inline}),
+            );
+        }
+        let mut policies = serde_json::Map::new();
+        for name in self.policy_names() {
+            let arn = format!("arn:aws:iam::{MOTO_ACCOUNT}:policy/{name}");
+            let tags: Vec<(String, String)> = self
+                .block_on(self.iam.list_policy_tags().policy_arn(&arn).send())
+                .unwrap_or_else(|e| sdk_panic("ListPolicyTags", &arn, e))
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect();
+            policies.insert(
+                name,
+                serde_json::json!({"document": self.policy_document(&arn), "tags": tags,
+                    "versions": self.policy_versions(&arn).len()}),
+            );
+        }
+        serde_json::json!({"roles": roles, "policies": policies})
+    }
+
+    /// Creates a managed policy as someone else would (no tags); returns its ARN.
+    pub fn create_policy(&self, name: &str, document: &Value) -> String {
+        let out = self
+            .block_on(
+                self.iam
+                    .create_policy()
+                    .policy_name(name)
+                    .policy_document(document.to_string())
+                    .send(),
+            )
+            .unwrap_or_else(|e| sdk_panic("CreatePolicy", name, e));
+        out.policy()
+            .and_then(|p| p.arn())
+            .expect("an ARN")
+            .to_owned()
+    }
+
+    /// Attaches the managed policy `arn` to `role`.
+    pub fn attach(&self, role: &str, arn: &str) {
+        self.block_on(
+            self.iam
+                .attach_role_policy()
+                .role_name(role)
+                .policy_arn(arn)
+                .send(),
+        )
+        .unwrap_or_else(|e| sdk_panic("AttachRolePolicy", &format!("{role} {arn}"), e));
+    }
+
     /// Detaches the managed policy `arn` from `role`.
     pub fn detach(&self, role: &str, arn: &str) {
         self.block_on(
