@@ -20,7 +20,7 @@ use super::retry::{eventually, is_propagation, Backoff};
 use super::{discover, AwsError, AwsResult, Event, Failure, Progress, IAM_READS, IAM_WRITES};
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
-use crate::plan::{Change, Guardrails, Plan, Resource, ADOPTED_TAG, OWNER_TAG};
+use crate::plan::{self, Change, Guardrails, Plan, Resource, ADOPTED_TAG, OWNER_TAG, TAGS_TAG};
 use crate::policy::{parse_iam_document, same_meaning, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
@@ -129,6 +129,14 @@ async fn write(
             guardrails,
         } => create_role(w, name, trust, description, guardrails).await?,
         Change::UpdateTrust { role, trust, .. } => update_trust(w, role, trust).await?,
+        Change::UpdateRole {
+            role,
+            description,
+            max_session_duration,
+        } => update_role(w, role, description, *max_session_duration).await?,
+        Change::SetBoundary { role, arn } => set_boundary(w, role, arn).await?,
+        Change::TagRole { role, tags } => tag_role(w, role, tags).await?,
+        Change::UntagRole { role, keys } => untag_role(w, role, keys).await?,
         Change::Adopt {
             resource,
             arn,
@@ -297,12 +305,17 @@ async fn create_role(
     description: &str,
     guardrails: &Guardrails,
 ) -> Result<()> {
-    let tags = guardrails.tags.iter().map(|(k, v)| tag_of(k, v));
+    let listed = plan::managed_keys(guardrails);
+    let tags = guardrails
+        .tags
+        .iter()
+        .map(|(k, v)| tag_of(k, v))
+        .chain((!listed.is_empty()).then(|| tag_of(TAGS_TAG, &listed)));
     let result = w
         .iam
         .create_role()
         .role_name(name)
-        .path(&guardrails.path)
+        .path(guardrails.path())
         .assume_role_policy_document(trust.to_compact())
         .description(description)
         .set_permissions_boundary(guardrails.permissions_boundary.clone())
@@ -322,17 +335,10 @@ async fn create_role(
 
 /// The role's trust policy as IAM holds it now.
 async fn trust_now(iam: &Client, role: &str) -> Result<Value> {
-    let out = iam
-        .get_role()
-        .role_name(role)
-        .send()
-        .await
-        .aws("iam:GetRole", format!("role {role}"))?;
-    let raw = out
-        .role()
-        .and_then(|r| r.assume_role_policy_document())
-        .unwrap_or("{}");
-    Ok(parse_iam_document(raw)?)
+    let now = role_now(iam, role).await?;
+    Ok(parse_iam_document(
+        now.assume_role_policy_document().unwrap_or("{}"),
+    )?)
 }
 
 async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Result<()> {
@@ -353,6 +359,155 @@ pub async fn put_trust(iam: &Client, role: &str, document: &str) -> Result<()> {
         .send()
         .await
         .aws("iam:UpdateAssumeRolePolicy", format!("role {role}"))?;
+    Ok(())
+}
+
+/// The role's settings now: description, session length, boundary, tags.
+async fn role_now(iam: &Client, role: &str) -> Result<aws_sdk_iam::types::Role> {
+    let out = iam
+        .get_role()
+        .role_name(role)
+        .send()
+        .await
+        .aws("iam:GetRole", format!("role {role}"))?;
+    out.role
+        .ok_or_else(|| anyhow!("iam:GetRole returned no role for {role}"))
+}
+
+async fn update_role(
+    w: &Writer<'_>,
+    role: &str,
+    description: &Option<String>,
+    session: Option<u32>,
+) -> Result<()> {
+    let now = role_now(w.iam, role).await?;
+    // Both, always: what is sent replaces what is there (moto even clears a field not sent).
+    let result = w
+        .iam
+        .update_role()
+        .role_name(role)
+        .set_description(
+            description
+                .clone()
+                .or(now.description().map(str::to_string)),
+        )
+        .set_max_session_duration(session.map(|s| s as i32).or(now.max_session_duration()))
+        .send()
+        .await
+        .aws("iam:UpdateRole", format!("role {role}"))
+        .map(drop)
+        .map_err(Into::into);
+    let undo = Undo::RestoreRole {
+        role: role.to_string(),
+        description: now.description().map(str::to_string),
+        max_session_duration: now.max_session_duration(),
+    };
+    settle(w.journal, result, undo)
+}
+
+async fn set_boundary(w: &Writer<'_>, role: &str, arn: &str) -> Result<()> {
+    let now = role_now(w.iam, role).await?;
+    let previous = now
+        .permissions_boundary()
+        .and_then(|b| b.permissions_boundary_arn())
+        .map(str::to_string);
+    let result = put_boundary(w.iam, role, Some(arn)).await;
+    let undo = Undo::RestoreBoundary {
+        role: role.to_string(),
+        previous,
+    };
+    settle(w.journal, result, undo)
+}
+
+/// Set the role's permissions boundary, or remove it (`None`).
+pub async fn put_boundary(iam: &Client, role: &str, arn: Option<&str>) -> Result<()> {
+    match arn {
+        Some(arn) => {
+            iam.put_role_permissions_boundary()
+                .role_name(role)
+                .permissions_boundary(arn)
+                .send()
+                .await
+                .aws("iam:PutRolePermissionsBoundary", format!("role {role}"))?;
+        }
+        None => {
+            iam.delete_role_permissions_boundary()
+                .role_name(role)
+                .send()
+                .await
+                .aws("iam:DeleteRolePermissionsBoundary", format!("role {role}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The role's tags, as pairs.
+fn tags_of(role: &aws_sdk_iam::types::Role) -> Vec<(String, String)> {
+    role.tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
+}
+
+/// How to put tags `keys` back as they were: the old values, and the keys that were absent.
+fn tags_before(have: &[(String, String)], keys: &[&str]) -> Undo {
+    Undo::RestoreTags {
+        role: String::new(),
+        set: have
+            .iter()
+            .filter(|(k, _)| keys.contains(&k.as_str()))
+            .cloned()
+            .collect(),
+        remove: keys
+            .iter()
+            .filter(|k| !have.iter().any(|(h, _)| h == *k))
+            .map(|k| k.to_string())
+            .collect(),
+    }
+}
+
+async fn tag_role(w: &Writer<'_>, role: &str, tags: &[(String, String)]) -> Result<()> {
+    let have = tags_of(&role_now(w.iam, role).await?);
+    let result = put_tags(w.iam, role, tags).await;
+    let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
+    settle(w.journal, result, for_role(tags_before(&have, &keys), role))
+}
+
+async fn untag_role(w: &Writer<'_>, role: &str, keys: &[String]) -> Result<()> {
+    let have = tags_of(&role_now(w.iam, role).await?);
+    let result = remove_tags(w.iam, role, keys).await;
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    settle(w.journal, result, for_role(tags_before(&have, &keys), role))
+}
+
+fn for_role(undo: Undo, role: &str) -> Undo {
+    match undo {
+        Undo::RestoreTags { set, remove, .. } => Undo::RestoreTags {
+            role: role.to_string(),
+            set,
+            remove,
+        },
+        other => other,
+    }
+}
+
+pub async fn put_tags(iam: &Client, role: &str, tags: &[(String, String)]) -> Result<()> {
+    iam.tag_role()
+        .role_name(role)
+        .set_tags(Some(tags.iter().map(|(k, v)| tag_of(k, v)).collect()))
+        .send()
+        .await
+        .aws("iam:TagRole", format!("role {role}"))?;
+    Ok(())
+}
+
+pub async fn remove_tags(iam: &Client, role: &str, keys: &[String]) -> Result<()> {
+    iam.untag_role()
+        .role_name(role)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .aws("iam:UntagRole", format!("role {role}"))?;
     Ok(())
 }
 
@@ -476,9 +631,9 @@ pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
 pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<String>> {
     let role = plan.role_name.as_str();
     let arns: Vec<String> = plan.policies.iter().filter_map(|p| p.arn.clone()).collect();
-    let (trust, attached, defaults) = tokio::try_join!(
+    let (now, attached, defaults) = tokio::try_join!(
         async {
-            match trust_now(iam, role).await {
+            match role_now(iam, role).await {
                 Err(e) if is_absent(&e) => Ok(None),
                 other => other.map(Some),
             }
@@ -491,13 +646,10 @@ pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<S
         },
         default_versions(iam, arns),
     )?;
-    let Some(trust) = trust else {
+    let Some(now) = now else {
         return Ok(vec![format!("role {role} no longer exists")]);
     };
-    let mut differences = Vec::new();
-    if !same_meaning(&trust, &plan.trust.to_value()) {
-        differences.push(format!("the trust policy of role {role} is not this run's"));
-    }
+    let mut differences = settings_differ(plan, &now)?;
     for policy in &plan.policies {
         let Some(arn) = &policy.arn else { continue };
         if !attached.contains(arn) {
@@ -522,6 +674,36 @@ pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<S
         }
     }
     Ok(differences)
+}
+
+/// The role's trust policy and the guardrails asked for, against what IAM holds.
+fn settings_differ(plan: &Plan, now: &aws_sdk_iam::types::Role) -> Result<Vec<String>> {
+    let role = &plan.role_name;
+    let mut out = Vec::new();
+    let trust = parse_iam_document(now.assume_role_policy_document().unwrap_or("{}"))?;
+    if !same_meaning(&trust, &plan.trust.to_value()) {
+        out.push(format!("the trust policy of role {role} is not this run's"));
+    }
+    let g = &plan.guardrails;
+    let boundary = now
+        .permissions_boundary()
+        .and_then(|b| b.permissions_boundary_arn());
+    if g.permissions_boundary.is_some() && boundary != g.permissions_boundary.as_deref() {
+        out.push(format!(
+            "the permissions boundary of role {role} is not this run's"
+        ));
+    }
+    let session = g.max_session_duration.map(|s| s as i32);
+    if session.is_some() && now.max_session_duration() != session {
+        out.push(format!(
+            "the session length of role {role} is not this run's"
+        ));
+    }
+    let tags = tags_of(now);
+    if let Some((k, _)) = g.tags.iter().find(|t| !tags.contains(t)) {
+        out.push(format!("role {role} lacks the tag {k} this run set"));
+    }
+    Ok(out)
 }
 
 fn is_absent(err: &anyhow::Error) -> bool {

@@ -70,6 +70,8 @@ fn policy_update_plan() -> Plan {
         trust: trust(),
         owned: true,
         attached: vec![POLICY_ARN.into()],
+        path: "/".into(),
+        description: request().description,
         ..Default::default()
     });
     let old = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",

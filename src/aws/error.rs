@@ -308,8 +308,28 @@ fn credentials(text: &str) -> Why {
     }
 }
 
+/// AccessDenied because an organization's service control policy (or a permissions boundary on
+/// the caller) says no, rather than a missing permission.
+fn explicit_deny(err: &AwsError) -> Option<&'static str> {
+    let message = err.message.as_deref()?.to_lowercase();
+    if message.contains("explicit deny in a service control policy") {
+        Some("a service control policy of your organization")
+    } else if message.contains("explicit deny in a permissions boundary") {
+        Some("a permissions boundary on the caller")
+    } else {
+        None
+    }
+}
+
 fn hint(err: &AwsError) -> Option<String> {
     let call = err.call;
+    if let Some(by) = explicit_deny(err) {
+        return Some(format!(
+            "{by} denies {call}; such guardrails often require a permissions boundary, a path \
+             or tags on new roles: ask your administrators which, and pass \
+             --permissions-boundary ARN, --path /PATH/ or --tag KEY=VALUE"
+        ));
+    }
     Some(match (err.failure, err.code.as_deref()) {
         (_, Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation")) => format!(
             "the caller lacks permission for {call}; grant it (README: \"Permissions the caller \
@@ -361,6 +381,26 @@ mod tests {
             shown(Why::Answered, Some("Throttling")),
             "iam:CreateRole on role r failed: Throttling: m"
         );
+    }
+
+    #[test]
+    fn guardrail_denials_suggest_the_flags() {
+        let mut scp = error(Why::Answered, Some("AccessDenied"));
+        scp.message = Some(
+            "User: arn:aws:sts::1:assumed-role/x is not authorized to perform: iam:CreateRole \
+             with an explicit deny in a service control policy"
+                .into(),
+        );
+        let shown = scp.to_string();
+        assert!(
+            shown.contains("service control policy of your organization"),
+            "{shown}"
+        );
+        assert!(shown.contains("--permissions-boundary"), "{shown}");
+        scp.message = Some("... with an explicit deny in a permissions boundary".into());
+        assert!(scp
+            .to_string()
+            .contains("permissions boundary on the caller"));
     }
 
     #[test]

@@ -13,7 +13,9 @@ use anyhow::Result;
 use aws_sdk_iam::Client;
 use serde_json::Value;
 
-use super::apply::{attach_once, delete_policy, detach, put_trust};
+use super::apply::{
+    attach_once, delete_policy, detach, put_boundary, put_tags, put_trust, remove_tags,
+};
 use super::{discover, AwsResult};
 use crate::plan::{Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning};
@@ -58,6 +60,23 @@ pub enum Undo {
         resource: Resource,
         arn: String,
     },
+    /// A role's description and session length before `UpdateRole` (each only if changed).
+    RestoreRole {
+        role: String,
+        description: Option<String>,
+        max_session_duration: Option<i32>,
+    },
+    /// A role's permissions boundary before (none: remove it).
+    RestoreBoundary {
+        role: String,
+        previous: Option<String>,
+    },
+    /// Tags to put back as they were, and tags that were absent.
+    RestoreTags {
+        role: String,
+        set: Vec<(String, String)>,
+        remove: Vec<String>,
+    },
 }
 
 impl fmt::Display for Undo {
@@ -75,6 +94,11 @@ impl fmt::Display for Undo {
             Undo::Untag { resource, .. } => {
                 write!(f, "remove the {} tags from {resource}", OWNER_TAG.1)
             }
+            Undo::RestoreRole { role, .. } => write!(f, "restore the settings of role {role}"),
+            Undo::RestoreBoundary { role, .. } => {
+                write!(f, "restore the permissions boundary of role {role}")
+            }
+            Undo::RestoreTags { role, .. } => write!(f, "restore the tags of role {role}"),
         }
     }
 }
@@ -103,6 +127,39 @@ impl Undo {
             Undo::RestoreTrust { role, previous, .. } => format!(
                 "aws iam update-assume-role-policy --role-name {role} --policy-document '{previous}'"
             ),
+            Undo::RestoreRole {
+                role,
+                description,
+                max_session_duration,
+            } => {
+                let mut cmd = format!("aws iam update-role --role-name {role}");
+                if let Some(d) = description {
+                    cmd.push_str(&format!(" --description '{d}'"));
+                }
+                if let Some(s) = max_session_duration {
+                    cmd.push_str(&format!(" --max-session-duration {s}"));
+                }
+                cmd
+            }
+            Undo::RestoreBoundary { role, previous } => match previous {
+                Some(arn) => format!(
+                    "aws iam put-role-permissions-boundary --role-name {role} \
+                     --permissions-boundary {arn}"
+                ),
+                None => format!("aws iam delete-role-permissions-boundary --role-name {role}"),
+            },
+            Undo::RestoreTags { role, set, remove } => {
+                let set: Vec<String> = set
+                    .iter()
+                    .map(|(k, v)| format!("Key={k},Value={v}"))
+                    .collect();
+                format!(
+                    "aws iam tag-role --role-name {role} --tags {} ; aws iam untag-role \
+                     --role-name {role} --tag-keys {}",
+                    set.join(" "),
+                    remove.join(" ")
+                )
+            }
             Undo::Untag { resource, arn } => match resource {
                 Resource::Role(name) => format!(
                     "aws iam untag-role --role-name {name} --tag-keys {} {ADOPTED_TAG}",
@@ -287,6 +344,33 @@ async fn undo(iam: &Client, entry: &Entry) -> Result<Outcome> {
             untag(iam, resource, arn).await?;
             done()
         }
+        Undo::RestoreRole {
+            role,
+            description,
+            max_session_duration,
+        } => {
+            iam.update_role()
+                .role_name(role)
+                .set_description(description.clone())
+                .set_max_session_duration(*max_session_duration)
+                .send()
+                .await
+                .aws("iam:UpdateRole", format!("role {role}"))?;
+            done()
+        }
+        Undo::RestoreBoundary { role, previous } => {
+            put_boundary(iam, role, previous.as_deref()).await?;
+            done()
+        }
+        Undo::RestoreTags { role, set, remove } => {
+            if !set.is_empty() {
+                put_tags(iam, role, set).await?;
+            }
+            if !remove.is_empty() {
+                remove_tags(iam, role, remove).await?;
+            }
+            done()
+        }
     }
 }
 
@@ -374,5 +458,10 @@ fn past(step: &Undo) -> String {
         }
         Undo::RestoreTrust { role, .. } => format!("restored the trust policy of role {role}"),
         Undo::Untag { resource, .. } => format!("removed the {} tags from {resource}", OWNER_TAG.1),
+        Undo::RestoreRole { role, .. } => format!("restored the settings of role {role}"),
+        Undo::RestoreBoundary { role, .. } => {
+            format!("restored the permissions boundary of role {role}")
+        }
+        Undo::RestoreTags { role, .. } => format!("restored the tags of role {role}"),
     }
 }

@@ -91,7 +91,7 @@ pub fn guardrails(args: &GuardrailArgs) -> Result<Guardrails, UsageError> {
         )));
     }
     Ok(Guardrails {
-        path: args.path.clone().unwrap_or_else(|| "/".to_string()),
+        path: args.path.clone(),
         permissions_boundary: args.permissions_boundary.clone(),
         tags,
         max_session_duration: args.max_session_duration,

@@ -63,6 +63,27 @@ pub enum Change {
         trust: PolicyDocument,
         diff: Vec<String>,
     },
+    /// A new description or session length for an existing role.
+    UpdateRole {
+        role: String,
+        description: Option<String>,
+        max_session_duration: Option<u32>,
+    },
+    /// Set the role's permissions boundary.
+    SetBoundary {
+        role: String,
+        arn: String,
+    },
+    /// Tags to add or change on an existing role.
+    TagRole {
+        role: String,
+        tags: Vec<(String, String)>,
+    },
+    /// Tags an earlier run set that are no longer asked for.
+    UntagRole {
+        role: String,
+        keys: Vec<String>,
+    },
     /// `--adopt`: tag a role or policy this tool did not create, so later runs own it; `from`
     /// is a policy's default version before, which `delete` restores.
     Adopt {
@@ -97,7 +118,11 @@ impl Change {
                 Resource::Policy(name.clone())
             }
             Change::CreateRole { name, .. } => Resource::Role(name.clone()),
-            Change::UpdateTrust { role, .. } => Resource::Role(role.clone()),
+            Change::UpdateTrust { role, .. }
+            | Change::UpdateRole { role, .. }
+            | Change::SetBoundary { role, .. }
+            | Change::TagRole { role, .. }
+            | Change::UntagRole { role, .. } => Resource::Role(role.clone()),
             Change::Adopt { resource, .. } | Change::Unchanged(resource) => resource.clone(),
             Change::Attach { role, policy, .. } => Resource::Attachment {
                 role: role.clone(),
@@ -116,9 +141,13 @@ impl Change {
             Change::CreatePolicy { .. } | Change::CreateRole { .. } | Change::Attach { .. } => {
                 Action::Create
             }
-            Change::UpdatePolicy { .. } | Change::UpdateTrust { .. } | Change::Adopt { .. } => {
-                Action::Update
-            }
+            Change::UpdatePolicy { .. }
+            | Change::UpdateTrust { .. }
+            | Change::UpdateRole { .. }
+            | Change::SetBoundary { .. }
+            | Change::TagRole { .. }
+            | Change::UntagRole { .. }
+            | Change::Adopt { .. } => Action::Update,
             Change::DetachStale { .. } | Change::DeleteStale { .. } => Action::Delete,
             Change::Unchanged(_) => Action::Unchanged,
         }
@@ -128,6 +157,25 @@ impl Change {
     pub fn details(&self) -> Vec<String> {
         match self {
             Change::UpdatePolicy { diff, .. } | Change::UpdateTrust { diff, .. } => diff.clone(),
+            Change::UpdateRole {
+                description,
+                max_session_duration,
+                ..
+            } => {
+                let mut out = Vec::new();
+                if let Some(d) = description {
+                    out.push(format!("~ description: {d}"));
+                }
+                if let Some(s) = max_session_duration {
+                    out.push(format!("~ max session duration: {s} s"));
+                }
+                out
+            }
+            Change::SetBoundary { arn, .. } => vec![format!("~ permissions boundary: {arn}")],
+            Change::TagRole { tags, .. } => {
+                tags.iter().map(|(k, v)| format!("+ tag {k}={v}")).collect()
+            }
+            Change::UntagRole { keys, .. } => keys.iter().map(|k| format!("- tag {k}")).collect(),
             Change::Adopt { .. } => vec![format!(
                 "take over: add the tag {}={}",
                 super::OWNER_TAG.0,
@@ -148,6 +196,14 @@ impl Change {
             Change::UpdatePolicy { name, .. } => format!("updated policy {name}"),
             Change::CreateRole { name, .. } => format!("created role {name}"),
             Change::UpdateTrust { role, .. } => format!("updated the trust policy of role {role}"),
+            Change::UpdateRole { role, .. } => format!("updated the settings of role {role}"),
+            Change::SetBoundary { role, arn } => {
+                format!("set the permissions boundary of role {role} to {arn}")
+            }
+            Change::TagRole { role, .. } => format!("tagged role {role}"),
+            Change::UntagRole { role, keys } => {
+                format!("removed tag(s) {} from role {role}", keys.join(", "))
+            }
             Change::Adopt { resource, .. } => format!(
                 "adopted {resource} (tagged {}={})",
                 super::OWNER_TAG.0,

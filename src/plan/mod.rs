@@ -25,6 +25,9 @@ use crate::policy::{self, PolicyDocument};
 
 /// The tag that marks what this tool created (or took over with `--adopt`).
 pub const OWNER_TAG: (&str, &str) = ("managed-by", "provision-role");
+/// The tag that lists the `--tag` keys provision-role set on the role (comma-separated: IAM tag
+/// keys cannot hold a comma), so a later run removes only those.
+pub const TAGS_TAG: &str = "provision-role:tags";
 /// The tag that marks what `--adopt` took over: it existed before provision-role, so `delete`
 /// keeps it. On a policy its value is the default version it had before.
 pub const ADOPTED_TAG: &str = "provision-role:adopted";
@@ -40,6 +43,16 @@ pub enum PlanError {
          give the key ARN, or add --discover to look it up"
     )]
     UnresolvedKey(String),
+    /// The role exists under another IAM path; IAM cannot move a role (exit 1).
+    #[error(
+        "role {role} exists with path {have}, not {want}; IAM cannot move a role: delete it \
+         first (provision-role delete --role-name {role}) or choose another --role-name"
+    )]
+    Immovable {
+        role: String,
+        have: String,
+        want: String,
+    },
     /// A role or policy of that name exists and this tool did not create it (exit 1).
     #[error(
         "{kind} {name:?} already exists and was not created by provision-role (it has no \
@@ -176,10 +189,16 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     check_room(req, facts, documents.len())?;
     let policies = name_policies(req, facts, documents);
     let changes = changes(req, facts, &trust, &policies, &mut notes)?;
-    let role_path = format!("{}{}", &req.guardrails.path[1..], req.role_name);
+    // An existing role's ARN is its own (its path may not be the one asked for: then
+    // `role_settings` has refused). A new role's is made from the path it will get.
+    let role_path = format!("{}{}", &req.guardrails.path()[1..], req.role_name);
+    let role_arn = match &facts.existing.role {
+        Some(role) => Some(role.arn.clone()),
+        None => arn(facts, "role", &role_path),
+    };
     Ok(Plan {
         role_name: req.role_name.clone(),
-        role_arn: arn(facts, "role", &role_path),
+        role_arn,
         account_id: facts.account_id.clone(),
         description: req.description.clone(),
         external_id: req.external_id.clone(),
@@ -410,6 +429,9 @@ fn changes(
     }
     let role = facts.existing.role.as_ref();
     out.push(role_change(req, role, trust, &mut adopt)?);
+    if let Some(role) = role {
+        out.extend(role_settings(req, role)?);
+    }
     out.extend(adopt);
     for policy in policies {
         out.push(attachment(req, role, policy));
@@ -494,6 +516,94 @@ fn role_change(
             diff,
         },
     })
+}
+
+/// The guardrails asked for against what the role has: what was not asked for is left as it
+/// is; with `--tag`, tags are added or changed, and those an earlier run set that are no
+/// longer asked for are removed (only those: the role's other tags are not ours).
+fn role_settings(req: &Request, role: &ExistingRole) -> Result<Vec<Change>, PlanError> {
+    let g = &req.guardrails;
+    let name = &req.role_name;
+    if let Some(want) = g.path.as_ref().filter(|p| **p != role.path) {
+        return Err(PlanError::Immovable {
+            role: name.clone(),
+            have: role.path.clone(),
+            want: want.clone(),
+        });
+    }
+    let mut out = Vec::new();
+    let session = g
+        .max_session_duration
+        .filter(|s| role.max_session_duration != Some(*s as i32));
+    let description = (req.description != role.description).then(|| req.description.clone());
+    if session.is_some() || description.is_some() {
+        out.push(Change::UpdateRole {
+            role: name.clone(),
+            description,
+            max_session_duration: session,
+        });
+    }
+    if let Some(boundary) = &g.permissions_boundary {
+        if role.permissions_boundary.as_ref() != Some(boundary) {
+            out.push(Change::SetBoundary {
+                role: name.clone(),
+                arn: boundary.clone(),
+            });
+        }
+    }
+    out.extend(tag_changes(name, g, &role.tags));
+    Ok(out)
+}
+
+/// Tags to set (ours, listed in [`TAGS_TAG`]) and tags to take off (listed before, not now).
+/// No `--tag` at all leaves the role's tags as they are, like the other guardrails.
+fn tag_changes(role: &str, g: &Guardrails, have: &[(String, String)]) -> Vec<Change> {
+    if g.tags.is_empty() {
+        return Vec::new();
+    }
+    let listed: Vec<&str> = have
+        .iter()
+        .find(|(k, _)| k == TAGS_TAG)
+        .map(|(_, v)| v.split(',').filter(|k| !k.is_empty()).collect())
+        .unwrap_or_default();
+    let mut set: Vec<(String, String)> = g
+        .tags
+        .iter()
+        .filter(|t| !have.contains(t))
+        .cloned()
+        .collect();
+    let keys = managed_keys(g);
+    if listed.join(",") != keys {
+        set.push((TAGS_TAG.to_string(), keys));
+    }
+    let remove: Vec<String> = listed
+        .iter()
+        .filter(|k| !g.tags.iter().any(|(key, _)| key == *k))
+        .map(|k| k.to_string())
+        .collect();
+    let mut out = Vec::new();
+    if !set.is_empty() {
+        out.push(Change::TagRole {
+            role: role.to_string(),
+            tags: set,
+        });
+    }
+    if !remove.is_empty() {
+        out.push(Change::UntagRole {
+            role: role.to_string(),
+            keys: remove,
+        });
+    }
+    out
+}
+
+/// The value of [`TAGS_TAG`]: the `--tag` keys, comma-separated.
+pub fn managed_keys(g: &Guardrails) -> String {
+    g.tags
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn attachment(req: &Request, role: Option<&ExistingRole>, policy: &PlannedPolicy) -> Change {

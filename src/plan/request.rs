@@ -206,25 +206,23 @@ impl Trust {
 
 /// What a company's service control policies may require of the role: a permissions
 /// boundary, a path, tags, a session length.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Each is `None` (or empty) when not asked for: a new role gets IAM's default, an existing
+/// role keeps what it has.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Guardrails {
-    /// The role's IAM path (`/` or `/a/b/`): part of its ARN.
-    pub path: String,
+    /// The role's IAM path (`/a/b/`): part of its ARN; IAM cannot change it later.
+    pub path: Option<String>,
     pub permissions_boundary: Option<String>,
     /// Tags besides ours (`managed-by`), sorted by key.
     pub tags: Vec<(String, String)>,
-    /// Seconds, 3600–43200; `None` leaves IAM's default (one hour).
+    /// Seconds, 3600–43200 (IAM's default is one hour).
     pub max_session_duration: Option<u32>,
 }
 
-impl Default for Guardrails {
-    fn default() -> Self {
-        Guardrails {
-            path: "/".to_string(),
-            permissions_boundary: None,
-            tags: Vec::new(),
-            max_session_duration: None,
-        }
+impl Guardrails {
+    /// The path a new role gets.
+    pub fn path(&self) -> &str {
+        self.path.as_deref().unwrap_or("/")
     }
 }
 

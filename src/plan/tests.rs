@@ -330,6 +330,8 @@ fn changes_against_existing_state() {
         owned: true,
         attached: vec![policy_arn.clone()],
         inline: vec![],
+        path: "/".into(),
+        description: "d".into(),
         ..Default::default()
     });
     facts.existing.policies.insert(
@@ -616,4 +618,90 @@ proptest! {
             prop_assert!(grant_lines(&v).len() >= r.buckets.len());
         }
     }
+}
+
+fn existing_role(facts: &mut Facts, role: ExistingRole) {
+    facts.existing.role = Some(ExistingRole {
+        arn: "arn:aws:iam::123456789012:role/team/r".into(),
+        owned: true,
+        path: "/team/".into(),
+        description: "d".into(),
+        ..role
+    });
+}
+
+#[test]
+fn guardrails_not_asked_for_are_left_as_they_are() {
+    let mut facts = online();
+    existing_role(
+        &mut facts,
+        ExistingRole {
+            trust: trust_document(&req(&["b-1"])).to_value(),
+            max_session_duration: Some(43200),
+            permissions_boundary: Some("arn:aws:iam::123456789012:policy/b".into()),
+            tags: vec![("team".into(), "x".into())],
+            ..Default::default()
+        },
+    );
+    let plan = build(&req(&["b-1"]), &facts).unwrap();
+    assert_eq!(
+        plan.role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/team/r")
+    );
+    assert!(!plan.changes.iter().any(|c| matches!(
+        c,
+        Change::UpdateRole { .. }
+            | Change::SetBoundary { .. }
+            | Change::TagRole { .. }
+            | Change::UntagRole { .. }
+    )));
+}
+
+#[test]
+fn guardrails_asked_for_are_reconciled() {
+    let mut facts = online();
+    existing_role(
+        &mut facts,
+        ExistingRole {
+            max_session_duration: Some(3600),
+            tags: vec![
+                ("old".into(), "1".into()),
+                ("keep".into(), "same".into()),
+                (TAGS_TAG.into(), "old,keep".into()),
+                ("theirs".into(), "x".into()),
+            ],
+            ..Default::default()
+        },
+    );
+    let mut r = req(&["b-1"]);
+    r.guardrails.max_session_duration = Some(43200);
+    r.guardrails.permissions_boundary = Some("arn:aws:iam::aws:policy/PowerUserAccess".into());
+    r.guardrails.tags = vec![("keep".into(), "same".into()), ("new".into(), "2".into())];
+    let plan = build(&r, &facts).unwrap();
+    let has = |want: &Change| plan.changes.contains(want);
+    assert!(has(&Change::UpdateRole {
+        role: "r".into(),
+        description: None,
+        max_session_duration: Some(43200)
+    }));
+    assert!(has(&Change::SetBoundary {
+        role: "r".into(),
+        arn: "arn:aws:iam::aws:policy/PowerUserAccess".into()
+    }));
+    assert!(has(&Change::TagRole {
+        role: "r".into(),
+        tags: vec![
+            ("new".into(), "2".into()),
+            (TAGS_TAG.into(), "keep,new".into())
+        ]
+    }));
+    assert!(has(&Change::UntagRole {
+        role: "r".into(),
+        keys: vec!["old".into()]
+    }));
+    r.guardrails.path = Some("/other/".into());
+    assert!(matches!(
+        build(&r, &facts),
+        Err(PlanError::Immovable { .. })
+    ));
 }

@@ -702,6 +702,8 @@ fn existing_facts(fake: &Fake, req: &Request, same_trust: bool) -> Facts {
         owned: true,
         attached: vec![policy_arn.clone()],
         inline: vec![],
+        path: "/".into(),
+        description: req.description.clone(),
         ..Default::default()
     });
     facts.existing.policies.insert(

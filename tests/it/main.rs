@@ -4,6 +4,7 @@
 
 mod create;
 mod faults;
+mod guardrails;
 mod harness;
 mod lifecycle;
 mod schema;

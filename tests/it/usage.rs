@@ -119,12 +119,42 @@ fn create_flags() {
         (create(&["--endpoint-url", "not a url"]), "--endpoint-url"),
         (create(&["--region", "Not_A_Region"]), "--region"),
         (create(&["--timeout", "0"]), "--timeout"),
+        (
+            create(&["--permissions-boundary", "arn:aws:iam::123456789012:role/x"]),
+            "--permissions-boundary",
+        ),
+        (
+            create(&["--permissions-boundary", "boundary"]),
+            "--permissions-boundary",
+        ),
+        (create(&["--path", "deeplake"]), "--path"),
+        (create(&["--path", "/deep lake/"]), "--path"),
+        (create(&["--tag", "managed-by=me"]), "--tag"),
+        (create(&["--tag", "aws:x=y"]), "--tag"),
+        (create(&["--tag", "novalue"]), "--tag"),
+        (create(&["--tag", "a=1", "--tag", "A=2"]), "--tag"),
+        (
+            create(&["--max-session-duration", "13h"]),
+            "--max-session-duration",
+        ),
+        (
+            create(&["--max-session-duration", "3599"]),
+            "--max-session-duration",
+        ),
         (create(&["--output", "yaml"]), "--output"),
         (create(&["-v", "-q"]), "--quiet"),
         (create(&["--no-such-flag"]), "--no-such-flag"),
         (vec!["create", "--yes"], "--bucket"),
         (vec![], "--bucket"),
     ]);
+}
+
+#[test]
+fn fifty_one_tags_are_refused() {
+    let tags: Vec<String> = (0..50).map(|i| format!("--tag=k{i}=v")).collect();
+    let mut args = vec!["create", "--yes", "--bucket", "good-bucket"];
+    args.extend(tags.iter().map(String::as_str));
+    all_refused(&[(args, "at most 49")]);
 }
 
 #[test]

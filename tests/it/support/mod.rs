@@ -878,6 +878,14 @@ impl TestEnv {
         serde_json::json!({"roles": roles, "policies": policies})
     }
 
+    /// The role as GetRole returns it (path, boundary, session length, tags…).
+    pub fn role(&self, name: &str) -> aws_sdk_iam::types::Role {
+        self.block_on(self.iam.get_role().role_name(name).send())
+            .unwrap_or_else(|e| sdk_panic("GetRole", name, e))
+            .role
+            .expect("GetRole returns a role")
+    }
+
     /// Creates a managed policy as someone else would (no tags); returns its ARN.
     pub fn create_policy(&self, name: &str, document: &Value) -> String {
         let out = self
