@@ -21,7 +21,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::proxy::Proxy;
-use support::{run_cmd, TestEnv};
+use support::{run_cmd, run_cmd_within, TestEnv};
 
 const DELAY: Duration = Duration::from_millis(100);
 const ROUNDS: usize = 3;
@@ -153,7 +153,7 @@ fn cli(aws: &Path, n: usize, delay: Duration) -> Sample {
         .args(&buckets);
     proxy.clear_requests();
     let start = Instant::now();
-    let run = run_cmd(&mut cmd);
+    let run = run_cmd_within(&mut cmd, Duration::from_secs(900));
     let time = start.elapsed();
     assert_eq!(run.code, 0, "{run:?}");
     Sample {

@@ -25,8 +25,8 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 pub use error::{code_of, AwsError, AwsResult, Failure};
 
 /// How many S3 and KMS reads may be in flight at once: high, so discovery of many buckets
-/// costs about as many round trips as one bucket.
-pub const READS: usize = 64;
+/// costs about as many round trips as one bucket (S3's request rates are far higher).
+pub const READS: usize = 100;
 /// IAM reads in flight at once.
 pub const IAM_READS: usize = 8;
 /// IAM writes in flight at once: IAM's write rate limits are low.

@@ -384,6 +384,12 @@ impl Run {
 /// the test if it takes longer than two minutes.
 #[track_caller]
 pub fn run_cmd(cmd: &mut Command) -> Run {
+    run_cmd_within(cmd, RUN_TIMEOUT)
+}
+
+/// [`run_cmd`] with another time limit.
+#[track_caller]
+pub fn run_cmd_within(cmd: &mut Command, limit: Duration) -> Run {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -401,7 +407,7 @@ pub fn run_cmd(cmd: &mut Command) -> Run {
         let _ = err.read_to_end(&mut buf);
         buf
     });
-    let deadline = Instant::now() + RUN_TIMEOUT;
+    let deadline = Instant::now() + limit;
     let (status, timed_out) = loop {
         match child.try_wait().expect("wait for the binary") {
             Some(status) => break (status, false),
@@ -419,7 +425,7 @@ pub fn run_cmd(cmd: &mut Command) -> Run {
     };
     assert!(
         !timed_out,
-        "{cmd:?} did not finish within {RUN_TIMEOUT:?} and was killed: {run:?}"
+        "{cmd:?} did not finish within {limit:?} and was killed: {run:?}"
     );
     run
 }
