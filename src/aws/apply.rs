@@ -197,7 +197,7 @@ async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) ->
         .create_policy()
         .policy_name(name)
         .policy_document(document.to_compact())
-        .description("S3 access for Activeloop Deep Lake. Managed by provision-role.")
+        .description(crate::plan::request::POLICY_DESCRIPTION)
         .tags(owner_tag())
         .send()
         .await

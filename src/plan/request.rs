@@ -15,6 +15,9 @@ pub const ACTIVELOOP_DEV: [&str; 2] = [
 pub const DEFAULT_ROLE_NAME: &str = "activeloop-deeplake-access";
 pub const DEFAULT_DESCRIPTION: &str =
     "Lets Activeloop Deep Lake access the listed S3 buckets. Managed by provision-role.";
+/// The description of every managed policy: `create` writes it, and the templates too.
+pub const POLICY_DESCRIPTION: &str =
+    "S3 access for Activeloop Deep Lake. Managed by provision-role.";
 
 /// The policy name used when none is given: `ROLE-s3-access`.
 pub fn default_policy_name(role_name: &str) -> String {
