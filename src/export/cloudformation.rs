@@ -83,7 +83,7 @@ fn role(plan: &Plan) -> Node {
         properties.push(("MaxSessionDuration", Node::raw(seconds.to_string())));
     }
     if let Some(boundary) = &guardrails.permissions_boundary {
-        properties.push(("PermissionsBoundary", Node::str(boundary)));
+        properties.push(("PermissionsBoundary", boundary_node(boundary)));
     }
     properties.push((
         "AssumeRolePolicyDocument",
@@ -94,6 +94,20 @@ fn role(plan: &Plan) -> Node {
         .map(|(k, v)| Node::map([("Key", Node::Str(k)), ("Value", Node::Str(v))]));
     properties.push(("Tags", Node::List(tags.collect())));
     resource("AWS::IAM::Role", Node::map(properties))
+}
+
+/// The boundary in the account the stack is deployed to (see
+/// [`account_relative_boundary`](super::account_relative_boundary)).
+fn boundary_node(arn: &str) -> Node {
+    match super::account_relative_boundary(arn) {
+        Some((_, resource)) => Node::raw(format!(
+            "!Sub {}",
+            quote(&format!(
+                "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:{resource}"
+            ))
+        )),
+        None => Node::str(arn),
+    }
 }
 
 fn outputs() -> Node {

@@ -102,6 +102,20 @@ pub fn role_tags(plan: &Plan) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A customer-managed permissions boundary as `(partition, resource)`: `("aws",
+/// "policy/NAME")`. IAM only takes a boundary from the role's own account, so templates name
+/// it in whichever account they are deployed to (every account of a StackSet), which in the
+/// account of the given ARN is that ARN. `None` for an AWS-managed policy (`iam::aws:`), which
+/// is the same everywhere.
+pub fn account_relative_boundary(arn: &str) -> Option<(&str, &str)> {
+    crate::policy::arn_account(arn)?;
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts[..] {
+        ["arn", partition, "iam", "", _, resource] => Some((partition, resource)),
+        _ => None,
+    }
+}
+
 /// What the template is, for its description and first comment line.
 fn summary(plan: &Plan) -> String {
     let scopes = plan.buckets.len();

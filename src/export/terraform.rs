@@ -64,6 +64,10 @@ pub fn render(plan: &Plan) -> String {
             ],
         );
     }
+    if needs_account(plan) {
+        out.push('\n');
+        out.push_str(ACCOUNT);
+    }
     out.push('\n');
     write_block(&mut out, &resource("aws_iam_role", ROLE), role(plan));
     for (i, policy) in plan.policies.iter().enumerate() {
@@ -137,7 +141,7 @@ fn role(plan: &Plan) -> Vec<(&'static str, Expr)> {
         ));
     }
     if let Some(boundary) = &guardrails.permissions_boundary {
-        attrs.push(("permissions_boundary", plain(Node::str(boundary))));
+        attrs.push(("permissions_boundary", plain(boundary_node(boundary))));
     }
     let reference = format!("var.{EXTERNAL_ID}");
     attrs.push((
@@ -151,6 +155,28 @@ fn role(plan: &Plan) -> Vec<(&'static str, Expr)> {
         .collect();
     attrs.push(("tags", plain(tags(&pairs))));
     attrs
+}
+
+/// The data source that names the account the configuration is applied to.
+const ACCOUNT: &str = "data \"aws_caller_identity\" \"current\" {}\n";
+
+/// Whether the boundary is named in the applying account (and needs [`ACCOUNT`]); see
+/// [`account_relative_boundary`](super::account_relative_boundary).
+fn needs_account(plan: &Plan) -> bool {
+    let boundary = plan.guardrails.permissions_boundary.as_deref();
+    boundary
+        .and_then(super::account_relative_boundary)
+        .is_some()
+}
+
+fn boundary_node(arn: &str) -> Node {
+    match super::account_relative_boundary(arn) {
+        // ARN characters need no escaping, and `${...}` here is meant.
+        Some((partition, resource)) => Node::raw(format!(
+            "\"arn:{partition}:iam::${{data.aws_caller_identity.current.account_id}}:{resource}\""
+        )),
+        None => Node::str(arn),
+    }
 }
 
 fn tags(pairs: &[(&str, &str)]) -> Node {

@@ -70,6 +70,33 @@ fn role_tags_are_ours_first_then_the_flags() {
 }
 
 #[test]
+fn customer_boundaries_are_named_in_the_deploying_account() {
+    assert_eq!(
+        account_relative_boundary("arn:aws:iam::123456789012:policy/a/b"),
+        Some(("aws", "policy/a/b"))
+    );
+    assert_eq!(
+        account_relative_boundary("arn:aws-cn:iam::123456789012:policy/b"),
+        Some(("aws-cn", "policy/b"))
+    );
+    assert_eq!(
+        account_relative_boundary("arn:aws:iam::aws:policy/PowerUserAccess"),
+        None
+    );
+    let mut request = req(1, None);
+    request.guardrails.permissions_boundary =
+        Some("arn:aws:iam::aws:policy/PowerUserAccess".into());
+    let plan = offline(&request);
+    let hcl = terraform::render(&plan);
+    assert!(!hcl.contains("aws_caller_identity"), "{hcl}");
+    assert!(hcl.contains("  permissions_boundary = \"arn:aws:iam::aws:policy/PowerUserAccess\"\n"));
+    let yaml = cloudformation::render(&plan);
+    assert!(
+        yaml.contains("      PermissionsBoundary: \"arn:aws:iam::aws:policy/PowerUserAccess\"\n")
+    );
+}
+
+#[test]
 fn yaml_strings_survive_any_reader() {
     assert_eq!(
         cloudformation::quote("a\"b\\c d\u{2028}é\u{1F680}\n"),
@@ -112,7 +139,7 @@ fn cloudformation_has_every_policy_attached_through_roles() {
     for line in [
         "      Path: \"/deeplake/\"\n",
         "      MaxSessionDuration: 43200\n",
-        "      PermissionsBoundary: \"arn:aws:iam::123456789012:policy/boundary\"\n",
+        "      PermissionsBoundary: !Sub \"arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundary\"\n",
         "        - Key: \"managed-by\"\n          Value: \"provision-role\"\n",
         "        - Key: \"team\"\n          Value: \"data\"\n",
     ] {
@@ -159,5 +186,13 @@ fn terraform_attaches_every_policy_and_uses_the_variable() {
         "only the variable's default"
     );
     assert!(hcl.contains("  max_session_duration = 43200\n"));
+    assert!(hcl.contains(
+        "\ndata \"aws_caller_identity\" \"current\" {}\n\n\
+         resource \"aws_iam_role\" \"role\" {\n"
+    ));
+    assert!(hcl.contains(
+        "  permissions_boundary = \"arn:aws:iam::\
+         ${data.aws_caller_identity.current.account_id}:policy/boundary\"\n"
+    ));
     assert!(hcl.contains("output \"role_arn\" {"));
 }
