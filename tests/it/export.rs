@@ -4,7 +4,7 @@
 //! role. Offline exports send no request; templates are clean under cfn-lint.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -231,36 +231,56 @@ fn assert_plan_documents(flags: &[String], d: &Deployed) {
     assert_eq!(planned, held);
 }
 
-#[test]
-fn cloudformation_stack_holds_what_create_writes() {
+/// One input, two back ends: the offline export of 120 buckets' worth of flags, and what
+/// `create` wrote for the same flags in its own moto (whose IAM holds the plan's documents).
+struct Exported {
+    /// Holds `file`; removed when this is dropped.
+    _dir: TempDir,
+    file: PathBuf,
+    scopes: Vec<String>,
+    created: Deployed,
+}
+
+fn export_and_create(format: &str, file_name: &str) -> Exported {
     let scopes = scopes(120);
     let flags = role_flags(ROLE, "xid-1", &scopes);
     let dir = TempDir::new().unwrap();
-    let template = dir.path().join("role.yaml");
-    export_offline("cloudformation", &template, &flags);
-
-    let by_create = TestEnv::new();
-    set_up(&by_create, &scopes);
-    by_create.run(&args(&["create", "--yes"], &flags)).ok();
-    let created = deployed(&by_create, ROLE);
+    let file = dir.path().join(file_name);
+    export_offline(format, &file, &flags);
+    let env = TestEnv::new();
+    set_up(&env, &scopes);
+    env.run(&args(&["create", "--yes"], &flags)).ok();
+    let created = deployed(&env, ROLE);
     assert_guardrails(&created, ROLE);
     assert!(
         created.policies.len() > 1,
-        "the grants are split: {created:?}"
+        "120 buckets need several policies"
     );
+    assert_plan_documents(&flags, &created);
+    Exported {
+        _dir: dir,
+        file,
+        scopes,
+        created,
+    }
+}
 
+#[test]
+fn cloudformation_stack_holds_what_create_writes() {
+    // Bound whole: its temporary directory must outlive the test.
+    let exported = export_and_create("cloudformation", "role.yaml");
+    let (template, scopes, created) = (&exported.file, &exported.scopes, &exported.created);
     let by_stack = TestEnv::new();
-    set_up(&by_stack, &scopes);
-    let stack = by_stack.create_stack("deeplake-role", &template, &json!({}));
+    set_up(&by_stack, scopes);
+    let stack = by_stack.create_stack("deeplake-role", template, &json!({}));
     assert_eq!(stack["status"], "CREATE_COMPLETE", "{stack}");
     assert_eq!(stack["outputs"]["RoleArn"], created.arn.as_str());
     let mut kinds = vec!["AWS::IAM::ManagedPolicy"; created.policies.len()];
     kinds.push("AWS::IAM::Role");
     assert_eq!(stack["resources"], json!(kinds));
 
-    assert_same(&deployed(&by_stack, ROLE), &created);
-    assert_plan_documents(&flags, &created);
-    verify_passes(&by_stack, ROLE, "xid-1", &scopes);
+    assert_same(&deployed(&by_stack, ROLE), created);
+    verify_passes(&by_stack, ROLE, "xid-1", scopes);
 }
 
 #[test]
@@ -364,18 +384,9 @@ fn with_variable(trust: &Value, default: &str) -> Value {
 
 #[test]
 fn terraform_parses_to_what_create_writes() {
-    let scopes = scopes(120);
-    let flags = role_flags(ROLE, "xid-1", &scopes);
-    let dir = TempDir::new().unwrap();
-    let file = dir.path().join("main.tf");
-    export_offline("terraform", &file, &flags);
-    let env = TestEnv::new();
-    set_up(&env, &scopes);
-    env.run(&args(&["create", "--yes"], &flags)).ok();
-    let created = deployed(&env, ROLE);
-    assert_guardrails(&created, ROLE);
-
-    let tf = parse_terraform(&file);
+    let exported = export_and_create("terraform", "main.tf");
+    let (file, created) = (&exported.file, &exported.created);
+    let tf = parse_terraform(file);
     let default = tf["variable"][0]["external_id"]["default"]
         .as_str()
         .unwrap();
