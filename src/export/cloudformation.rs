@@ -204,17 +204,9 @@ fn yaml_key(key: &str) -> String {
 /// `\uXXXX` or `\UXXXXXXXX` (so line and paragraph separators, controls and non-ASCII
 /// letters all survive YAML 1.1 and 1.2 readers).
 pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            ' '..='~' => out.push(c),
-            c if (c as u32) <= 0xFFFF => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push_str(&format!("\\U{:08X}", c as u32)),
-        }
-    }
-    out.push('"');
-    out
+    super::double_quoted(s, |c| match c {
+        ' '..='~' => None,
+        c if (c as u32) <= 0xFFFF => Some(format!("\\u{:04X}", c as u32)),
+        c => Some(format!("\\U{:08X}", c as u32)),
+    })
 }

@@ -66,6 +66,25 @@ impl Node {
     }
 }
 
+/// `s` between double quotes with `"` and `\` escaped, and every other character as `escape`
+/// writes it (`None`: as it is). YAML and HCL share this shape of string.
+fn double_quoted(s: &str, escape: impl Fn(char) -> Option<String>) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => match escape(c) {
+                Some(escaped) => out.push_str(&escaped),
+                None => out.push(c),
+            },
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A permission document, exactly as `create` writes it.
 pub fn document(doc: &PolicyDocument) -> Node {
     Node::from_json(&doc.to_value())

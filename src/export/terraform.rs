@@ -292,19 +292,12 @@ fn key(k: &str) -> String {
 /// An HCL quoted string: `"` and `\` escaped, control characters as `\n`, `\t`, `\uXXXX`,
 /// and `${` / `%{` doubled so that nothing is taken as interpolation or a directive.
 pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out.replace("${", "$${").replace("%{", "%%{")
+    let quoted = super::double_quoted(s, |c| match c {
+        '\n' => Some("\\n".to_string()),
+        '\r' => Some("\\r".to_string()),
+        '\t' => Some("\\t".to_string()),
+        c if c.is_control() => Some(format!("\\u{:04X}", c as u32)),
+        _ => None,
+    });
+    quoted.replace("${", "$${").replace("%{", "%%{")
 }
