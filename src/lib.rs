@@ -5,13 +5,15 @@
 //! `cli` (clap types → checked `Request`) → `commands` (one per subcommand, given a `Context`)
 //! → `wizard` (prompts that fill the same request) → `plan` (pure: documents and typed
 //! changes, over the `policy` model) → `aws` (discovery and writes, reporting progress as
-//! events) → `render` (text for people, JSON and its schema for programs).
+//! events) → `render` (text for people, JSON and its schema for programs). `export` (pure)
+//! writes the same plan as a CloudFormation or Terraform template.
 
 pub mod aws;
 pub mod cancel;
 pub mod cli;
 pub mod commands;
 pub mod exit;
+pub mod export;
 pub mod plan;
 pub mod policy;
 pub mod render;

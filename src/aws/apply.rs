@@ -20,7 +20,7 @@ use super::retry::{eventually, is_propagation, Backoff};
 use super::{discover, AwsError, AwsResult, Event, Failure, Progress, IAM_READS, IAM_WRITES};
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
-use crate::plan::{self, Change, Guardrails, Plan, Resource, ADOPTED_TAG, OWNER_TAG, TAGS_TAG};
+use crate::plan::{Change, Guardrails, Plan, Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
@@ -200,7 +200,7 @@ async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) ->
         .create_policy()
         .policy_name(name)
         .policy_document(document.to_compact())
-        .description("S3 access for Activeloop Deep Lake. Managed by provision-role.")
+        .description(crate::plan::request::POLICY_DESCRIPTION)
         .tags(owner_tag())
         .send()
         .await
@@ -305,12 +305,7 @@ async fn create_role(
     description: &str,
     guardrails: &Guardrails,
 ) -> Result<()> {
-    let listed = plan::managed_keys(guardrails);
-    let tags = guardrails
-        .tags
-        .iter()
-        .map(|(k, v)| tag_of(k, v))
-        .chain((!listed.is_empty()).then(|| tag_of(TAGS_TAG, &listed)));
+    let tags = guardrails.role_tags();
     let result = w
         .iam
         .create_role()
@@ -320,7 +315,7 @@ async fn create_role(
         .description(description)
         .set_permissions_boundary(guardrails.permissions_boundary.clone())
         .set_max_session_duration(guardrails.max_session_duration.map(|s| s as i32))
-        .set_tags(Some(std::iter::once(owner_tag()).chain(tags).collect()))
+        .set_tags(Some(tags.iter().map(|(k, v)| tag_of(k, v)).collect()))
         .send()
         .await
         .aws("iam:CreateRole", format!("role {name}"))

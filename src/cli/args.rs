@@ -2,6 +2,7 @@
 //! [`values`](super::values); rules across flags and defaults live in
 //! [`resolve`](super::resolve).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -14,6 +15,7 @@ Examples:
   provision-role                                   # guided, in a terminal
   provision-role plan --bucket my-data             # offline: print the exact documents
   provision-role create --bucket my-data --bucket raw/datasets/v1 --yes --output json
+  provision-role export --format cloudformation --bucket my-data -o deeplake-role.yaml
   provision-role verify --role-name activeloop-deeplake-access --bucket my-data
   provision-role delete --role-name activeloop-deeplake-access --yes
 
@@ -42,6 +44,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Check that an existing role gives Activeloop the access it needs.
     Verify(VerifyArgs),
+    /// Write the role as a CloudFormation or Terraform template (offline by default).
+    Export(ExportArgs),
     /// Delete a role and the policies this tool created for it.
     Delete(DeleteArgs),
     /// Print a shell completion script.
@@ -201,6 +205,34 @@ pub struct PlanArgs {
 
     /// Read the account (identity, bucket encryption, KMS keys, the existing role) to plan
     /// exactly what `create` would change. Makes no writes.
+    #[arg(long)]
+    pub discover: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A CloudFormation template (YAML), also for StackSets.
+    #[value(name = "cloudformation")]
+    CloudFormation,
+    /// A Terraform configuration (HCL) for the AWS provider.
+    Terraform,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub role: RoleArgs,
+
+    /// Template format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+
+    /// Write the template to this file instead of stdout (`-` means stdout).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Read the account (bucket encryption, KMS keys) like `plan --discover`, so the template
+    /// grants the customer-managed keys the buckets use. Makes no writes.
     #[arg(long)]
     pub discover: bool,
 }

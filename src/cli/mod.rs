@@ -7,5 +7,6 @@ pub mod resolve;
 pub mod values;
 
 pub use args::{
-    Cli, Command, CreateArgs, DeleteArgs, GlobalArgs, OutputFormat, PlanArgs, RoleArgs, VerifyArgs,
+    Cli, Command, CreateArgs, DeleteArgs, ExportArgs, ExportFormat, GlobalArgs, OutputFormat,
+    PlanArgs, RoleArgs, VerifyArgs,
 };

@@ -90,12 +90,20 @@ pub fn guardrails(args: &GuardrailArgs) -> Result<Guardrails, UsageError> {
             tags.len()
         )));
     }
-    Ok(Guardrails {
+    let guardrails = Guardrails {
         path: args.path.clone(),
         permissions_boundary: args.permissions_boundary.clone(),
         tags,
         max_session_duration: args.max_session_duration,
-    })
+    };
+    if guardrails.managed_keys().len() > 256 {
+        return Err(UsageError::new(
+            "--tag keys are too long in all: provision-role keeps their names in one tag of at \
+             most 256 characters (about 190 characters of keys), to remove only its own tags \
+             later",
+        ));
+    }
+    Ok(guardrails)
 }
 
 /// Check everything the flags say. `buckets` may not be empty.

@@ -4,6 +4,7 @@
 pub mod completions;
 pub mod create;
 pub mod delete;
+pub mod export;
 pub mod man;
 pub mod plan;
 pub mod schema;
@@ -106,6 +107,7 @@ pub async fn run(ctx: &Context, command: Option<Command>, bare: CreateArgs) -> R
         Some(Command::Plan(args)) => plan::run(ctx, args).await,
         Some(Command::Verify(args)) => verify::run(ctx, args).await,
         Some(Command::Delete(args)) => delete::run(ctx, args).await,
+        Some(Command::Export(args)) => export::run(ctx, args).await,
         Some(Command::Completions { shell }) => completions::run(ctx, shell),
         Some(Command::Man) => man::run(ctx),
         Some(Command::Schema { command }) => schema::run(ctx, command.as_deref()),

@@ -6,18 +6,12 @@ use super::create::discover_and_plan;
 use super::Context;
 use crate::cli::{resolve, PlanArgs};
 use crate::exit::ExitStatus;
-use crate::plan::{self, Facts};
+use crate::plan::{self, Facts, Plan, Request};
 use crate::render::plan as render;
 
 pub async fn run(ctx: &Context, args: PlanArgs) -> Result<ExitStatus> {
     let req = resolve::request(&args.role)?;
-    let plan = if args.discover {
-        ctx.cancel.on_ctrl_c();
-        let conn = ctx.connection().await;
-        discover_and_plan(ctx, &conn, &req).await?
-    } else {
-        plan::build(&req, &Facts::offline())?
-    };
+    let plan = build(ctx, &req, args.discover).await?;
     if ctx.json() {
         ctx.printer.json(&render::report(&plan));
         return Ok(ExitStatus::Success);
@@ -31,4 +25,15 @@ pub async fn run(ctx: &Context, args: PlanArgs) -> Result<ExitStatus> {
         ctx.printer.result(&p.document.to_pretty());
     }
     Ok(ExitStatus::Success)
+}
+
+/// The plan offline, or with `discover` from what the account holds (reads only; Ctrl-C
+/// stops the reads). `export` plans the same way.
+pub async fn build(ctx: &Context, req: &Request, discover: bool) -> Result<Plan> {
+    if !discover {
+        return Ok(plan::build(req, &Facts::offline())?);
+    }
+    ctx.cancel.on_ctrl_c();
+    let conn = ctx.connection().await;
+    discover_and_plan(ctx, &conn, req).await
 }

@@ -25,8 +25,8 @@ use crate::policy::{self, PolicyDocument};
 
 /// The tag that marks what this tool created (or took over with `--adopt`).
 pub const OWNER_TAG: (&str, &str) = ("managed-by", "provision-role");
-/// The tag that lists the `--tag` keys provision-role set on the role (comma-separated: IAM tag
-/// keys cannot hold a comma), so a later run removes only those.
+/// The tag that lists the `--tag` keys provision-role set on the role (see
+/// [`Guardrails::managed_keys`]), so a later run removes only those.
 pub const TAGS_TAG: &str = "provision-role:tags";
 /// The tag that marks what `--adopt` took over: it existed before provision-role, so `delete`
 /// keeps it. On a policy its value is the default version it had before.
@@ -561,10 +561,10 @@ fn tag_changes(role: &str, g: &Guardrails, have: &[(String, String)]) -> Vec<Cha
     if g.tags.is_empty() {
         return Vec::new();
     }
-    let listed: Vec<&str> = have
+    let listed: Vec<String> = have
         .iter()
         .find(|(k, _)| k == TAGS_TAG)
-        .map(|(_, v)| v.split(',').filter(|k| !k.is_empty()).collect())
+        .map(|(_, v)| Guardrails::listed_keys(v))
         .unwrap_or_default();
     let mut set: Vec<(String, String)> = g
         .tags
@@ -572,14 +572,13 @@ fn tag_changes(role: &str, g: &Guardrails, have: &[(String, String)]) -> Vec<Cha
         .filter(|t| !have.contains(t))
         .cloned()
         .collect();
-    let keys = managed_keys(g);
-    if listed.join(",") != keys {
+    let keys = g.managed_keys();
+    if have.iter().find(|(k, _)| k == TAGS_TAG).map(|(_, v)| v) != Some(&keys) {
         set.push((TAGS_TAG.to_string(), keys));
     }
     let remove: Vec<String> = listed
-        .iter()
-        .filter(|k| !g.tags.iter().any(|(key, _)| key == *k))
-        .map(|k| k.to_string())
+        .into_iter()
+        .filter(|k| !g.tags.iter().any(|(key, _)| key == k))
         .collect();
     let mut out = Vec::new();
     if !set.is_empty() {
@@ -595,15 +594,6 @@ fn tag_changes(role: &str, g: &Guardrails, have: &[(String, String)]) -> Vec<Cha
         });
     }
     out
-}
-
-/// The value of [`TAGS_TAG`]: the `--tag` keys, comma-separated.
-pub fn managed_keys(g: &Guardrails) -> String {
-    g.tags
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 fn attachment(req: &Request, role: Option<&ExistingRole>, policy: &PlannedPolicy) -> Change {

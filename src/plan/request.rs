@@ -15,6 +15,9 @@ pub const ACTIVELOOP_DEV: [&str; 2] = [
 pub const DEFAULT_ROLE_NAME: &str = "activeloop-deeplake-access";
 pub const DEFAULT_DESCRIPTION: &str =
     "Lets Activeloop Deep Lake access the listed S3 buckets. Managed by provision-role.";
+/// The description of every managed policy: `create` writes it, and the templates too.
+pub const POLICY_DESCRIPTION: &str =
+    "S3 access for Activeloop Deep Lake. Managed by provision-role.";
 
 /// The policy name used when none is given: `ROLE-s3-access`.
 pub fn default_policy_name(role_name: &str) -> String {
@@ -223,6 +226,40 @@ impl Guardrails {
     /// The path a new role gets.
     pub fn path(&self) -> &str {
         self.path.as_deref().unwrap_or("/")
+    }
+
+    /// The value of the tag that lists the `--tag` keys this tool set: the keys, one per
+    /// line, in base64. Tag keys and values share one character set, so no separator could be
+    /// told apart from a key; base64's alphabet is within that set.
+    pub fn managed_keys(&self) -> String {
+        let keys: Vec<&str> = self.tags.iter().map(|(k, _)| k.as_str()).collect();
+        if keys.is_empty() {
+            return String::new();
+        }
+        aws_smithy_types::base64::encode(keys.join("\n"))
+    }
+
+    /// The keys a [`managed_keys`](Self::managed_keys) value lists (none if unreadable).
+    pub fn listed_keys(value: &str) -> Vec<String> {
+        aws_smithy_types::base64::decode(value)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .map(|text| text.lines().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every tag a new role gets, in order: ours, the `--tag`s by key, and the list of them.
+    pub fn role_tags(&self) -> Vec<(String, String)> {
+        let ours = (
+            super::OWNER_TAG.0.to_string(),
+            super::OWNER_TAG.1.to_string(),
+        );
+        let listed = self.managed_keys();
+        let list = (!listed.is_empty()).then(|| (super::TAGS_TAG.to_string(), listed));
+        std::iter::once(ours)
+            .chain(self.tags.iter().cloned())
+            .chain(list)
+            .collect()
     }
 }
 

@@ -667,7 +667,10 @@ fn guardrails_asked_for_are_reconciled() {
             tags: vec![
                 ("old".into(), "1".into()),
                 ("keep".into(), "same".into()),
-                (TAGS_TAG.into(), "old,keep".into()),
+                (
+                    TAGS_TAG.into(),
+                    aws_smithy_types::base64::encode("old\nkeep"),
+                ),
                 ("theirs".into(), "x".into()),
             ],
             ..Default::default()
@@ -692,7 +695,10 @@ fn guardrails_asked_for_are_reconciled() {
         role: "r".into(),
         tags: vec![
             ("new".into(), "2".into()),
-            (TAGS_TAG.into(), "keep,new".into())
+            (
+                TAGS_TAG.into(),
+                aws_smithy_types::base64::encode("keep\nnew")
+            )
         ]
     }));
     assert!(has(&Change::UntagRole {

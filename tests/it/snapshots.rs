@@ -27,6 +27,7 @@ fn help_of_every_command() {
         "plan",
         "verify",
         "delete",
+        "export",
         "completions",
         "man",
         "schema",
@@ -94,6 +95,35 @@ fn offline_plans() {
             text.stdout, text.stderr
         )
     );
+}
+
+/// One template of each format, with every guardrail, an external ID and an explicit KMS key
+/// (what they deploy to is checked against IAM in `export.rs`).
+#[test]
+fn exports() {
+    let mut args = vec![
+        "export",
+        "--external-id",
+        "xid-1",
+        "--path",
+        "/deeplake/",
+        "--tag",
+        "team=data",
+        "--max-session-duration",
+        "12h",
+        "--permissions-boundary",
+        "arn:aws:iam::123456789012:policy/boundary",
+        "--kms",
+        "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "--bucket",
+        "my-data",
+        "--bucket",
+        "raw/datasets/v1",
+    ];
+    let cloudformation = offline(&[args.as_slice(), &["--format", "cloudformation"]].concat());
+    insta::assert_snapshot!("export_cloudformation", cloudformation.stdout);
+    args.extend(["--access", "read-only", "--format", "terraform"]);
+    insta::assert_snapshot!("export_terraform", offline(&args).stdout);
 }
 
 #[test]

@@ -154,7 +154,12 @@ fn fifty_one_tags_are_refused() {
     let tags: Vec<String> = (0..50).map(|i| format!("--tag=k{i}=v")).collect();
     let mut args = vec!["create", "--yes", "--bucket", "good-bucket"];
     args.extend(tags.iter().map(String::as_str));
-    all_refused(&[(args, "at most 49")]);
+    let long: Vec<String> = (0..4)
+        .map(|i| format!("--tag={}{i}=v", "k".repeat(60)))
+        .collect();
+    let mut too_long = vec!["create", "--yes", "--bucket", "good-bucket"];
+    too_long.extend(long.iter().map(String::as_str));
+    all_refused(&[(args, "at most 49"), (too_long, "too long in all")]);
 }
 
 #[test]
@@ -187,6 +192,50 @@ fn other_commands() {
     ]);
 }
 
+fn export<'a>(more: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "export",
+        "--format",
+        "cloudformation",
+        "--bucket",
+        "good-bucket",
+    ];
+    args.extend(more);
+    args
+}
+
+/// `export`: a bad or missing format, and an `-o` that cannot be written, are refused before
+/// anything is read (also with `--discover`), and no file or directory is made.
+#[test]
+fn export_flags() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let missing = dir.path().join("no-such-dir").join("role.yaml");
+    let (missing_arg, dir_arg) = (missing.to_str().unwrap(), dir.path().to_str().unwrap());
+    all_refused(&[
+        (
+            vec!["export", "--format", "yaml", "--bucket", "good-bucket"],
+            "--format",
+        ),
+        (vec!["export", "--bucket", "good-bucket"], "--format"),
+        (vec!["export", "--format", "terraform"], "--bucket"),
+        (export(&["-o", missing_arg]), "does not exist"),
+        (
+            export(&["--discover", "--output-file", missing_arg]),
+            "does not exist",
+        ),
+        (export(&["-o", dir_arg]), "is a directory"),
+        (export(&["--kms", "alias/data"]), "--kms alias/data"),
+        (export(&["--path", "deeplake"]), "--path"),
+        (
+            export(&["--max-session-duration", "13h"]),
+            "--max-session-duration",
+        ),
+        (export(&["--tag", "managed-by=me"]), "--tag"),
+    ]);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "nothing is written: {left:?}");
+}
+
 /// Without a terminal, a missing `--bucket` says the wizard needs one and shows the flag form.
 #[test]
 fn no_terminal_explains_the_wizard_needs_one() {
@@ -207,6 +256,7 @@ fn json_mode_parse_errors_are_one_document() {
         vec!["plan", "--bucket", "Bad_Bucket", "--output", "json"],
         vec!["--output=json", "create", "--no-such-flag"],
         vec!["--output", "json", "verify", "--access", "everything"],
+        export(&["--output", "json"]),
     ] {
         let run = aws.run(&args);
         assert_eq!(run.code, 2, "{args:?}: {run:?}");

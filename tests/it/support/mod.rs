@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod python;
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
