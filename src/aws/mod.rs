@@ -5,6 +5,7 @@
 pub mod apply;
 #[cfg(test)]
 mod apply_tests;
+pub mod cors;
 pub mod delete;
 pub mod discover;
 pub mod error;

@@ -2,6 +2,7 @@
 //! notes for people and the typed list of changes out. No I/O happens here.
 
 pub mod changes;
+pub mod cors;
 pub mod documents;
 pub mod facts;
 pub mod request;

@@ -1,0 +1,62 @@
+//! A bucket's CORS configuration: read, written whole (S3 keeps one configuration per bucket),
+//! or deleted when no rule is left.
+
+use anyhow::Result;
+use aws_sdk_s3::types::{CorsConfiguration, CorsRule as S3Rule};
+
+use super::AwsResult;
+use crate::plan::cors::CorsRule;
+
+/// The bucket's CORS rules; none when it has no configuration.
+pub async fn rules(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Vec<CorsRule>> {
+    let result = s3.get_bucket_cors().bucket(bucket).send().await;
+    let out = match result.aws("s3:GetBucketCORS", format!("bucket {bucket}")) {
+        Ok(out) => out,
+        Err(e) if e.is("NoSuchCORSConfiguration") => return Ok(Vec::new()),
+        Err(e) => return Err(e.into()),
+    };
+    Ok(out.cors_rules().iter().map(from_s3).collect())
+}
+
+/// Replace the bucket's configuration with `rules`; no rules deletes the configuration.
+pub async fn put(s3: &aws_sdk_s3::Client, bucket: &str, rules: &[CorsRule]) -> Result<()> {
+    if rules.is_empty() {
+        s3.delete_bucket_cors().bucket(bucket).send().await.aws(
+            "s3:PutBucketCORS",
+            format!("bucket {bucket} (deleting its configuration)"),
+        )?;
+        return Ok(());
+    }
+    let config = CorsConfiguration::builder()
+        .set_cors_rules(Some(rules.iter().map(to_s3).collect::<Result<_>>()?))
+        .build()?;
+    s3.put_bucket_cors()
+        .bucket(bucket)
+        .cors_configuration(config)
+        .send()
+        .await
+        .aws("s3:PutBucketCORS", format!("bucket {bucket}"))?;
+    Ok(())
+}
+
+fn from_s3(rule: &S3Rule) -> CorsRule {
+    CorsRule {
+        id: rule.id().map(str::to_string),
+        allowed_headers: rule.allowed_headers().to_vec(),
+        allowed_methods: rule.allowed_methods().to_vec(),
+        allowed_origins: rule.allowed_origins().to_vec(),
+        expose_headers: rule.expose_headers().to_vec(),
+        max_age_seconds: rule.max_age_seconds(),
+    }
+}
+
+fn to_s3(rule: &CorsRule) -> Result<S3Rule> {
+    Ok(S3Rule::builder()
+        .set_id(rule.id.clone())
+        .set_allowed_headers(Some(rule.allowed_headers.clone()))
+        .set_allowed_methods(Some(rule.allowed_methods.clone()))
+        .set_allowed_origins(Some(rule.allowed_origins.clone()))
+        .set_expose_headers(Some(rule.expose_headers.clone()))
+        .set_max_age_seconds(rule.max_age_seconds)
+        .build()?)
+}
