@@ -33,6 +33,14 @@ pub fn hanging_indent(line: &str) -> String {
     " ".repeat(lead + marker.max(label))
 }
 
+/// Whether a line's text so far is only a list marker, or nothing.
+fn is_marker(text: &str) -> bool {
+    [
+        "", "✓", "✗", "⚠", "•", "-", "+", "~", "=", "·", "warning:", "error:", "fix:",
+    ]
+    .contains(&text)
+}
+
 /// The words of a line, each with the whitespace before it (kept as written, so aligned
 /// columns stay aligned on the lines that are not broken).
 fn spaced_words(line: &str) -> Vec<(&str, &str)> {
@@ -59,10 +67,15 @@ fn wrap_line(line: &str, width: usize, indent: Option<&str>) -> String {
     let hanging = indent.map_or_else(|| hanging_indent(line), str::to_string);
     let mut out = String::new();
     let mut used = 0;
+    // Where the current line's words start: a line holding only a list marker (`-`, `•`)
+    // or a label is not left behind by a word too long for any line.
+    let mut start = 0;
     for (i, (space, word)) in spaced_words(line).into_iter().enumerate() {
         let len = measure_text_width(word);
         let gap = measure_text_width(space);
-        if i > 0 && used + gap + len > width {
+        let bare = is_marker(console::strip_ansi_codes(&out[start..]).trim());
+        if i > 0 && used + gap + len > width && !bare {
+            start = out.len() + 1;
             out.push('\n');
             out.push_str(&hanging);
             used = measure_text_width(&hanging);
@@ -100,6 +113,16 @@ mod tests {
         assert!(
             wrapped.lines().skip(1).all(|l| l.starts_with("       ")),
             "{wrapped}"
+        );
+    }
+
+    #[test]
+    fn a_word_too_long_for_any_line_stays_beside_its_marker() {
+        let diff =
+            "        - arn:aws:kms:us-east-1:123456789012:key/148c36ab-c78a-4633: kms:Decrypt";
+        assert_eq!(
+            wrap(diff, 40, None),
+            "        - arn:aws:kms:us-east-1:123456789012:key/148c36ab-c78a-4633:\n          kms:Decrypt"
         );
     }
 

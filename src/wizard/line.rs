@@ -30,6 +30,43 @@ pub struct Line<'a> {
     pub check: Rule<'a>,
     /// A slower check, run after `check` passes, and what to say while it runs.
     pub slow: Option<(&'a str, Slow<'a>)>,
+    /// What the answered prompt shows for an empty answer ("none", "done").
+    pub blank: &'a str,
+}
+
+impl<'a> Line<'a> {
+    pub fn new(prompt: &'a str, check: Rule<'a>) -> Self {
+        Line {
+            prompt,
+            default: None,
+            initial: "",
+            check,
+            slow: None,
+            blank: "",
+        }
+    }
+
+    pub fn default(self, default: &'a str) -> Self {
+        Line {
+            default: Some(default),
+            ..self
+        }
+    }
+
+    pub fn initial(self, initial: &'a str) -> Self {
+        Line { initial, ..self }
+    }
+
+    pub fn slow(self, doing: &'a str, slow: Slow<'a>) -> Self {
+        Line {
+            slow: Some((doing, slow)),
+            ..self
+        }
+    }
+
+    pub fn blank(self, blank: &'a str) -> Self {
+        Line { blank, ..self }
+    }
 }
 
 /// Where the rows of a drawing end and where the cursor goes, in rows from its first row.
@@ -187,8 +224,9 @@ pub fn read(term: &Term, theme: &dyn Theme, q: &Line) -> io::Result<Option<Strin
                 };
                 match checked {
                     Ok(answer) => {
+                        let shown = if answer.is_empty() { q.blank } else { &answer };
                         let mut done = String::new();
-                        let _ = theme.format_input_prompt_selection(&mut done, q.prompt, &answer);
+                        let _ = theme.format_input_prompt_selection(&mut done, q.prompt, shown);
                         drawing.finish(&done)?;
                         return Ok(Some(answer));
                     }
@@ -327,13 +365,7 @@ mod tests {
                 Ok(())
             }
         };
-        let q = Line {
-            prompt: "Name",
-            default: Some("dflt"),
-            initial: "",
-            check: &check,
-            slow: None,
-        };
+        let q = Line::new("Name", &check).default("dflt");
         assert_eq!(judge(&q, "  "), ("dflt".to_string(), Ok(())));
         assert_eq!(judge(&q, " x "), ("x".to_string(), Err("too short".into())));
     }

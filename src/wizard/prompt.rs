@@ -12,7 +12,9 @@ use dialoguer::{Confirm, MultiSelect, Select};
 
 use super::line::{self, Line};
 use super::{cancelled, prompt_error};
-use crate::render::text::MAX_WIDTH;
+use console::measure_text_width;
+
+use crate::render::text::{wrap, MAX_WIDTH};
 use crate::render::Printer;
 
 /// The questions the wizard can ask. Text answers come back trimmed and already checked.
@@ -40,6 +42,10 @@ pub trait Prompter {
     /// Whether `-v` asks for more (the full documents in the review).
     fn verbose(&self) -> bool {
         false
+    }
+    /// How many items a multi-select shows at once; longer lists are paged.
+    fn list_rows(&self) -> usize {
+        16
     }
 }
 
@@ -191,11 +197,13 @@ impl Terminal {
         }
     }
 
-    /// Rows a list shows at once: dialoguer pages what does not fit.
+    /// Rows a list shows at once, as dialoguer pages it (`max_length` adds the two rows
+    /// the page indicator takes). On a last page that is not full it shows fewer; then a
+    /// Ctrl-C clears a few rows too many.
     fn page(&self, items: usize, max: Option<usize>) -> usize {
         let rows = usize::from(self.term.size().0);
-        let capacity = max.unwrap_or(usize::MAX).clamp(3, rows.max(3)) - 2;
-        items.min(capacity)
+        let max = max.map_or(usize::MAX, |m| m + 2);
+        items.min(max.clamp(3, rows.max(3)) - 2)
     }
 }
 
@@ -239,8 +247,7 @@ impl Prompter for Terminal {
     ) -> Result<Vec<usize>> {
         // Not reported here: the caller says what the ticks mean (some entries ask more).
         // A long list pages; keep the explanation above it on screen.
-        let rows = usize::from(self.term.size().0);
-        let max = rows.saturating_sub(8).max(5);
+        let max = self.list_rows();
         let answer = MultiSelect::with_theme(&self.theme)
             .with_prompt(prompt)
             .items(items)
@@ -260,12 +267,16 @@ impl Prompter for Terminal {
         }
     }
 
+    /// A long answer (many buckets) wraps under its first word.
     fn answered(&mut self, prompt: &str, answer: &str) {
         let mut line = String::new();
         let _ = self
             .theme
             .format_input_prompt_selection(&mut line, prompt, answer);
-        let _ = self.term.write_line(&line);
+        let indent = " ".repeat(measure_text_width(&format!("✔ {prompt} · ")));
+        let _ = self
+            .term
+            .write_line(&wrap(&line, self.width(), Some(&indent)));
     }
 
     fn note(&mut self, text: &str) {
@@ -280,5 +291,10 @@ impl Prompter for Terminal {
 
     fn verbose(&self) -> bool {
         self.printer.is_verbose()
+    }
+
+    /// The rows left under the explanation above the list.
+    fn list_rows(&self) -> usize {
+        usize::from(self.term.size().0).saturating_sub(8).max(5)
     }
 }

@@ -9,6 +9,7 @@ use console::style;
 use super::discovery::{CurrentRole, Discovery, Listing};
 use super::line::Line;
 use super::prompt::Prompter;
+use super::summary::grants_text;
 use super::text::{given, heading, say, warn};
 use super::{cancelled, Wizard};
 use crate::cli::args::AccessArg;
@@ -35,30 +36,6 @@ pub(super) fn intro(p: &mut impl Prompter) {
         p,
         "Nothing is written until you confirm at the end; Esc or Ctrl-C cancels.",
     );
-}
-
-/// What a role grants, in a sentence.
-fn describe(role: &CurrentRole) -> String {
-    let g = &role.grants;
-    let scopes: Vec<String> = g.scopes.iter().map(ToString::to_string).collect();
-    let mut parts = vec![match (&g.access, scopes.is_empty()) {
-        (Some(access), false) => format!("{} on {}", access.as_str(), scopes.join(", ")),
-        _ => "no bucket access".to_string(),
-    }];
-    if !g.kms_keys.is_empty() {
-        parts.push(format!("{} KMS key(s)", g.kms_keys.len()));
-    }
-    parts.push(match g.trust() {
-        Trust::Production => "trusts Activeloop".to_string(),
-        Trust::WithDev => "trusts Activeloop and its development backends".to_string(),
-        Trust::Custom(p) if p.is_empty() => "trusts no one".to_string(),
-        Trust::Custom(p) => format!("trusts {}", p.join(", ")),
-    });
-    parts.push(match &g.external_id {
-        Some(id) => format!("external ID {id}"),
-        None => "no external ID".to_string(),
-    });
-    parts.join("; ")
 }
 
 impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
@@ -118,23 +95,28 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             self.current = Some(role);
             return Ok(());
         }
-        let others = match role.others {
-            0 => String::new(),
-            n => format!(" It also has {n} policies provision-role did not make; they stay."),
+        let made = match role.owned {
+            true => " (made by provision-role)",
+            false => " (taken over with --adopt)",
         };
         say(
             self.p,
             &format!(
-                "Role {name} exists{}. It grants: {}.{others} Your answers start from it, and \
-                 the review shows what changes before anything is written.",
-                if role.owned {
-                    " (made by provision-role)"
-                } else {
-                    ""
-                },
-                describe(&role)
+                "Role {name} exists{made}. Your answers start from what it grants; the review \
+                 shows what changes before anything is written."
             ),
         );
+        let width = self.p.width();
+        self.p.note(&grants_text(&role.grants, width));
+        if role.others > 0 {
+            say(
+                self.p,
+                &format!(
+                    "It also has {} policies provision-role did not make; this run leaves them.",
+                    role.others
+                ),
+            );
+        }
         self.prefill(&role);
         self.current = Some(role);
         Ok(())
@@ -191,13 +173,7 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
                     false => Ok(()),
                 }
             };
-            let next = self.p.input(&Line {
-                prompt: "Role name",
-                default: None,
-                initial: "",
-                check: &check,
-                slow: None,
-            })?;
+            let next = self.p.input(&Line::new("Role name", &check))?;
             self.answers.role_name = Some(next.clone());
             let found = self.d.role(&next).await?;
             self.current = None;
@@ -258,19 +234,19 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             .iter()
             .map(|i| now.iter().any(|s| s.to_string() == *i))
             .collect();
-        let pages = match items.len() > MANY_BUCKETS + 1 {
+        let pages = match items.len() > self.p.list_rows() {
             true => ", ←/→ turn pages",
             false => "",
         };
         let ticks = match now.is_empty() {
             true => "",
-            false => " Ticked: what the role can reach now; untick to take access away.",
+            false => " Ticked: what the role reaches now; untick to remove.",
         };
         say(
             self.p,
             &format!(
-                "Space ticks a bucket, Enter confirms{pages}.{ticks} For one folder of a bucket \
-                 (a key prefix) or a bucket not listed, tick the last entry."
+                "Space ticks, Enter confirms{pages}.{ticks} The last entry types a name: a \
+                 bucket not listed, or BUCKET/PREFIX for one folder."
             ),
         );
         loop {
@@ -319,13 +295,8 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
                 Err(format!("no bucket name contains {text:?}"))
             }
         };
-        let part = self.p.input(&Line {
-            prompt: "Show buckets whose name contains (empty: all)",
-            default: None,
-            initial: "",
-            check: &check,
-            slow: None,
-        })?;
+        let prompt = "Show buckets whose name contains (empty: all)";
+        let part = self.p.input(&Line::new(prompt, &check).blank("all"))?;
         let keep = |n: &String| n.contains(&part) || now.iter().any(|s| s.bucket == *n);
         Ok(names.into_iter().filter(keep).collect())
     }
@@ -368,13 +339,10 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
                 true => "Bucket name or BUCKET/PREFIX",
                 false => "Another bucket or BUCKET/PREFIX (empty: done)",
             };
-            let text = self.p.input(&Line {
-                prompt,
-                default: None,
-                initial: "",
-                check: &check,
-                slow: Some(("checking the bucket in AWS", &exists)),
-            })?;
+            let question = Line::new(prompt, &check)
+                .slow("checking the bucket in AWS", &exists)
+                .blank("done");
+            let text = self.p.input(&question)?;
             if text.is_empty() {
                 return Ok(chosen);
             }
@@ -476,13 +444,8 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             arns.iter()
                 .try_for_each(|a| values::principal_arn(a).map(drop))
         };
-        let text = self.p.input(&Line {
-            prompt: "Principal ARNs (comma-separated)",
-            default: None,
-            initial,
-            check: &check,
-            slow: None,
-        })?;
+        let prompt = "Principal ARNs (comma-separated)";
+        let text = self.p.input(&Line::new(prompt, &check).initial(initial))?;
         Ok(split(&text))
     }
 
@@ -491,10 +454,19 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             given(self.p, "External ID", id, "--external-id");
             return Ok(());
         }
+        let who = match self.answers.principals.is_empty() {
+            true => {
+                "If the Activeloop UI shows an external ID, paste it here: the role then works \
+                     only when Activeloop presents it"
+            }
+            false => {
+                "If the principals' owner gave you an external ID, enter it: the role then \
+                      works only when it is presented"
+            }
+        };
         say(
             self.p,
-            "If the Activeloop UI shows an external ID, paste it here: the role then works only \
-             when Activeloop presents it, which guards against the confused-deputy problem.",
+            &format!("{who}, which guards against the confused-deputy problem."),
         );
         let check = |text: &str| {
             if text.is_empty() {
@@ -503,13 +475,10 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             values::external_id(text).map(drop)
         };
         let initial = self.answers.external_id.clone().unwrap_or_default();
-        let id = self.p.input(&Line {
-            prompt: "External ID (empty: none)",
-            default: None,
-            initial: &initial,
-            check: &check,
-            slow: None,
-        })?;
+        let question = Line::new("External ID (empty: none)", &check)
+            .initial(&initial)
+            .blank("none");
+        let id = self.p.input(&question)?;
         self.answers.external_id = (!id.is_empty()).then_some(id);
         Ok(())
     }
@@ -520,8 +489,7 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             self.p,
             5,
             "Advanced",
-            "The role's name, its policy's name and its description; the defaults suit one \
-             Deep Lake role per account.",
+            "The names and the description. The defaults suit one Deep Lake role per account.",
         );
         let f = self.flags;
         if f.role_name.is_some() && f.policy_name.is_some() && f.description.is_some() {
@@ -533,7 +501,8 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             .policy_name
             .clone()
             .unwrap_or(default_policy_name(&role));
-        say(self.p, &format!("Now: role {role}, policy {policy}."));
+        self.p
+            .note(&format!("  Role    {role}\n  Policy  {policy}"));
         if self
             .p
             .confirm("Change the names or the description?", false)?
@@ -551,13 +520,10 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
         } else {
             let check = |text: &str| values::role_name(text).map(drop);
             let now = self.role_name();
-            self.answers.role_name = Some(self.p.input(&Line {
-                prompt: "Role name",
-                default: Some(&now),
-                initial: "",
-                check: &check,
-                slow: None,
-            })?);
+            let name = self
+                .p
+                .input(&Line::new("Role name", &check).default(&now))?;
+            self.answers.role_name = Some(name);
         }
         let role = self.role_name();
         if let Some(name) = &f.policy_name {
@@ -565,13 +531,9 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
         } else {
             let check = |text: &str| values::policy_name(text).map(drop);
             let default = default_policy_name(&role);
-            let policy = self.p.input(&Line {
-                prompt: "Policy name",
-                default: Some(&default),
-                initial: "",
-                check: &check,
-                slow: None,
-            })?;
+            let policy = self
+                .p
+                .input(&Line::new("Policy name", &check).default(&default))?;
             self.answers.policy_name = Some(policy).filter(|p| *p != default);
         }
         if let Some(text) = &f.description {
@@ -583,13 +545,8 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
                 .description
                 .clone()
                 .unwrap_or(DEFAULT_DESCRIPTION.to_string());
-            let text = self.p.input(&Line {
-                prompt: "Description",
-                default: None,
-                initial: &now,
-                check: &check,
-                slow: None,
-            })?;
+            let question = Line::new("Description", &check).initial(&now);
+            let text = self.p.input(&question)?;
             self.answers.description =
                 Some(text).filter(|t| !t.is_empty() && t != DEFAULT_DESCRIPTION);
         }

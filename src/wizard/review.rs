@@ -255,10 +255,9 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
         let before = before(facts);
         let why = match &before {
             None => "Nothing has been written yet. This run creates:".to_string(),
-            Some(_) => format!(
-                "Nothing has been written yet. Role {name} exists; what changes is marked - \
-                 (removed) and + (added):"
-            ),
+            Some(_) => {
+                format!("Nothing has been written yet. Changes to role {name}: + added, - removed.")
+            }
         };
         heading(self.p, 7, "Review", &why);
         if self.p.verbose() {
@@ -335,6 +334,10 @@ pub fn review_plan(printer: &Printer, plan: &Plan, yes: bool) -> Result<()> {
     if p.verbose() {
         p.note(render::documents_text(plan).trim_end());
     }
+    p.note(&format!(
+        "{} nothing has been written yet.",
+        style("Review:").bold()
+    ));
     let width = p.width();
     p.note(&summary(plan, None, width).text);
     let updates = plan.changes.iter().any(|c| !c.details().is_empty());
@@ -342,13 +345,20 @@ pub fn review_plan(printer: &Printer, plan: &Plan, yes: bool) -> Result<()> {
         let changes = render::changes_text(&plan.changes);
         p.note(&super::text::wrap(changes.trim_end(), width, None));
     }
-    if plan.is_noop() || yes {
-        return Ok(());
-    }
     let removes = plan
         .changes
         .iter()
         .any(|c| c.details().iter().any(|d| d.starts_with("- ")));
+    if removes {
+        let warning = format!(
+            "{} this removes grants the role has now (the lines marked -)",
+            style("warning:").yellow().bold()
+        );
+        p.note(&super::text::wrap(&warning, width, None));
+    }
+    if plan.is_noop() || yes {
+        return Ok(());
+    }
     let (question, first) = match plan.creates_role() {
         true => ("Create the role?", "Create the role"),
         false => ("Apply these changes?", "Apply the changes"),

@@ -228,6 +228,14 @@ fn guardrails(g: &Guardrails) -> Vec<String> {
     out
 }
 
+/// What a role grants now, as the review's rows (without a diff or a plan).
+pub fn grants_text(grants: &Grants, width: usize) -> String {
+    let none = BTreeMap::new();
+    let rows = rows(grants, None);
+    let lines: Vec<String> = rows.iter().map(|r| row_text(r, &none, width)).collect();
+    lines.join("\n")
+}
+
 /// The review of `plan`: rows (a diff against `before` when the role exists), the plan line,
 /// then a warning for what is lost and the planner's own warnings.
 pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
@@ -251,6 +259,16 @@ pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
             "this removes access the role has now: {}",
             lost.join(", ")
         )));
+    }
+    let principals = plan.trust.statement.iter().flat_map(|st| &st.principal);
+    let activeloop = principals
+        .flat_map(|p| &p.aws)
+        .any(|a| a == ACTIVELOOP_PRODUCTION);
+    if !activeloop {
+        out.push(warn(
+            "Activeloop is not trusted: Deep Lake cannot use this role, only the principals \
+             above can",
+        ));
     }
     for note in plan.notes.iter().filter(|n| n.level == Level::Warn) {
         out.push(warn(&note.message));

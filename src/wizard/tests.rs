@@ -509,7 +509,13 @@ fn a_rerun_prefills_every_step_and_enter_through_changes_nothing() {
         "{}",
         script.text()
     );
-    assert!(script.said("read-only on kms-data, plain-data/datasets"));
+    let now = script.note("  Buckets       kms-data, plain-data/datasets");
+    assert!(now.contains("  Access        read-only"), "{now}");
+    assert!(
+        now.contains("  Trusted       Activeloop, Activeloop development backends"),
+        "{now}"
+    );
+    assert!(now.contains(&format!("  KMS keys      {KEY_ID}")), "{now}");
     let listed = script
         .log
         .iter()

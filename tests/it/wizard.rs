@@ -134,7 +134,7 @@ fn open(env: &TestEnv, args: &[&str]) -> Pty {
     cmd.args(args);
     let mut pty = Pty::spawn(cmd);
     pty.answer("Continue with this account?", ENTER);
-    pty.wait_for("tick the last entry.");
+    pty.wait_for("? Buckets");
     pty.wait_for("Type a name, or BUCKET/PREFIX");
     pty
 }
@@ -143,11 +143,16 @@ fn open(env: &TestEnv, args: &[&str]) -> Pty {
 fn defaults_to_review(pty: &mut Pty) {
     pty.press(SPACE);
     pty.press(ENTER);
+    enter_through_steps_3_to_5(pty);
+    pty.wait_for("Cancel: create nothing");
+}
+
+/// Enter at access, trust, external ID and the advanced step: every default.
+fn enter_through_steps_3_to_5(pty: &mut Pty) {
     pty.answer("read-only: list and read objects", ENTER);
     pty.answer("Other principals, instead of Activeloop", ENTER);
     pty.answer("External ID (empty: none)", ENTER);
     pty.answer("Change the names or the description?", ENTER);
-    pty.wait_for("Cancel: create nothing");
 }
 
 #[test]
@@ -204,10 +209,7 @@ fn the_happy_path_takes_at_most_eight_decisions_and_the_review_fits_the_screen()
     let mut pty = open(&env, &["--endpoint-url", &env.endpoint()]);
     pty.press(SPACE);
     pty.press(ENTER);
-    pty.answer("read-only: list and read objects", ENTER);
-    pty.answer("Other principals, instead of Activeloop", ENTER);
-    pty.answer("External ID (empty: none)", ENTER);
-    pty.answer("Change the names or the description?", ENTER);
+    enter_through_steps_3_to_5(&mut pty);
     pty.answer("Let the role use this KMS key?", ENTER);
     pty.wait_for("Cancel: create nothing");
     let review = pty.text();
@@ -301,10 +303,7 @@ fn unticking_a_bucket_shows_the_removal_and_the_question_defaults_to_no() {
     let mut pty = open(&env, &[]);
     pty.press(SPACE); // untick alpha-data
     pty.press(ENTER);
-    pty.answer("read-only: list and read objects", ENTER);
-    pty.answer("Other principals, instead of Activeloop", ENTER);
-    pty.answer("External ID (empty: none)", ENTER);
-    pty.answer("Change the names or the description?", ENTER);
+    enter_through_steps_3_to_5(&mut pty);
     pty.wait_for("Cancel: keep the role as it is");
     let screen = pty.text();
     assert!(screen.contains("- alpha-data"), "{screen}");
@@ -342,10 +341,7 @@ fn a_typed_bucket_that_does_not_exist_is_asked_again() {
     pty.press("beta-data/datasets");
     pty.press(ENTER);
     pty.answer("Another bucket or BUCKET/PREFIX (empty: done)", ENTER);
-    pty.answer("read-only: list and read objects", ENTER);
-    pty.answer("Other principals, instead of Activeloop", ENTER);
-    pty.answer("External ID (empty: none)", ENTER);
-    pty.answer("Change the names or the description?", ENTER);
+    enter_through_steps_3_to_5(&mut pty);
     pty.answer("Cancel: create nothing", ENTER);
     let (code, screen) = pty.finish();
     assert_eq!(code, 0, "{screen}");
@@ -446,7 +442,7 @@ fn with_stdout_redirected_only_the_arn_is_printed_there() {
     pty.press(ENTER);
     pty.wait_for("Access: read-only (from --access)");
     pty.answer("Other principals, instead of Activeloop", ENTER);
-    pty.wait_for("role piped-role, policy piped-role-s3-access");
+    pty.wait_for("  Policy  piped-role-s3-access");
     pty.answer("Change the names or the description?", ENTER);
     pty.answer("Cancel: create nothing", ENTER);
     let (code, screen) = pty.finish();
