@@ -66,7 +66,8 @@ pub async fn discover_and_plan(ctx: &Context, conn: &Connection, req: &Request) 
 /// In a terminal: the short review (the documents with `-v` or on request), and unless
 /// `--yes`, the question. Otherwise the plan in full for the log (text mode).
 fn review(ctx: &Context, plan: &Plan, yes: bool) -> Result<()> {
-    if ctx.may_prompt {
+    let asks = !yes && !plan.is_noop();
+    if ctx.may_prompt && (asks || !ctx.json()) {
         return wizard::review_plan(&ctx.printer, plan, yes);
     }
     if !ctx.json() {

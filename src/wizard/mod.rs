@@ -43,7 +43,8 @@ pub use grants::Grants;
 pub use line::Line;
 pub use prompt::{Prompter, Terminal};
 pub use review::review_plan;
-pub use summary::{summary, Summary};
+#[cfg(test)]
+use summary::summary;
 
 use crate::aws::Connection;
 use crate::cli::{resolve, CreateArgs, RoleArgs};

@@ -3,6 +3,8 @@
 //! role grants now when it exists, and writes its answers into the `RoleArgs` the flags would
 //! have filled, so the wizard ends where the flags start.
 
+use std::io;
+
 use anyhow::{Context, Result};
 use console::style;
 
@@ -36,6 +38,47 @@ pub(super) fn intro(p: &mut impl Prompter) {
         p,
         "Nothing is written until you confirm at the end; Esc or Ctrl-C cancels.",
     );
+}
+
+/// The list: the listed buckets and what the role reaches now (folders, other accounts'
+/// buckets), sorted, then the entry that types a name; and which start ticked.
+fn bucket_items(
+    shown: &[String],
+    now: &[BucketScope],
+) -> (Vec<BucketScope>, Vec<String>, Vec<bool>) {
+    let mut scopes: Vec<BucketScope> = shown.iter().map(|n| BucketScope::whole(n)).collect();
+    let more: Vec<BucketScope> = now
+        .iter()
+        .filter(|s| !scopes.contains(s))
+        .cloned()
+        .collect();
+    scopes.extend(more);
+    scopes.sort();
+    let ticked = scopes
+        .iter()
+        .map(|s| now.contains(s))
+        .chain([false])
+        .collect();
+    let mut items: Vec<String> = scopes.iter().map(ToString::to_string).collect();
+    items.push(TYPE_ENTRY.to_string());
+    (scopes, items, ticked)
+}
+
+/// Whether a typed bucket can be used: a listed one can; any other is looked up in AWS. The
+/// outer `Err` is Ctrl-C while it was looked up.
+fn bucket_exists(
+    d: &impl Discovery,
+    listed: &[String],
+    text: &str,
+) -> io::Result<Result<(), String>> {
+    let scope = values::bucket_scope(text).map_err(io::Error::other)?;
+    if listed.contains(&scope.bucket) {
+        return Ok(Ok(()));
+    }
+    match d.check_bucket(&scope.bucket) {
+        Ok(found) => Ok(found.map(drop)),
+        Err(_) => Err(io::ErrorKind::Interrupted.into()),
+    }
 }
 
 impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
@@ -219,38 +262,12 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
     fn pick_buckets(&mut self, names: Vec<String>) -> Result<Vec<BucketScope>> {
         let now = self.answers.buckets.clone();
         let shown = self.narrow(names, &now)?;
-        // The listed buckets, and the folders (or other accounts' buckets) granted now.
-        let mut scopes: Vec<BucketScope> = shown.iter().map(|n| BucketScope::whole(n)).collect();
-        let more: Vec<BucketScope> = now
-            .iter()
-            .filter(|s| !scopes.contains(s))
-            .cloned()
-            .collect();
-        scopes.extend(more);
-        scopes.sort();
-        let mut items: Vec<String> = scopes.iter().map(ToString::to_string).collect();
-        items.push(TYPE_ENTRY.to_string());
-        let ticked: Vec<bool> = items
-            .iter()
-            .map(|i| now.iter().any(|s| s.to_string() == *i))
-            .collect();
-        let pages = match items.len() > self.p.list_rows() {
-            true => ", ←/→ turn pages",
-            false => "",
-        };
-        let ticks = match now.is_empty() {
-            true => "",
-            false => " Ticked: what the role reaches now; untick to remove.",
-        };
-        say(
-            self.p,
-            &format!(
-                "Space ticks, Enter confirms{pages}.{ticks} The last entry types a name: a \
-                 bucket not listed, or BUCKET/PREFIX for one folder."
-            ),
-        );
+        let (scopes, items, ticked) = bucket_items(&shown, &now);
+        self.bucket_hint(items.len(), !now.is_empty());
+        // Asked again, with the rule in the prompt (gone once answered), until one is ticked.
+        let mut prompt = "Buckets";
         loop {
-            let picked = self.p.multi_select("Buckets", &items, &ticked)?;
+            let picked = self.p.multi_select(prompt, &items, &ticked)?;
             let chosen: Vec<BucketScope> = picked
                 .iter()
                 .filter_map(|&i| scopes.get(i).cloned())
@@ -265,14 +282,27 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             if !chosen.is_empty() {
                 return Ok(chosen);
             }
-            say(
-                self.p,
-                &format!(
-                    "{} tick at least one with Space, then press Enter.",
-                    style("No bucket chosen:").yellow()
-                ),
-            );
+            prompt = "Buckets (none chosen: tick at least one with Space)";
         }
+    }
+
+    /// How to use the list.
+    fn bucket_hint(&mut self, items: usize, ticked: bool) {
+        let pages = match items > self.p.list_rows() {
+            true => ", ←/→ turn pages",
+            false => "",
+        };
+        let ticks = match ticked {
+            true => " Ticked: what the role reaches now; untick to remove.",
+            false => "",
+        };
+        say(
+            self.p,
+            &format!(
+                "Space ticks, Enter confirms{pages}.{ticks} The last entry types a name: a \
+                 bucket not listed, or BUCKET/PREFIX for one folder."
+            ),
+        );
     }
 
     /// A long list is narrowed to the names containing what the person types; buckets the
@@ -314,26 +344,13 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
              my-data/datasets); an empty answer ends the list.",
         );
         let d = self.d;
+        let exists = |text: &str| bucket_exists(d, &listed, text);
         loop {
             let need_one = chosen.is_empty();
-            let check = |text: &str| {
-                if text.is_empty() {
-                    return match need_one {
-                        true => Err("enter a bucket name".to_string()),
-                        false => Ok(()),
-                    };
-                }
-                values::bucket_scope(text).map(drop)
-            };
-            let exists = |text: &str| -> std::io::Result<Result<(), String>> {
-                let scope = values::bucket_scope(text).map_err(std::io::Error::other)?;
-                if listed.contains(&scope.bucket) {
-                    return Ok(Ok(()));
-                }
-                match d.check_bucket(&scope.bucket) {
-                    Ok(found) => Ok(found.map(drop)),
-                    Err(_) => Err(std::io::ErrorKind::Interrupted.into()),
-                }
+            let check = |text: &str| match (text.is_empty(), need_one) {
+                (true, true) => Err("enter a bucket name".to_string()),
+                (true, false) => Ok(()),
+                (false, _) => values::bucket_scope(text).map(drop),
             };
             let prompt = match need_one {
                 true => "Bucket name or BUCKET/PREFIX",

@@ -94,6 +94,26 @@ fn before(facts: &Facts) -> Option<Grants> {
     Some(Grants::read(&role.trust, &documents))
 }
 
+/// Keys the role has besides any bucket's default key (an earlier `--kms KEY`): they stay.
+fn extra_keys(now: &Grants, keys: &[String], req: &Request, facts: &Facts) -> Vec<String> {
+    let buckets = now
+        .scopes
+        .iter()
+        .chain(&req.buckets)
+        .map(|s| s.bucket.as_str());
+    let defaults = default_keys(facts, buckets);
+    let other = |k: &&String| !keys.contains(k) && !defaults.contains(k);
+    now.kms_keys.iter().filter(other).cloned().collect()
+}
+
+/// Whether the role already reached every bucket with a key and was given none of the keys:
+/// someone said no before, so no stays the default.
+fn declined(now: &Grants, keys: &[String], plan: &Plan) -> bool {
+    let had = |name: &str| now.scopes.iter().any(|s| s.bucket == name);
+    let mut keyed = plan.buckets.iter().filter(|b| b.kms_key_arn.is_some());
+    keys.iter().all(|k| !now.kms_keys.contains(k)) && keyed.all(|b| had(&b.name))
+}
+
 /// What the review's question leads to.
 enum Next {
     Apply,
@@ -125,11 +145,6 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
                 read = reading(&req, self.current.as_ref());
                 facts = self.d.facts(&read).await?;
             }
-            if !kms_asked {
-                kms_asked = true;
-                self.encryption(&req, &facts)?;
-                continue;
-            }
             let plan = match plan::build(&req, &facts) {
                 Err(PlanError::NotOwned { kind, name }) if self.renamable(kind) => {
                     warn(
@@ -145,6 +160,11 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
                 }
                 built => built?,
             };
+            if !kms_asked {
+                kms_asked = true;
+                self.encryption(&req, &facts)?;
+                continue;
+            }
             match self.review(&plan, &facts)? {
                 Next::Apply => return Ok((req, plan)),
                 Next::Change => self.change()?,
@@ -184,26 +204,10 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
         self.kms_notes(&plan);
         let keys = bucket_keys(&plan);
         let now = self.current.as_ref().map(|r| &r.grants);
-        // Keys the role has besides any bucket's default key (an earlier `--kms KEY`) stay.
-        let extra = now.map_or(Vec::new(), |g| {
-            let buckets = g
-                .scopes
-                .iter()
-                .chain(&req.buckets)
-                .map(|s| s.bucket.as_str());
-            let defaults = default_keys(facts, buckets);
-            let other = |k: &&String| !keys.contains(k) && !defaults.contains(k);
-            g.kms_keys.iter().filter(other).cloned().collect()
-        });
+        let extra = now.map_or(Vec::new(), |g| extra_keys(g, &keys, req, facts));
         self.kms = KmsAnswer { grant: true, extra };
         if !keys.is_empty() {
-            // No only when the role already had these buckets and chose to go without.
-            let declined = now.is_some_and(|g| {
-                let had =
-                    |b: &crate::plan::BucketReport| g.scopes.iter().any(|s| s.bucket == b.name);
-                let kms_buckets = plan.buckets.iter().filter(|b| b.kms_key_arn.is_some());
-                keys.iter().all(|k| !g.kms_keys.contains(k)) && kms_buckets.clone().all(had)
-            });
+            let declined = now.is_some_and(|g| declined(g, &keys, &plan));
             self.ask_kms(keys.len(), !declined)?;
         }
         self.answers.kms = kms_values(&self.kms);

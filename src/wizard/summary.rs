@@ -255,8 +255,12 @@ pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
         text::wrap(&text, width, None)
     };
     if !lost.is_empty() {
+        let count = match lost.len() {
+            1 => "1 grant".to_string(),
+            n => format!("{n} grants"),
+        };
         out.push(warn(&format!(
-            "this removes access the role has now: {}",
+            "this removes {count} the role has now: {}",
             lost.join(", ")
         )));
     }

@@ -536,6 +536,29 @@ fn a_rerun_prefills_every_step_and_enter_through_changes_nothing() {
 }
 
 #[test]
+fn a_rerun_keeps_a_declined_key_declined_and_other_keys_granted() {
+    let mut declined = request_for(&["kms-data"]);
+    declined.kms = KmsChoice::Off;
+    let fake = Fake::with_role(&declined);
+    let (outcome, script) = wizard(vec![A::Keep; 7], &fake, &CreateArgs::default());
+    assert!(outcome.unwrap().1.is_noop(), "{}", script.text());
+    assert!(script.asked("confirm Let the role use this KMS key? [default false]"));
+
+    let other = "arn:aws:kms:us-east-1:123456789012:key/0000aaaa-12ab-34cd-56ef-1234567890ab";
+    let mut explicit = request_for(&["plain-data"]);
+    explicit.kms = KmsChoice::Auto {
+        also: vec![values::kms_key(other).unwrap()],
+    };
+    let fake = Fake::with_role(&explicit);
+    let (outcome, script) = wizard(vec![A::Keep; 6], &fake, &CreateArgs::default());
+    let (req, plan) = outcome.unwrap();
+    assert!(plan.is_noop(), "{}", script.text());
+    assert!(policy_text(&plan).contains(other));
+    let connect = ConnectOptions::default();
+    assert!(equivalent_command(&req, &connect).contains(&format!("--kms auto --kms {other}")));
+}
+
+#[test]
 fn unticking_a_bucket_shows_the_removal_and_the_question_defaults_to_no() {
     let fake = Fake::with_role(&request_for(&["plain-data", "s3-data"]));
     // Listed: kms-data, plain-data, s3-data; keep only s3-data.
@@ -554,7 +577,7 @@ fn unticking_a_bucket_shows_the_removal_and_the_question_defaults_to_no() {
         "{summary}"
     );
     assert!(
-        summary.contains("this removes access the role has now: bucket plain-data"),
+        summary.contains("this removes 1 grant the role has now: bucket plain-data"),
         "{summary}"
     );
     assert!(script.asked("select Apply these changes?"));
@@ -571,7 +594,7 @@ fn adding_a_bucket_defaults_to_applying() {
     assert!(!plan.creates_role());
     let summary = script.note("Plan:");
     assert!(summary.contains("              + s3-data"), "{summary}");
-    assert!(!summary.contains("removes access"), "{summary}");
+    assert!(!summary.contains("removes"), "{summary}");
     assert!(script.asked("\"Cancel: keep the role as it is\"] [default 0]"));
 }
 
@@ -919,7 +942,7 @@ fn no_bucket_ticked_asks_again() {
         outcome.unwrap().0.buckets,
         vec![BucketScope::whole("s3-data")]
     );
-    assert!(script.said("No bucket chosen"), "{}", script.text());
+    assert!(script.asked("multi_select Buckets (none chosen: tick at least one"));
 }
 
 #[test]
@@ -977,6 +1000,31 @@ fn a_role_provision_role_did_not_make_is_left_alone() {
     assert!(script.said("exists and was not"), "{}", script.text());
     assert!(script.rejected()[0].contains("is taken"));
     assert!(script.said("Role second-role does not exist yet"));
+}
+
+#[test]
+fn a_policy_name_taken_by_another_policy_is_asked_again() {
+    let mut fake = Fake::new();
+    let taken = "activeloop-deeplake-access-s3-access";
+    fake.facts.existing.policies.insert(
+        taken.into(),
+        ExistingPolicy {
+            arn: format!("arn:aws:iam::{ACCOUNT}:policy/{taken}"),
+            document: json!({}),
+            owned: false,
+        },
+    );
+    let names = [A::Keep, A::Text("deeplake-s3"), A::Keep];
+    let answers = with(up_to_encryption(vec![PLAIN_DATA]), names);
+    let (outcome, script) = wizard(with(answers, [A::Keep]), &fake, &CreateArgs::default());
+    let req = outcome.unwrap().0;
+    assert_eq!(req.policy_name, "deeplake-s3");
+    assert!(
+        script.said(&format!("policy {taken} already exists")),
+        "{}",
+        script.text()
+    );
+    assert_eq!(fake.reads.get(), 2, "read again for the new name");
 }
 
 #[test]

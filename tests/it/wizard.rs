@@ -312,7 +312,7 @@ fn unticking_a_bucket_shows_the_removal_and_the_question_defaults_to_no() {
         "{screen}"
     );
     assert!(
-        screen.contains("this removes access the role has now: bucket alpha-data"),
+        screen.contains("this removes 1 grant the role has now: bucket alpha-data"),
         "{screen}"
     );
     pty.press(ENTER);
@@ -412,6 +412,30 @@ fn esc_or_cancel_at_the_review_creates_nothing() {
         assert!(env.role_names().is_empty(), "{key:?}");
         assert!(env.policy_names().is_empty(), "{key:?}");
     }
+}
+
+/// `create` with flags in a terminal: the same short review, the documents on request.
+#[test]
+fn create_with_flags_in_a_terminal_shows_the_short_review() {
+    let env = TestEnv::new();
+    env.create_bucket("alpha-data");
+    let mut cmd = env.cmd();
+    cmd.args(["create", "--bucket", "alpha-data"]);
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for("Review: nothing has been written yet.");
+    pty.wait_for("Plan: 3 to create, 0 to update, 0 to remove");
+    pty.wait_for("Cancel");
+    assert!(!pty.text().contains("\"Statement\""), "{}", pty.text());
+    pty.press("\x1b[B"); // Show the exact documents
+    pty.press(ENTER);
+    pty.wait_for("\"Statement\"");
+    pty.answer("Cancel", ENTER);
+    let (code, screen) = pty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        env.role_names(),
+        vec!["activeloop-deeplake-access".to_string()]
+    );
 }
 
 /// `ARN=$(provision-role)`: prompts still work on the terminal, and only the ARN reaches stdout.
