@@ -194,19 +194,15 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
 
     /// A role of that name that provision-role did not make is left alone: another name.
     async fn foreign_role(&mut self) -> Result<()> {
-        while let Some(role) = self
-            .current
-            .as_ref()
-            .filter(|r| !r.owned && !self.flags.adopt)
-        {
+        let adopt = self.flags.adopt;
+        while self.current.as_ref().is_some_and(|r| !r.owned && !adopt) {
             let name = self.role_name();
             warn(
                 self.p,
                 &format!(
-                    "role {name} ({}) exists and was not created by provision-role, so this run \
+                    "role {name} exists and was not created by provision-role, so this run \
                      leaves it alone. Choose another name (or run again with --adopt to take it \
-                     over).",
-                    role.arn
+                     over)."
                 ),
             );
             let check = |text: &str| {
