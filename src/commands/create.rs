@@ -67,19 +67,20 @@ pub async fn discover_and_plan(ctx: &Context, conn: &Connection, req: &Request) 
     Ok(plan::build(req, &facts?)?)
 }
 
-/// Show the plan (text mode), and in a terminal ask before changing anything.
+/// In a terminal: the short review (the documents with `-v` or on request), and unless
+/// `--yes`, the question. Otherwise the plan in full for the log (text mode).
 fn review(ctx: &Context, plan: &Plan, yes: bool) -> Result<()> {
+    let asks = !yes && !plan.is_noop();
+    if ctx.may_prompt && (asks || !ctx.json()) {
+        return wizard::review_plan(&ctx.printer, plan, yes);
+    }
     if !ctx.json() {
         ctx.printer.info(render::plan_text(plan).trim_end());
         if ctx.printer.is_verbose() {
             ctx.printer.block(render::documents_text(plan).trim_end());
         }
     }
-    if plan.is_noop() || !ctx.may_prompt || yes {
-        return Ok(());
-    }
-    ctx.printer.block(render::documents_text(plan).trim_end());
-    super::confirm("Apply these changes?", "cancelled, nothing was changed")
+    Ok(())
 }
 
 /// How many times a run re-reads and re-applies when another writer changes the role.
@@ -197,17 +198,25 @@ fn report(ctx: &Context, req: &Request, plan: &Plan, after_wizard: bool) {
         return;
     }
     let arn = plan.role_arn.clone().unwrap_or_default();
-    ctx.printer.info(&format!(
-        "\nPaste this role ARN into the Activeloop UI (managed credentials):\n  {}",
-        style(&arn).bold().green()
-    ));
-    if req.external_id.is_none() {
-        ctx.printer.info(
-            "If Activeloop shows an external ID, re-run with --external-id ID to require it.",
-        );
+    let shown = style(&arn).bold().green();
+    if req.trust.trusts_activeloop() {
+        ctx.printer.info(&format!(
+            "\nPaste this role ARN into the Activeloop UI (managed credentials):\n  {shown}"
+        ));
+        if req.external_id.is_none() {
+            ctx.printer.info(
+                "If Activeloop shows an external ID, re-run with --external-id ID to require it.",
+            );
+        }
+    } else {
+        ctx.printer.info(&format!(
+            "\nThe role trusts only the principals you gave, not Activeloop, so Deep Lake \
+             cannot use it; give its ARN to whoever assumes it:\n  {shown}"
+        ));
     }
     if after_wizard {
-        ctx.printer.info(&wizard::next_steps(req));
+        // Laid out already: a command wrapped mid-flag could not be pasted.
+        ctx.printer.block(&wizard::next_steps(req, &ctx.connect));
     }
     ctx.printer.result(&arn);
 }

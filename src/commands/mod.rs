@@ -67,20 +67,18 @@ impl Context {
     }
 }
 
-/// Ask yes or no on the terminal (default No). Anything but yes — no, Esc, Ctrl-C — is a
-/// cancellation saying `cancelled`.
+/// Ask yes or no on the terminal (default No), drawn like the wizard's prompts. Anything but
+/// yes — no, Esc, Ctrl-C — is a cancellation saying `cancelled`.
 pub fn confirm(prompt: &str, cancelled: &str) -> Result<()> {
-    let answer = dialoguer::Confirm::with_theme(&dialoguer::theme::ColorfulTheme::default())
-        .with_prompt(prompt)
-        .default(false)
-        .interact_opt();
-    match answer {
-        Ok(Some(true)) => Ok(()),
-        Ok(_) => Err(Cancelled(cancelled.to_string()).into()),
-        Err(dialoguer::Error::IO(io)) if io.kind() == std::io::ErrorKind::Interrupted => {
+    use crate::wizard::Prompter;
+    let mut terminal = crate::wizard::Terminal::new(Printer::new(false, 0));
+    match terminal.confirm(prompt, false) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Cancelled(cancelled.to_string()).into()),
+        Err(e) if e.downcast_ref::<Cancelled>().is_some() => {
             Err(Cancelled(cancelled.to_string()).into())
         }
-        Err(e) => Err(anyhow::Error::new(e).context("could not prompt on the terminal")),
+        Err(e) => Err(e),
     }
 }
 

@@ -19,13 +19,13 @@ pub fn wrap(text: &str, width: usize, indent: Option<&str>) -> String {
 
 /// The hanging indent for a line: its leading spaces plus its marker, as spaces.
 pub fn hanging_indent(line: &str) -> String {
-    let lead = line.len() - line.trim_start().len();
-    let rest = &line[lead..];
+    let plain = console::strip_ansi_codes(line);
+    let lead = plain.len() - plain.trim_start().len();
+    let plain = &plain[lead..];
     let marker = ["✓ ", "✗ ", "⚠ ", "• ", "- ", "+ ", "~ ", "= ", "· "]
         .iter()
-        .find(|m| rest.starts_with(*m))
+        .find(|m| plain.starts_with(*m))
         .map_or(0, |m| measure_text_width(m));
-    let plain = console::strip_ansi_codes(rest);
     let label = ["warning: ", "error: ", "fix: "]
         .iter()
         .find(|l| plain.starts_with(*l))
@@ -33,23 +33,55 @@ pub fn hanging_indent(line: &str) -> String {
     " ".repeat(lead + marker.max(label))
 }
 
+/// Whether a line's text so far is only a list marker, or nothing.
+fn is_marker(text: &str) -> bool {
+    [
+        "", "✓", "✗", "⚠", "•", "-", "+", "~", "=", "·", "warning:", "error:", "fix:",
+    ]
+    .contains(&text)
+}
+
+/// The words of a line, each with the whitespace before it (kept as written, so aligned
+/// columns stay aligned on the lines that are not broken).
+fn spaced_words(line: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = line;
+    while !rest.is_empty() {
+        let gap = rest.len() - rest.trim_start().len();
+        let (space, after) = rest.split_at(gap);
+        let end = after.find(char::is_whitespace).unwrap_or(after.len());
+        if end == 0 {
+            break;
+        }
+        let (word, tail) = after.split_at(end);
+        out.push((space, word));
+        rest = tail;
+    }
+    out
+}
+
 fn wrap_line(line: &str, width: usize, indent: Option<&str>) -> String {
     if measure_text_width(line) <= width {
         return line.to_string();
     }
     let hanging = indent.map_or_else(|| hanging_indent(line), str::to_string);
-    let lead = &line[..line.len() - line.trim_start().len()];
-    let mut out = lead.to_string();
-    let mut used = measure_text_width(lead);
-    for (i, word) in line.split_whitespace().enumerate() {
+    let mut out = String::new();
+    let mut used = 0;
+    // Where the current line's words start: a line holding only a list marker (`-`, `•`)
+    // or a label is not left behind by a word too long for any line.
+    let mut start = 0;
+    for (i, (space, word)) in spaced_words(line).into_iter().enumerate() {
         let len = measure_text_width(word);
-        if i > 0 && used + 1 + len > width {
+        let gap = measure_text_width(space);
+        let bare = is_marker(console::strip_ansi_codes(&out[start..]).trim());
+        if i > 0 && used + gap + len > width && !bare {
+            start = out.len() + 1;
             out.push('\n');
             out.push_str(&hanging);
             used = measure_text_width(&hanging);
-        } else if i > 0 {
-            out.push(' ');
-            used += 1;
+        } else {
+            out.push_str(space);
+            used += gap;
         }
         out.push_str(word);
         used += len;
@@ -81,6 +113,35 @@ mod tests {
         assert!(
             wrapped.lines().skip(1).all(|l| l.starts_with("       ")),
             "{wrapped}"
+        );
+    }
+
+    #[test]
+    fn a_word_too_long_for_any_line_stays_beside_its_marker() {
+        let diff =
+            "        - arn:aws:kms:us-east-1:123456789012:key/148c36ab-c78a-4633: kms:Decrypt";
+        assert_eq!(
+            wrap(diff, 40, None),
+            "        - arn:aws:kms:us-east-1:123456789012:key/148c36ab-c78a-4633:\n          kms:Decrypt"
+        );
+    }
+
+    #[test]
+    fn spacing_is_kept_where_a_line_is_not_broken_and_colour_does_not_hide_a_marker() {
+        let row = "  Buckets       alpha-data, beta-data, gamma-data";
+        assert_eq!(
+            wrap(row, 40, Some(&" ".repeat(16))),
+            "  Buckets       alpha-data, beta-data,\n                gamma-data"
+        );
+        let change = format!(
+            "  {} attachment/activeloop-deeplake-access/activeloop-deeplake-access-s3-access",
+            console::style("+ create   ").green().force_styling(true)
+        );
+        let wrapped = wrap(&change, 79, None);
+        assert_eq!(
+            wrapped.lines().nth(1),
+            Some("    attachment/activeloop-deeplake-access/activeloop-deeplake-access-s3-access"),
+            "{wrapped:?}"
         );
     }
 

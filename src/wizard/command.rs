@@ -2,8 +2,9 @@
 
 use console::style;
 
+use crate::aws::ConnectOptions;
 use crate::plan::request::{default_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME};
-use crate::plan::{Access, KmsChoice, Request, Trust};
+use crate::plan::{Access, Guardrails, KmsChoice, Request, Trust};
 
 /// Lines longer than this are broken with `\` continuations when shown.
 const WIDTH: usize = 76;
@@ -42,8 +43,39 @@ fn kms_flags(kms: &KmsChoice) -> Vec<String> {
     }
 }
 
+/// `--path`, `--permissions-boundary`, `--tag`, `--max-session-duration` as given.
+fn guardrail_flags(g: &Guardrails) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(path) = &g.path {
+        flags.push(flag("--path", path));
+    }
+    if let Some(arn) = &g.permissions_boundary {
+        flags.push(flag("--permissions-boundary", arn));
+    }
+    for (key, value) in &g.tags {
+        flags.push(flag("--tag", &format!("{key}={value}")));
+    }
+    if let Some(seconds) = g.max_session_duration {
+        flags.push(flag("--max-session-duration", &seconds.to_string()));
+    }
+    flags
+}
+
+/// Where the run connected: `--profile`, `--region`, `--endpoint-url` as given.
+fn connect_flags(connect: &ConnectOptions) -> Vec<String> {
+    let given = [
+        ("--profile", &connect.profile),
+        ("--region", &connect.region),
+        ("--endpoint-url", &connect.endpoint_url),
+    ];
+    given
+        .iter()
+        .filter_map(|(name, value)| value.as_deref().map(|v| flag(name, v)))
+        .collect()
+}
+
 /// Each flag with its value, as `create` takes them; only what differs from the defaults.
-fn command_flags(req: &Request) -> Vec<String> {
+fn command_flags(req: &Request, connect: &ConnectOptions) -> Vec<String> {
     let mut flags: Vec<String> = req
         .buckets
         .iter()
@@ -66,17 +98,20 @@ fn command_flags(req: &Request) -> Vec<String> {
         flags.push(flag("--external-id", id));
     }
     flags.extend(kms_flags(&req.kms));
+    flags.extend(guardrail_flags(&req.guardrails));
     if req.adopt {
         flags.push("--adopt".to_string());
     }
+    flags.extend(connect_flags(connect));
     flags.push("--yes".to_string());
     flags
 }
 
-/// The non-interactive command that asks for the same role, for scripts and CI.
-pub fn equivalent_command(req: &Request) -> String {
+/// The non-interactive command that asks for the same role, for scripts and CI: every flag
+/// that shaped the run, shell-quoted.
+pub fn equivalent_command(req: &Request, connect: &ConnectOptions) -> String {
     let mut line = "provision-role create".to_string();
-    for f in command_flags(req) {
+    for f in command_flags(req, connect) {
         line.push(' ');
         line.push_str(&f);
     }
@@ -84,27 +119,33 @@ pub fn equivalent_command(req: &Request) -> String {
 }
 
 /// The command for people to copy: one line if it fits, else one flag per line.
-fn shown_command(req: &Request) -> String {
-    let line = equivalent_command(req);
+fn shown_command(req: &Request, connect: &ConnectOptions) -> String {
+    let line = equivalent_command(req, connect);
     if line.len() + 2 <= WIDTH {
         return format!("  {line}");
     }
     let mut out = "  provision-role create".to_string();
-    for f in command_flags(req) {
+    for f in command_flags(req, connect) {
         out.push_str(" \\\n      ");
         out.push_str(&f);
     }
     out
 }
 
-/// What the wizard adds after the role ARN: the same run without questions, and the CORS step
-/// the Activeloop UI needs to show the data.
-pub fn next_steps(req: &Request) -> String {
-    format!(
-        "\n{}\n{}\n\n{} enable CORS on the bucket(s) so the Activeloop UI can show your data;\n\
-         see Deep Lake's 'Enabling CORS in AWS S3' guide at https://docs.deeplake.ai/",
+/// What the wizard adds after the role ARN: the same run without questions, and (when
+/// Activeloop is trusted) the CORS step the Activeloop UI needs to show the data.
+pub fn next_steps(req: &Request, connect: &ConnectOptions) -> String {
+    let mut out = format!(
+        "\n{}\n{}",
         style("To do the same without questions (scripts, CI):").bold(),
-        shown_command(req),
-        style("Next:").bold(),
-    )
+        shown_command(req, connect),
+    );
+    if req.trust.trusts_activeloop() {
+        out.push_str(&format!(
+            "\n\n{} enable CORS on the bucket(s) so the Activeloop UI can show your data;\n\
+             see Deep Lake's 'Enabling CORS in AWS S3' guide at https://docs.deeplake.ai/",
+            style("Next:").bold()
+        ));
+    }
+    out
 }

@@ -5,27 +5,32 @@
 //! which goes through `cli::resolve::request`), plus the plan for it; it writes nothing to AWS
 //! and nothing to stdout. `commands::create` applies and reports as for flags.
 //!
-//! The questions go through [`Prompter`] (dialoguer on the terminal, scripted in tests) and the
-//! reads through [`Discovery`] (the AWS connection, or a fake), so the steps are plain code that
-//! tests drive with scripted answers.
+//! The questions go through [`Prompter`] (dialoguer and our own text prompt on the terminal,
+//! scripted in tests) and the reads through [`Discovery`] (the AWS connection, or a fake), so
+//! the steps are plain code that tests drive with scripted answers.
 //!
-//! Order: 1 who and where, 2 buckets (and prefixes), 3 access, 4 trust and external ID,
-//! 5 names, 6 encryption, 7 review. Names come before encryption because discovery needs
-//! them: besides each bucket's encryption it reads what IAM already holds under those names.
-//! Asking them first lets one discovery pass serve both the encryption step and the review;
-//! declining the KMS grant re-plans from the same facts. Discovery runs again only when a
-//! chosen name turns out to belong to something provision-role did not create, and the person
-//! picks another.
+//! Steps: 1 account (and the role if it exists), 2 buckets (prefixes typed as BUCKET/PREFIX),
+//! 3 access, 4 trust and external ID, 5 advanced (names, description; skipped by default),
+//! 6 encryption, 7 review. It knows what exists: a role made earlier pre-fills every answer,
+//! and the review shows the changes as a diff, removals in red, with "No" as the default
+//! when access would be lost. It checks as it goes: a typed bucket is looked up when it is
+//! entered, and bucket encryption and keys are read in the background from the moment the
+//! buckets are chosen. On the happy path (first run, one bucket, one customer-managed key)
+//! that is 8 decisions from launch to the ARN; the review's "Change a setting…" holds what
+//! the default path does not ask.
 //!
 //! Flags still count: anything given (`--role-name`, `--access`, `--kms`, ...) is shown as
-//! already chosen and not asked. Esc, q or Ctrl-C at a prompt cancels with exit 130 and
-//! nothing written (dialoguer's text input ignores Esc; Ctrl-C works there too).
+//! already chosen and not asked. Esc or Ctrl-C at any prompt cancels with exit 130 and nothing
+//! written.
 
 mod command;
 mod discovery;
+mod grants;
+mod line;
 mod prompt;
 mod questions;
 mod review;
+mod summary;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -33,8 +38,13 @@ mod text;
 use anyhow::Result;
 
 pub use command::{equivalent_command, next_steps};
-pub use discovery::{Account, Discovery, Listing, Who};
-pub use prompt::{Check, Prompter, Terminal};
+pub use discovery::{Account, CurrentRole, Discovery, Listing, Who};
+pub use grants::Grants;
+pub use line::Line;
+pub use prompt::{Prompter, Terminal};
+pub use review::review_plan;
+#[cfg(test)]
+use summary::summary;
 
 use crate::aws::Connection;
 use crate::cli::{resolve, CreateArgs, RoleArgs};
@@ -51,7 +61,8 @@ pub fn prompt_error(err: dialoguer::Error) -> anyhow::Error {
     anyhow::Error::new(err).context("could not prompt on the terminal")
 }
 
-/// The error for Esc, q, or "no": exit 130.
+/// The error for Esc, q, Ctrl-C or "no": exit 130. The wizard words it for the run (created
+/// or changed) before it is shown.
 pub fn cancelled() -> anyhow::Error {
     Cancelled("cancelled, nothing was created".into()).into()
 }
@@ -90,6 +101,27 @@ fn check_flags(flags: &RoleArgs) -> Result<()> {
     Ok(())
 }
 
+/// Whether the buckets' customer-managed keys are granted, and which other keys are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct KmsAnswer {
+    grant: bool,
+    /// Key ARNs the role already had besides its buckets' keys (an earlier `--kms KEY`).
+    extra: Vec<String>,
+}
+
+/// The wizard's state: the answers so far (in the form the flags take) and what it found.
+struct Wizard<'a, P: Prompter, D: Discovery> {
+    p: &'a mut P,
+    d: &'a D,
+    flags: &'a RoleArgs,
+    yes: bool,
+    answers: RoleArgs,
+    /// The role under the asked name as it stood when the wizard started, if it exists.
+    current: Option<CurrentRole>,
+    listing: Listing,
+    kms: KmsAnswer,
+}
+
 /// The wizard over any prompter and discovery: the steps in order, then the request and plan.
 pub async fn run_with(
     p: &mut impl Prompter,
@@ -97,18 +129,50 @@ pub async fn run_with(
     args: &CreateArgs,
     profile: &str,
 ) -> Result<(Request, Plan)> {
-    let flags = &args.role;
-    check_flags(flags)?;
-    questions::intro(p);
-    questions::who_and_where(p, d, profile).await?;
-    let mut answers = flags.clone();
-    let buckets = questions::buckets(p, d).await?;
-    answers.buckets = questions::prefixes(p, buckets)?;
-    questions::access(p, flags, &mut answers)?;
-    questions::trust(p, flags, &mut answers)?;
-    questions::names(p, flags, &mut answers)?;
-    let (req, facts, plan) = review::discover(p, d, flags, &mut answers).await?;
-    let (req, plan) = review::encryption(p, flags, req, &facts, plan)?;
-    review::review(p, &req, &plan, args.yes)?;
-    Ok((req, plan))
+    check_flags(&args.role)?;
+    let mut wizard = Wizard {
+        p,
+        d,
+        flags: &args.role,
+        yes: args.yes,
+        answers: args.role.clone(),
+        current: None,
+        listing: Listing::Names(Vec::new()),
+        kms: KmsAnswer {
+            grant: true,
+            extra: Vec::new(),
+        },
+    };
+    let outcome = wizard.run(profile).await;
+    outcome.map_err(|err| match err.downcast_ref::<Cancelled>() {
+        Some(_) => Cancelled(wizard.cancelled_message().into()).into(),
+        None => err,
+    })
+}
+
+impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
+    async fn run(&mut self, profile: &str) -> Result<(Request, Plan)> {
+        questions::intro(self.p);
+        self.account(profile).await?;
+        self.buckets()?;
+        // Encryption and keys are read while the next questions are asked.
+        let early = resolve::request(&self.answers)?;
+        let early = review::reading(&early, self.current.as_ref());
+        let d = self.d;
+        let ((), facts) = d.facts_meanwhile(&early, || {
+            self.access()?;
+            self.trust()?;
+            self.advanced()
+        })?;
+        self.finish(early, facts?).await
+    }
+
+    /// "nothing was created" on a first run, "nothing was changed" when the role exists.
+    fn cancelled_message(&self) -> &'static str {
+        if self.current.is_some() {
+            "cancelled, nothing was changed"
+        } else {
+            "cancelled, nothing was created"
+        }
+    }
 }

@@ -1,30 +1,36 @@
-//! The questions the wizard asks, behind a trait: dialoguer on the terminal, scripted answers in
-//! tests. Every method either answers or fails with [`Cancelled`](crate::error::Cancelled)
-//! (Esc, q, Ctrl-C), so the wizard never has to tell "no answer" apart from an answer.
+//! The questions the wizard asks, behind a trait: dialoguer (and our own text prompt) on the
+//! terminal, scripted answers in tests. Every method either answers or fails with
+//! [`Cancelled`](crate::exit::Cancelled) (Esc, q, Ctrl-C), so the wizard never has to tell
+//! "no answer" apart from an answer. A cancelled prompt stays on screen as `✘ prompt`.
 
 use std::fmt;
+use std::io;
 
 use anyhow::Result;
 use dialoguer::theme::{ColorfulTheme, Theme};
-use dialoguer::{Confirm, Input, MultiSelect, Select};
+use dialoguer::{Confirm, MultiSelect, Select};
 
+use super::line::{self, Line};
 use super::{cancelled, prompt_error};
-use crate::render::text::{self, MAX_WIDTH};
-use crate::render::Printer;
+use console::measure_text_width;
 
-/// Checks one typed answer; `Err` holds the rule that was broken, shown before asking again.
-pub type Check<'a> = &'a dyn Fn(&str) -> Result<(), String>;
+use crate::render::text::{wrap, MAX_WIDTH};
+use crate::render::Printer;
 
 /// The questions the wizard can ask. Text answers come back trimmed and already checked.
 pub trait Prompter {
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool>;
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize>;
-    /// Indices of the ticked items (possibly none). The answer is not echoed: the caller
-    /// reports it with [`Prompter::answered`] as it sees fit.
-    fn multi_select(&mut self, prompt: &str, items: &[String]) -> Result<Vec<usize>>;
-    /// A line of text; an empty answer takes `default` when there is one, else is checked
-    /// like any other answer. Asks again until `check` accepts.
-    fn input(&mut self, prompt: &str, default: Option<&str>, check: Check) -> Result<String>;
+    /// Indices of the ticked items (possibly none); `ticked` says which start ticked. The
+    /// answer is not echoed: the caller reports it with [`Prompter::answered`].
+    fn multi_select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        ticked: &[bool],
+    ) -> Result<Vec<usize>>;
+    /// A line of text: asked again, in place, until the question's checks accept it.
+    fn input(&mut self, question: &Line) -> Result<String>;
     /// Echo an answer the way answered prompts look: `✔ prompt · answer`.
     fn answered(&mut self, prompt: &str, answer: &str);
     /// An explanation between questions, already wrapped to [`Prompter::width`].
@@ -32,6 +38,14 @@ pub trait Prompter {
     /// Columns to wrap explanations to.
     fn width(&self) -> usize {
         80
+    }
+    /// Whether `-v` asks for more (the full documents in the review).
+    fn verbose(&self) -> bool {
+        false
+    }
+    /// How many items a multi-select shows at once; longer lists are paged.
+    fn list_rows(&self) -> usize {
+        16
     }
 }
 
@@ -63,10 +77,10 @@ impl Theme for WizardTheme {
         prompt: &str,
         selection: Option<bool>,
     ) -> fmt::Result {
-        // Esc: the colourful theme would show a tick, as if answered.
+        // Esc: the colourful theme would show a tick, as if answered. The run's last line
+        // says it was cancelled; this one only marks the prompt.
         if selection.is_none() {
-            let cancelled = self.0.error_style.apply_to("cancelled");
-            return write!(f, "{} {prompt} {}", self.0.error_prefix, cancelled);
+            return write!(f, "{} {prompt}", self.0.error_prefix);
         }
         self.0.format_confirm_prompt_selection(f, prompt, selection)
     }
@@ -143,7 +157,7 @@ impl Theme for WizardTheme {
     }
 }
 
-/// The real terminal: prompts drawn on stderr with dialoguer, explanations on the printer.
+/// The real terminal: prompts drawn on stderr, explanations on the printer.
 pub struct Terminal {
     theme: WizardTheme,
     term: console::Term,
@@ -158,76 +172,111 @@ impl Terminal {
             printer,
         }
     }
+
+    /// A prompt that ended without an answer: mark it `✘ prompt` and say why it ended. Esc
+    /// has already erased a list; Ctrl-C left it (and the prompt) on screen, `drawn` rows.
+    fn ended(&self, prompt: &str, outcome: io::Result<()>, drawn: usize) -> anyhow::Error {
+        let _ = self.term.show_cursor();
+        match outcome {
+            Ok(()) => {}
+            Err(_) if drawn > 1 => {
+                let _ = self.term.clear_last_lines(drawn);
+            }
+            Err(_) => {
+                let _ = self.term.clear_line();
+            }
+        }
+        let mut line = String::new();
+        let _ = self
+            .theme
+            .format_confirm_prompt_selection(&mut line, prompt, None);
+        let _ = self.term.write_line(&line);
+        match outcome {
+            Ok(()) => cancelled(),
+            Err(err) => prompt_error(dialoguer::Error::IO(err)),
+        }
+    }
+
+    /// Rows a list shows at once, as dialoguer pages it (`max_length` adds the two rows
+    /// the page indicator takes). On a last page that is not full it shows fewer; then a
+    /// Ctrl-C clears a few rows too many.
+    fn page(&self, items: usize, max: Option<usize>) -> usize {
+        let rows = usize::from(self.term.size().0);
+        let max = max.map_or(usize::MAX, |m| m + 2);
+        items.min(max.clamp(3, rows.max(3)) - 2)
+    }
 }
 
-/// A prompt that failed or was interrupted may have left the cursor hidden, and the cursor
-/// after the prompt's text: the "cancelled" message that follows needs a line of its own.
-fn failed(err: dialoguer::Error) -> anyhow::Error {
-    let term = console::Term::stderr();
-    let _ = term.show_cursor();
-    let _ = term.write_line("");
-    prompt_error(err)
+/// Split a prompt's result into an answer, or how it ended without one.
+fn outcome<T>(result: dialoguer::Result<Option<T>>) -> Result<T, io::Result<()>> {
+    match result {
+        Ok(Some(answer)) => Ok(answer),
+        Ok(None) => Err(Ok(())),
+        Err(dialoguer::Error::IO(err)) => Err(Err(err)),
+    }
 }
 
 impl Prompter for Terminal {
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool> {
-        Confirm::with_theme(&self.theme)
+        let answer = Confirm::with_theme(&self.theme)
             .with_prompt(prompt)
             .default(default)
-            .interact_opt()
-            .map_err(failed)?
-            .ok_or_else(cancelled)
+            .interact_opt();
+        outcome(answer).map_err(|ended| match ended {
+            // Esc: dialoguer already drew `✘ prompt` with the theme.
+            Ok(()) => cancelled(),
+            Err(err) => self.ended(prompt, Err(err), 1),
+        })
     }
 
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize> {
-        Select::with_theme(&self.theme)
+        let answer = Select::with_theme(&self.theme)
             .with_prompt(prompt)
             .items(items)
             .default(default)
-            .interact_opt()
-            .map_err(failed)?
-            .ok_or_else(cancelled)
+            .interact_opt();
+        let drawn = 1 + self.page(items.len(), None);
+        outcome(answer).map_err(|ended| self.ended(prompt, ended, drawn))
     }
 
-    fn multi_select(&mut self, prompt: &str, items: &[String]) -> Result<Vec<usize>> {
+    fn multi_select(
+        &mut self,
+        prompt: &str,
+        items: &[String],
+        ticked: &[bool],
+    ) -> Result<Vec<usize>> {
         // Not reported here: the caller says what the ticks mean (some entries ask more).
         // A long list pages; keep the explanation above it on screen.
-        let rows = usize::from(self.term.size().0);
-        MultiSelect::with_theme(&self.theme)
+        let max = self.list_rows();
+        let answer = MultiSelect::with_theme(&self.theme)
             .with_prompt(prompt)
             .items(items)
-            .max_length(rows.saturating_sub(8).max(5))
+            .defaults(ticked)
+            .max_length(max)
             .report(false)
-            .interact_opt()
-            .map_err(failed)?
-            .ok_or_else(cancelled)
+            .interact_opt();
+        let drawn = 1 + self.page(items.len(), Some(max));
+        outcome(answer).map_err(|ended| self.ended(prompt, ended, drawn))
     }
 
-    fn input(&mut self, prompt: &str, default: Option<&str>, check: Check) -> Result<String> {
-        // dialoguer's Input has no `interact_opt`: Esc is ignored there, Ctrl-C still cancels.
-        let mut input = Input::<String>::with_theme(&self.theme)
-            .with_prompt(prompt)
-            .allow_empty(true);
-        if let Some(default) = default {
-            input = input.default(default.to_string());
+    fn input(&mut self, question: &Line) -> Result<String> {
+        match line::read(&self.term, &self.theme, question) {
+            Ok(Some(answer)) => Ok(answer),
+            Ok(None) => Err(cancelled()),
+            Err(err) => Err(prompt_error(dialoguer::Error::IO(err))),
         }
-        // dialoguer clears a rule it showed by counting lines, so a rule must not wrap by itself.
-        let width = self.width().saturating_sub(2);
-        let answer = input
-            .validate_with(|text: &String| {
-                check(text.trim()).map_err(|rule| text::wrap(&rule, width, Some("")))
-            })
-            .interact_text()
-            .map_err(failed)?;
-        Ok(answer.trim().to_string())
     }
 
+    /// A long answer (many buckets) wraps under its first word.
     fn answered(&mut self, prompt: &str, answer: &str) {
         let mut line = String::new();
         let _ = self
             .theme
             .format_input_prompt_selection(&mut line, prompt, answer);
-        let _ = self.term.write_line(&line);
+        let indent = " ".repeat(measure_text_width(&format!("✔ {prompt} · ")));
+        let _ = self
+            .term
+            .write_line(&wrap(&line, self.width(), Some(&indent)));
     }
 
     fn note(&mut self, text: &str) {
@@ -238,5 +287,14 @@ impl Prompter for Terminal {
         let (_rows, cols) = self.term.size();
         // One column spare: a line that fills the last one makes some terminals wrap early.
         usize::from(cols).saturating_sub(1).clamp(20, MAX_WIDTH)
+    }
+
+    fn verbose(&self) -> bool {
+        self.printer.is_verbose()
+    }
+
+    /// The rows left under the explanation above the list.
+    fn list_rows(&self) -> usize {
+        usize::from(self.term.size().0).saturating_sub(8).max(5)
     }
 }

@@ -1,210 +1,390 @@
-//! Steps 6 and 7: one discovery pass for the answers, the encryption it found and the KMS
-//! grant, then the exact documents, a summary and the only question whose default is No.
+//! Steps 6 and 7: the encryption the background read found and the KMS grant, then the short
+//! review and its one question ("Create the role" / "Show the exact documents" / "Change a
+//! setting…" / "Cancel"). Also the same review for `create` with flags in a terminal.
 
 use anyhow::Result;
 use console::style;
 
-use super::cancelled;
-use super::discovery::Discovery;
-use super::prompt::Prompter;
-use super::questions::ask_names;
-use super::text::{self, given, heading, say};
-use crate::cli::{resolve, RoleArgs};
+use super::discovery::{CurrentRole, Discovery};
+use super::grants::Grants;
+use super::prompt::{Prompter, Terminal};
+use super::summary::{plan_line, summary};
+use super::text::{given, heading, say, warn};
+use super::{cancelled, KmsAnswer, Wizard};
+use crate::cli::resolve;
+use crate::cli::values::KmsValue;
+use crate::exit::Cancelled;
+use crate::plan::request::normalize_scopes;
 use crate::plan::{
-    self, Facts, KeyManager, KmsChoice, Level, Note, Plan, PlanError, Request, Trust,
+    self, BucketScope, Encryption, Facts, KeyManager, KmsChoice, Level, Plan, PlanError, Request,
 };
 use crate::render::plan as render;
+use crate::render::Printer;
 
-/// Whether a name that is taken was asked (so can be asked again) rather than given as a flag.
-fn renamable(flags: &RoleArgs, kind: &str) -> bool {
-    match kind {
-        "role" => flags.role_name.is_none(),
-        _ => flags.policy_name.is_none(),
+/// Whether facts read for `read` serve `req` too: the same names, and no bucket not read.
+fn serves(read: &Request, req: &Request) -> bool {
+    let has = |b: &BucketScope| read.buckets.iter().any(|r| r.bucket == b.bucket);
+    (&read.role_name, &read.policy_name) == (&req.role_name, &req.policy_name)
+        && req.buckets.iter().all(has)
+}
+
+/// The request discovery reads for. Read-write, whatever was answered: its documents are the
+/// largest, so every extra policy name (`NAME-2`…) a smaller answer could need is looked up.
+/// With the buckets the role has now, whose keys tell its other KMS grants apart.
+pub(super) fn reading(req: &Request, current: Option<&CurrentRole>) -> Request {
+    let mut buckets = req.buckets.clone();
+    buckets.extend(current.iter().flat_map(|r| r.grants.scopes.iter().cloned()));
+    Request {
+        access: crate::plan::Access::ReadWrite,
+        buckets: normalize_scopes(buckets).0,
+        ..req.clone()
     }
 }
 
-/// Step 6 begins: read the account for the answers and plan. A name that belongs to something
-/// provision-role did not create is asked again, and only then is the account read again.
-pub(super) async fn discover(
-    p: &mut impl Prompter,
-    d: &impl Discovery,
-    flags: &RoleArgs,
-    answers: &mut RoleArgs,
-) -> Result<(Request, Facts, Plan)> {
-    heading(
-        p,
-        6,
-        "Encryption",
-        "Objects encrypted with a customer-managed KMS key can only be read by a role that may \
-         use the key.",
-    );
-    loop {
-        let req = resolve::request(answers)?;
-        let facts = d.facts(&req).await?;
-        match plan::build(&req, &facts) {
-            Err(PlanError::NotOwned { kind, name }) if renamable(flags, kind) => {
-                text::warn(
-                    p,
-                    &format!(
-                        "{kind} {name} already exists and was not created by provision-role; \
-                         choose another name (or run again with --adopt to take it over)"
-                    ),
-                );
-                ask_names(p, flags, answers)?;
-            }
-            built => return Ok((req, facts, built?)),
-        }
-    }
+/// The key ARNs the default encryption of these buckets names.
+fn default_keys<'a>(facts: &Facts, buckets: impl Iterator<Item = &'a str>) -> Vec<String> {
+    buckets
+        .filter_map(|b| match &facts.buckets.get(b)?.encryption {
+            Encryption::Kms { key: Some(key), .. } => Some(key),
+            _ => None,
+        })
+        .map(|key| facts.keys.get(key).map_or(key.clone(), |k| k.arn.clone()))
+        .collect()
 }
 
 /// Customer-managed keys the plan grants for the buckets' default encryption.
-fn granted_keys(plan: &Plan) -> Vec<&str> {
-    let mut keys: Vec<&str> = plan
+fn bucket_keys(plan: &Plan) -> Vec<String> {
+    let mut keys: Vec<String> = plan
         .buckets
         .iter()
         .filter(|b| b.kms_key_manager != Some(KeyManager::Aws))
-        .filter_map(|b| b.kms_key_arn.as_deref())
+        .filter_map(|b| b.kms_key_arn.clone())
         .collect();
     keys.sort();
     keys.dedup();
     keys
 }
 
-/// Step 6: each bucket's encryption, and whether to grant the keys. Declining re-plans from
-/// the same facts with grants off; nothing is read again.
-pub(super) fn encryption(
-    p: &mut impl Prompter,
-    flags: &RoleArgs,
-    mut req: Request,
-    facts: &Facts,
-    plan: Plan,
-) -> Result<(Request, Plan)> {
-    text::notes(p, &plan.notes);
-    if !flags.kms.is_empty() {
-        let kms: Vec<String> = flags.kms.iter().map(ToString::to_string).collect();
-        given(p, "KMS grants", &kms.join(", "), "--kms");
-        return Ok((req, plan));
-    }
-    let keys = granted_keys(&plan);
-    if keys.is_empty() || !req.kms.discovers() {
-        return Ok((req, plan));
-    }
-    let question = match keys.len() {
-        1 => "Let the role use this KMS key?".to_string(),
-        n => format!("Let the role use these {n} KMS keys?"),
-    };
-    if p.confirm(&question, true)? {
-        return Ok((req, plan));
-    }
-    req.kms = KmsChoice::Off;
-    let plan = plan::build(&req, facts)?;
-    let warnings: Vec<Note> = plan
-        .notes
+/// The `--kms` values the answer stands for.
+fn kms_values(kms: &KmsAnswer) -> Vec<KmsValue> {
+    let extra = kms
+        .extra
         .iter()
-        .filter(|n| n.level == Level::Warn)
-        .cloned()
+        .filter_map(|k| crate::cli::values::kms_key(k).ok());
+    let extra: Vec<KmsValue> = extra.map(KmsValue::Key).collect();
+    match (kms.grant, extra.is_empty()) {
+        (true, true) => Vec::new(),
+        (true, false) => std::iter::once(KmsValue::Auto).chain(extra).collect(),
+        (false, true) => vec![KmsValue::Off],
+        (false, false) => extra,
+    }
+}
+
+/// The grants of the role as it stands, from what discovery read: its trust and the policies
+/// provision-role made for it (the ones a run rewrites).
+fn before(facts: &Facts) -> Option<Grants> {
+    let role = facts.existing.role.as_ref()?;
+    let documents: Vec<_> = facts
+        .existing
+        .policies
+        .values()
+        .filter(|p| p.owned && role.attached.contains(&p.arn))
+        .map(|p| p.document.clone())
         .collect();
-    text::notes(p, &warnings);
-    Ok((req, plan))
+    Some(Grants::read(&role.trust, &documents))
 }
 
-fn trusted(trust: &Trust) -> String {
-    match trust {
-        Trust::Production => "Activeloop production".to_string(),
-        Trust::WithDev => "Activeloop production and development".to_string(),
-        Trust::Custom(principals) => principals.join("\n               "),
-    }
+/// Keys the role has besides any bucket's default key (an earlier `--kms KEY`): they stay.
+fn extra_keys(now: &Grants, keys: &[String], req: &Request, facts: &Facts) -> Vec<String> {
+    let buckets = now
+        .scopes
+        .iter()
+        .chain(&req.buckets)
+        .map(|s| s.bucket.as_str());
+    let defaults = default_keys(facts, buckets);
+    let other = |k: &&String| !keys.contains(k) && !defaults.contains(k);
+    now.kms_keys.iter().filter(other).cloned().collect()
 }
 
-/// The answers in a few lines, right above the question, where a small terminal still shows
-/// them after the documents and changes scrolled by.
-fn summary(req: &Request, plan: &Plan) -> String {
-    let buckets: Vec<String> = req.buckets.iter().map(|b| b.to_string()).collect();
-    let keys = granted_keys(plan);
-    let none = || "none".to_string();
-    let rows = [
-        (
-            "Role",
-            plan.role_arn.clone().unwrap_or(plan.role_name.clone()),
-        ),
-        ("Policy", req.policy_name.clone()),
-        ("Buckets", buckets.join(", ")),
-        ("Access", req.access.as_str().to_string()),
-        ("Trusted", trusted(&req.trust)),
-        ("External ID", req.external_id.clone().unwrap_or_else(none)),
-        (
-            "KMS keys",
-            if req.kms.discovers() {
-                // The full ARNs are in the documents above; the key ids fit on one line.
-                let ids: Vec<&str> = keys
-                    .iter()
-                    .map(|k| k.rsplit(':').next().unwrap_or(k))
-                    .collect();
-                ids.join(", ")
-            } else {
-                none()
-            },
-        ),
-    ];
-    let mut out = style("Summary").bold().to_string();
-    for (label, value) in rows {
-        let value = if value.is_empty() { none() } else { value };
-        out.push_str(&format!("\n  {label:<12} {value}"));
-    }
-    out
+/// Whether the role already reached every bucket with a key and was given none of the keys:
+/// someone said no before, so no stays the default.
+fn declined(now: &Grants, keys: &[String], plan: &Plan) -> bool {
+    let had = |name: &str| now.scopes.iter().any(|s| s.bucket == name);
+    let mut keyed = plan.buckets.iter().filter(|b| b.kms_key_arn.is_some());
+    keys.iter().all(|k| !now.kms_keys.contains(k)) && keyed.all(|b| had(&b.name))
 }
 
-/// The change list with long detail lines wrapped under themselves; resource lines stay whole.
-fn changes(plan: &Plan, width: usize) -> String {
-    render::changes_text(&plan.changes)
-        .lines()
-        .map(|line| {
-            if line.starts_with("        ") {
-                text::wrap(line, width, Some("          "))
-            } else {
-                line.to_string()
+/// What the review's question leads to.
+enum Next {
+    Apply,
+    Change,
+}
+
+/// Up to this many notes on encryption are all shown.
+const FEW_NOTES: usize = 4;
+
+const SETTINGS: [&str; 6] = [
+    "Buckets",
+    "Access",
+    "Trust and external ID",
+    "Names and description",
+    "KMS key grant",
+    "Back to the review",
+];
+
+impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
+    /// Steps 6 and 7, with the facts read for `early`. Discovery reads again only if the
+    /// buckets or names changed since (see [`reading`] for access), and a name taken by
+    /// something provision-role did not create is asked again.
+    pub(super) async fn finish(&mut self, early: Request, facts: Facts) -> Result<(Request, Plan)> {
+        let (mut facts, mut read) = (facts, early);
+        let mut kms_asked = false;
+        loop {
+            let req = resolve::request(&self.answers)?;
+            if !serves(&read, &req) {
+                read = reading(&req, self.current.as_ref());
+                facts = self.d.facts(&read).await?;
             }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+            let plan = match plan::build(&req, &facts) {
+                Err(PlanError::NotOwned { kind, name }) if self.renamable(kind) => {
+                    warn(
+                        self.p,
+                        &format!(
+                            "{kind} {name} already exists and was not created by \
+                             provision-role; choose another name (or run again with --adopt \
+                             to take it over)"
+                        ),
+                    );
+                    self.ask_names()?;
+                    continue;
+                }
+                built => built?,
+            };
+            if !kms_asked {
+                kms_asked = true;
+                self.encryption(&req, &facts)?;
+                continue;
+            }
+            match self.review(&plan, &facts)? {
+                Next::Apply => return Ok((req, plan)),
+                Next::Change => self.change()?,
+            }
+        }
+    }
+
+    /// Whether a name that is taken was asked (so can be asked again), not given as a flag.
+    fn renamable(&self, kind: &str) -> bool {
+        match kind {
+            "role" => self.flags.role_name.is_none(),
+            _ => self.flags.policy_name.is_none(),
+        }
+    }
+
+    /// Step 6: which buckets need a KMS grant, and whether to give it.
+    fn encryption(&mut self, req: &Request, facts: &Facts) -> Result<()> {
+        heading(
+            self.p,
+            6,
+            "Encryption",
+            "Objects encrypted with a customer-managed KMS key can only be read by a role that \
+             may use the key.",
+        );
+        if !self.flags.kms.is_empty() {
+            let plan = plan::build(req, facts)?;
+            self.kms_notes(&plan);
+            let kms: Vec<String> = self.flags.kms.iter().map(ToString::to_string).collect();
+            given(self.p, "KMS grants", &kms.join(", "), "--kms");
+            return Ok(());
+        }
+        let probe = Request {
+            kms: KmsChoice::auto(),
+            ..req.clone()
+        };
+        let plan = plan::build(&probe, facts)?;
+        self.kms_notes(&plan);
+        let keys = bucket_keys(&plan);
+        let now = self.current.as_ref().map(|r| &r.grants);
+        let extra = now.map_or(Vec::new(), |g| extra_keys(g, &keys, req, facts));
+        self.kms = KmsAnswer { grant: true, extra };
+        if !keys.is_empty() {
+            let declined = now.is_some_and(|g| declined(g, &keys, &plan));
+            self.ask_kms(keys.len(), !declined)?;
+        }
+        self.answers.kms = kms_values(&self.kms);
+        Ok(())
+    }
+
+    fn ask_kms(&mut self, keys: usize, default: bool) -> Result<()> {
+        let question = match keys {
+            1 => "Let the role use this KMS key?".to_string(),
+            n => format!("Let the role use these {n} KMS keys?"),
+        };
+        self.kms.grant = self.p.confirm(&question, default)?;
+        self.answers.kms = kms_values(&self.kms);
+        Ok(())
+    }
+
+    /// What each bucket's encryption means for the role; with many buckets, only those with
+    /// a customer-managed key (the rest counted, and all with `-v`).
+    fn kms_notes(&mut self, plan: &Plan) {
+        let all = self.p.verbose() || plan.notes.len() <= FEW_NOTES;
+        let keyed =
+            |n: &&plan::Note| n.level == Level::Warn || n.message.contains("customer-managed");
+        let shown: Vec<_> = plan
+            .notes
+            .iter()
+            .filter(|n| all || keyed(n))
+            .cloned()
+            .collect();
+        super::text::notes(self.p, &shown);
+        let rest = plan.notes.len() - shown.len();
+        if rest > 0 {
+            say(
+                self.p,
+                &format!(
+                    "{rest} {}bucket(s) need no KMS grant: SSE-S3, an AWS-managed key, or no \
+                     default encryption (-v lists them).",
+                    if shown.is_empty() { "" } else { "other " }
+                ),
+            );
+        }
+    }
+
+    /// Step 7: the summary, then the question. Nothing to change asks nothing.
+    fn review(&mut self, plan: &Plan, facts: &Facts) -> Result<Next> {
+        let name = &plan.role_name;
+        if plan.is_noop() {
+            return Ok(Next::Apply);
+        }
+        let before = before(facts);
+        let why = match &before {
+            None => "Nothing has been written yet. This run creates:".to_string(),
+            Some(_) => {
+                format!("Nothing has been written yet. Changes to role {name}: + added, - removed.")
+            }
+        };
+        heading(self.p, 7, "Review", &why);
+        if self.p.verbose() {
+            self.p.note(render::documents_text(plan).trim_end());
+        }
+        let width = self.p.width();
+        let review = summary(plan, before.as_ref(), width);
+        self.p.note(&review.text);
+        if self.yes {
+            say(self.p, "Applying without asking (--yes).");
+            return Ok(Next::Apply);
+        }
+        loop {
+            match self.ask_review(plan, !review.lost.is_empty())? {
+                0 => return Ok(Next::Apply),
+                1 => self.show_documents(plan),
+                2 => return Ok(Next::Change),
+                _ => return Err(cancelled()),
+            }
+        }
+    }
+
+    fn ask_review(&mut self, plan: &Plan, loses: bool) -> Result<usize> {
+        let (question, yes) = match plan.creates_role() {
+            true => ("Create the role?", "Create the role"),
+            false => ("Apply these changes?", "Apply the changes"),
+        };
+        let no = match plan.creates_role() {
+            true => "Cancel: create nothing",
+            false => "Cancel: keep the role as it is",
+        };
+        let items = [yes, "Show the exact documents", "Change a setting…", no].map(String::from);
+        self.p.select(question, &items, if loses { 3 } else { 0 })
+    }
+
+    fn show_documents(&mut self, plan: &Plan) {
+        self.p.note(render::documents_text(plan).trim_end());
+        let changes = render::changes_text(&plan.changes);
+        let width = self.p.width();
+        self.p.note(&super::text::wrap(
+            &format!("{}\n{}", style("Changes").bold(), changes.trim_end()),
+            width,
+            None,
+        ));
+        self.p.note(&plan_line(plan));
+    }
+
+    /// "Change a setting…": ask one step again; the review follows with the new answers.
+    fn change(&mut self) -> Result<()> {
+        let items = SETTINGS.map(String::from);
+        match self.p.select("Change which setting?", &items, 0)? {
+            0 => self.buckets(),
+            1 => self.access(),
+            2 => self.trust(),
+            3 => self.ask_names(),
+            4 if !self.flags.kms.is_empty() => {
+                say(self.p, "The KMS grants were given with --kms.");
+                Ok(())
+            }
+            4 => {
+                let grant = self.kms.grant;
+                self.ask_kms(1, grant)
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
-/// Step 7: the exact documents, the changes and a summary, then the question. Nothing to
-/// change asks nothing (`app` says so).
-pub(super) fn review(p: &mut impl Prompter, req: &Request, plan: &Plan, yes: bool) -> Result<()> {
-    if plan.is_noop() {
-        return Ok(());
+/// `create` with flags, in a terminal: the same short review (the documents with `-v` or on
+/// request), then, unless `--yes` or nothing changes, the question. Without the wizard's
+/// reads, updates list their detail lines instead of a diff of the grants.
+pub fn review_plan(printer: &Printer, plan: &Plan, yes: bool) -> Result<()> {
+    let mut p = Terminal::new(printer.clone());
+    if p.verbose() {
+        p.note(render::documents_text(plan).trim_end());
     }
-    heading(
-        p,
-        7,
-        "Review",
-        "Nothing has been written yet. These are the exact documents, then the changes and a \
-         summary:",
-    );
-    p.note(render::documents_text(plan).trim_end());
-    let width = p.width();
     p.note(&format!(
-        "{}\n{}",
-        style("Changes").bold(),
-        changes(plan, width)
+        "{} nothing has been written yet.",
+        style("Review:").bold()
     ));
-    p.note(&text::wrap(
-        &summary(req, plan),
-        width,
-        Some("               "),
-    ));
-    if yes {
-        say(p, "Applying without asking (--yes).");
+    let width = p.width();
+    p.note(&summary(plan, None, width).text);
+    let updates = plan.changes.iter().any(|c| !c.details().is_empty());
+    if updates {
+        let changes = render::changes_text(&plan.changes);
+        p.note(&super::text::wrap(changes.trim_end(), width, None));
+    }
+    let removes = plan
+        .changes
+        .iter()
+        .any(|c| c.details().iter().any(|d| d.starts_with("- ")));
+    if removes {
+        let warning = format!(
+            "{} this removes grants the role has now (the lines marked -)",
+            style("warning:").yellow().bold()
+        );
+        p.note(&super::text::wrap(&warning, width, None));
+    }
+    if plan.is_noop() || yes {
         return Ok(());
     }
-    let question = if plan.creates_role() {
-        "Create the role?"
-    } else {
-        "Apply these changes?"
+    let (question, first) = match plan.creates_role() {
+        true => ("Create the role?", "Create the role"),
+        false => ("Apply these changes?", "Apply the changes"),
     };
-    if !p.confirm(question, false)? {
-        return Err(cancelled());
+    let items = [first, "Show the exact documents", "Cancel"].map(String::from);
+    let not_done = match plan.creates_role() {
+        true => "cancelled, nothing was created",
+        false => "cancelled, nothing was changed",
+    };
+    loop {
+        let answer = p.select(question, &items, if removes { 2 } else { 0 });
+        let answer = answer.map_err(|err| match err.downcast_ref::<Cancelled>() {
+            Some(_) => Cancelled(not_done.into()).into(),
+            None => err,
+        });
+        match answer? {
+            0 => return Ok(()),
+            1 => {
+                p.note(render::documents_text(plan).trim_end());
+                p.note(&plan_line(plan));
+            }
+            _ => return Err(Cancelled(not_done.into()).into()),
+        }
     }
-    Ok(())
 }

@@ -1,6 +1,5 @@
-//! How the wizard talks: step headings, explanations wrapped to the terminal, answers that flags
-//! already gave. Wrapping keeps words whole, and keeps a rule shown under a prompt from
-//! wrapping by itself (dialoguer clears it by counting lines).
+//! How the wizard talks: step headings, explanations wrapped to the terminal (words and ARNs
+//! kept whole, warnings and bullets with a hanging indent), answers that flags already gave.
 
 use console::style;
 
@@ -17,9 +16,11 @@ pub fn say(p: &mut impl Prompter, text: &str) {
     p.note(&wrap(text, width, Some("")));
 }
 
-/// A warning among the explanations.
+/// A warning among the explanations, wrapped under its first word.
 pub fn warn(p: &mut impl Prompter, text: &str) {
-    say(p, &format!("{} {text}", style("warning:").yellow().bold()));
+    let width = p.width();
+    let text = format!("{} {text}", style("warning:").yellow().bold());
+    p.note(&wrap(&text, width, None));
 }
 
 /// "Step N of 7 · Title" and why the step matters.

@@ -111,16 +111,31 @@ impl Pty {
     }
 }
 
+/// Answers on the screen (`✔ prompt · answer`): one per decision. A ticked list item also
+/// starts with `✔`, but has no `·`.
+fn decisions(screen: &str) -> usize {
+    screen
+        .split("✔ ")
+        .skip(1)
+        .filter(|after| after.lines().next().unwrap_or_default().contains(" · "))
+        .count()
+}
+
 /// Walk the wizard up to the bucket list, with `alpha-data` and `beta-data` in the account.
 fn start(env: &TestEnv, args: &[&str]) -> Pty {
     env.create_bucket("alpha-data");
     env.create_bucket("beta-data");
+    open(env, args)
+}
+
+/// The wizard up to the bucket list, with the buckets already made.
+fn open(env: &TestEnv, args: &[&str]) -> Pty {
     let mut cmd = env.cmd();
     cmd.args(args);
     let mut pty = Pty::spawn(cmd);
     pty.answer("Continue with this account?", ENTER);
-    pty.wait_for("Space ticks a bucket");
-    pty.wait_for("alpha-data");
+    pty.wait_for("? Buckets");
+    pty.wait_for("Type a name, or BUCKET/PREFIX");
     pty
 }
 
@@ -128,13 +143,16 @@ fn start(env: &TestEnv, args: &[&str]) -> Pty {
 fn defaults_to_review(pty: &mut Pty) {
     pty.press(SPACE);
     pty.press(ENTER);
-    pty.answer("Limit access to prefixes?", ENTER);
+    enter_through_steps_3_to_5(pty);
+    pty.wait_for("Cancel: create nothing");
+}
+
+/// Enter at access, trust, external ID and the advanced step: every default.
+fn enter_through_steps_3_to_5(pty: &mut Pty) {
     pty.answer("read-only: list and read objects", ENTER);
-    pty.answer("Other principal ARNs", ENTER);
+    pty.answer("Other principals, instead of Activeloop", ENTER);
     pty.answer("External ID (empty: none)", ENTER);
-    pty.answer("Role name", ENTER);
-    pty.answer("Policy name", ENTER);
-    pty.wait_for("Create the role?");
+    pty.answer("Change the names or the description?", ENTER);
 }
 
 #[test]
@@ -142,7 +160,7 @@ fn defaults_create_the_role_and_print_its_arn_last() {
     let env = TestEnv::new();
     let mut pty = start(&env, &[]);
     defaults_to_review(&mut pty);
-    pty.press("y");
+    pty.press(ENTER);
     let (code, screen) = pty.finish();
     assert_eq!(code, 0, "{screen}");
     let last = screen.trim_end().lines().last().unwrap_or_default();
@@ -151,11 +169,21 @@ fn defaults_create_the_role_and_print_its_arn_last() {
         screen.contains("Paste this role ARN into the Activeloop UI"),
         "{screen}"
     );
+    let endpoint = format!("--endpoint-url {}", env.endpoint());
+    assert!(
+        !screen.contains(&endpoint),
+        "AWS_ENDPOINT_URL is not a flag, so the command has none: {screen}"
+    );
     assert!(
         screen.contains("provision-role create --bucket alpha-data --yes"),
         "{screen}"
     );
     assert!(screen.contains("Enabling CORS in AWS S3"), "{screen}");
+    assert_eq!(
+        decisions(&screen),
+        7,
+        "no KMS key, so no KMS question:\n{screen}"
+    );
 
     let trust = env
         .role_trust("activeloop-deeplake-access")
@@ -170,15 +198,179 @@ fn defaults_create_the_role_and_print_its_arn_last() {
     assert!(!policy.contains("beta-data"), "{policy}");
 }
 
+/// The issue's budget: first run, one bucket with a customer-managed key, Enter throughout.
+/// Also: the review fits the 24-row screen, and no line of it is wider than 80 columns.
 #[test]
-fn ctrl_c_at_the_bucket_list_creates_nothing() {
+fn the_happy_path_takes_at_most_eight_decisions_and_the_review_fits_the_screen() {
+    let env = TestEnv::new();
+    let (_, key_arn) = env.create_kms_key();
+    env.create_bucket("secure-data");
+    env.put_bucket_kms("secure-data", &key_arn);
+    let mut pty = open(&env, &["--endpoint-url", &env.endpoint()]);
+    pty.press(SPACE);
+    pty.press(ENTER);
+    enter_through_steps_3_to_5(&mut pty);
+    pty.answer("Let the role use this KMS key?", ENTER);
+    pty.wait_for("Cancel: create nothing");
+    let review = pty.text();
+    let review = &review[review.rfind("\nStep 7 of 7").expect("the review step")..];
+    let rows = review.matches('\n').count() + 1;
+    assert!(rows <= 24, "{rows} rows:\n{review}");
+    for line in review.lines() {
+        let one_word = line.split_whitespace().count() <= 2;
+        assert!(line.chars().count() <= 80 || one_word, "{line:?}\n{review}");
+    }
+    assert!(
+        review.contains("Plan: 3 to create, 0 to update, 0 to remove"),
+        "{review}"
+    );
+    pty.press(ENTER);
+    let (code, screen) = pty.finish();
+    assert_eq!(code, 0, "{screen}");
+    let count = decisions(&screen);
+    assert!(count <= 8, "{count} decisions:\n{screen}");
+    assert!(
+        screen.contains(&format!("--endpoint-url {}", env.endpoint())),
+        "the flag that shaped the run is in the command: {screen}"
+    );
+    let attached = env.attached_policies("activeloop-deeplake-access");
+    let policy = env.policy_document(&attached[0].1).to_string();
+    assert!(policy.contains(&key_arn), "{policy}");
+}
+
+#[test]
+fn a_rerun_pre_ticks_what_the_role_has_and_enter_through_changes_nothing() {
+    let env = TestEnv::new();
+    env.create_bucket("alpha-data");
+    env.create_bucket("beta-data");
+    env.run(&[
+        "create",
+        "--bucket",
+        "beta-data",
+        "--external-id",
+        "ext-1",
+        "--yes",
+    ])
+    .ok();
+    let attached = env.attached_policies("activeloop-deeplake-access");
+    let versions = env.policy_versions(&attached[0].1);
+    let trust = env.role_trust("activeloop-deeplake-access");
+
+    let mut pty = open(&env, &[]);
+    let screen = pty.text();
+    assert!(
+        screen.contains("Role activeloop-deeplake-access exists (made by provision-role)"),
+        "{screen}"
+    );
+    assert!(screen.contains("✔ beta-data"), "pre-ticked:\n{screen}");
+    assert!(screen.contains("⬚ alpha-data"), "{screen}");
+    pty.press(ENTER);
+    pty.answer("read-only: list and read objects", ENTER);
+    pty.answer("Other principals, instead of Activeloop", ENTER);
+    pty.wait_for("External ID (empty: none)");
+    pty.wait_for("ext-1");
+    pty.press(ENTER);
+    pty.answer("Change the names or the description?", ENTER);
+    let (code, screen) = pty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert!(screen.contains("nothing to change"), "{screen}");
+    assert!(!screen.contains("Apply these changes?"), "{screen}");
+    assert_eq!(env.policy_versions(&attached[0].1), versions);
+    assert_eq!(env.role_trust("activeloop-deeplake-access"), trust);
+    assert_eq!(
+        env.attached_policies("activeloop-deeplake-access"),
+        attached
+    );
+}
+
+#[test]
+fn unticking_a_bucket_shows_the_removal_and_the_question_defaults_to_no() {
+    let env = TestEnv::new();
+    env.create_bucket("alpha-data");
+    env.create_bucket("beta-data");
+    env.run(&[
+        "create",
+        "--bucket",
+        "alpha-data",
+        "--bucket",
+        "beta-data",
+        "--yes",
+    ])
+    .ok();
+    let attached = env.attached_policies("activeloop-deeplake-access");
+    let before = env.policy_document(&attached[0].1);
+
+    let mut pty = open(&env, &[]);
+    pty.press(SPACE); // untick alpha-data
+    pty.press(ENTER);
+    enter_through_steps_3_to_5(&mut pty);
+    pty.wait_for("Cancel: keep the role as it is");
+    let screen = pty.text();
+    assert!(screen.contains("- alpha-data"), "{screen}");
+    assert!(
+        screen.contains("Plan: 0 to create, 1 to update, 0 to remove"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("this removes 1 grant the role has now: bucket alpha-data"),
+        "{screen}"
+    );
+    pty.press(ENTER);
+    let (code, screen) = pty.finish();
+    assert_eq!(code, 130, "Enter takes the default, which is No: {screen}");
+    assert_eq!(
+        screen.matches("cancelled, nothing was changed").count(),
+        1,
+        "{screen}"
+    );
+    assert_eq!(env.policy_document(&attached[0].1), before);
+}
+
+#[test]
+fn a_typed_bucket_that_does_not_exist_is_asked_again() {
     let env = TestEnv::new();
     let mut pty = start(&env, &[]);
-    pty.press(CTRL_C);
+    // The last entry: type a name.
+    pty.press("\x1b[A");
+    pty.press(SPACE);
+    pty.press(ENTER);
+    pty.answer("Bucket name or BUCKET/PREFIX", "no-such-bucket");
+    pty.press(ENTER);
+    pty.wait_for("bucket no-such-bucket does not exist");
+    pty.press("\x15"); // Ctrl-U clears the answer
+    pty.press("beta-data/datasets");
+    pty.press(ENTER);
+    pty.answer("Another bucket or BUCKET/PREFIX (empty: done)", ENTER);
+    enter_through_steps_3_to_5(&mut pty);
+    pty.answer("Cancel: create nothing", ENTER);
+    let (code, screen) = pty.finish();
+    assert_eq!(code, 0, "{screen}");
+    let attached = env.attached_policies("activeloop-deeplake-access");
+    let policy = env.policy_document(&attached[0].1).to_string();
+    assert!(
+        policy.contains("arn:aws:s3:::beta-data/datasets/*"),
+        "{policy}"
+    );
+    assert!(!policy.contains("no-such-bucket"), "{policy}");
+}
+
+#[test]
+fn esc_at_the_external_id_prompt_exits_130_with_nothing_created() {
+    let env = TestEnv::new();
+    let mut pty = start(&env, &[]);
+    pty.press(SPACE);
+    pty.press(ENTER);
+    pty.answer("read-only: list and read objects", ENTER);
+    pty.answer("Other principals, instead of Activeloop", ENTER);
+    pty.answer("External ID (empty: none)", "abc");
+    std::thread::sleep(Duration::from_millis(200));
+    pty.press(ESC);
     let (code, screen) = pty.finish();
     assert_eq!(code, 130, "{screen}");
-    assert!(
-        screen.contains("cancelled, nothing was created"),
+    assert!(screen.contains("✘ External ID (empty: none)"), "{screen}");
+    assert_eq!(
+        screen.matches("cancelled, nothing was created").count(),
+        1,
         "{screen}"
     );
     assert!(env.role_names().is_empty());
@@ -186,12 +378,31 @@ fn ctrl_c_at_the_bucket_list_creates_nothing() {
 }
 
 #[test]
-fn esc_or_no_at_the_review_creates_nothing() {
-    for key in [ESC, "n"] {
+fn ctrl_c_at_the_bucket_list_creates_nothing() {
+    let env = TestEnv::new();
+    let mut pty = start(&env, &[]);
+    pty.press(CTRL_C);
+    let (code, screen) = pty.finish();
+    assert_eq!(code, 130, "{screen}");
+    assert_eq!(
+        screen.matches("cancelled, nothing was created").count(),
+        1,
+        "{screen}"
+    );
+    assert!(env.role_names().is_empty());
+    assert!(env.policy_names().is_empty());
+}
+
+#[test]
+fn esc_or_cancel_at_the_review_creates_nothing() {
+    for key in [ESC, "\x1b[A"] {
         let env = TestEnv::new();
         let mut pty = start(&env, &[]);
         defaults_to_review(&mut pty);
         pty.press(key);
+        if key != ESC {
+            pty.press(ENTER); // "Cancel: create nothing", the last choice
+        }
         let (code, screen) = pty.finish();
         assert_eq!(code, 130, "{key:?}: {screen}");
         assert!(
@@ -201,6 +412,30 @@ fn esc_or_no_at_the_review_creates_nothing() {
         assert!(env.role_names().is_empty(), "{key:?}");
         assert!(env.policy_names().is_empty(), "{key:?}");
     }
+}
+
+/// `create` with flags in a terminal: the same short review, the documents on request.
+#[test]
+fn create_with_flags_in_a_terminal_shows_the_short_review() {
+    let env = TestEnv::new();
+    env.create_bucket("alpha-data");
+    let mut cmd = env.cmd();
+    cmd.args(["create", "--bucket", "alpha-data"]);
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for("Review: nothing has been written yet.");
+    pty.wait_for("Plan: 3 to create, 0 to update, 0 to remove");
+    pty.wait_for("Cancel");
+    assert!(!pty.text().contains("\"Statement\""), "{}", pty.text());
+    pty.press("\x1b[B"); // Show the exact documents
+    pty.press(ENTER);
+    pty.wait_for("\"Statement\"");
+    pty.answer("Cancel", ENTER);
+    let (code, screen) = pty.finish();
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        env.role_names(),
+        vec!["activeloop-deeplake-access".to_string()]
+    );
 }
 
 /// `ARN=$(provision-role)`: prompts still work on the terminal, and only the ARN reaches stdout.
@@ -229,12 +464,11 @@ fn with_stdout_redirected_only_the_arn_is_printed_there() {
     pty.wait_for("alpha-data");
     pty.press(SPACE);
     pty.press(ENTER);
-    pty.answer("Limit access to prefixes?", ENTER);
     pty.wait_for("Access: read-only (from --access)");
-    pty.answer("Other principal ARNs", ENTER);
-    pty.wait_for("Role name: piped-role (from --role-name)");
-    pty.answer("Policy name", ENTER);
-    pty.answer("Create the role?", "y");
+    pty.answer("Other principals, instead of Activeloop", ENTER);
+    pty.wait_for("  Policy  piped-role-s3-access");
+    pty.answer("Change the names or the description?", ENTER);
+    pty.answer("Cancel: create nothing", ENTER);
     let (code, screen) = pty.finish();
     assert_eq!(code, 0, "{screen}");
     let stdout = std::fs::read_to_string(&out).expect("read the redirected stdout");
