@@ -30,9 +30,7 @@ const KMS_READ_ONLY: &[&str] = &["kms:Decrypt", "kms:DescribeKey"];
 pub fn trust_document(req: &Request) -> PolicyDocument {
     let mut statement = Statement {
         sid: Some("AllowAssumeRoleFromActiveloop".to_string()),
-        principal: Some(crate::policy::Principal {
-            aws: req.trust.principals(),
-        }),
+        principal: Some(crate::policy::Principal::aws(req.trust.principals())),
         action: vec!["sts:AssumeRole".to_string()],
         ..Statement::allow("", &[], Vec::new())
     };
