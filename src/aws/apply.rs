@@ -50,6 +50,17 @@ pub enum Undo {
         resource: Resource,
         arn: String,
     },
+    /// `--prune` detached a policy: attach it again.
+    Reattach {
+        role: String,
+        arn: String,
+    },
+    /// `--prune` deleted an inline policy: put its document back.
+    PutInline {
+        role: String,
+        name: String,
+        document: String,
+    },
 }
 
 impl fmt::Display for Undo {
@@ -63,6 +74,10 @@ impl fmt::Display for Undo {
                 write!(f, "restore policy {arn} to version {previous}")
             }
             Undo::RestoreTrust { role, .. } => write!(f, "restore the trust policy of role {role}"),
+            Undo::Reattach { role, arn } => write!(f, "attach {arn} to role {role} again"),
+            Undo::PutInline { role, name, .. } => {
+                write!(f, "put inline policy {name} back on role {role}")
+            }
             Undo::Untag { resource, .. } => {
                 write!(
                     f,
@@ -126,7 +141,9 @@ pub async fn apply(w: &Writer<'_>, plan: &Plan) -> Result<()> {
 fn wave_of(change: &Change) -> usize {
     match change {
         Change::Attach { .. } => 1,
-        Change::DeleteStale { .. } => 2,
+        Change::DeleteStale { .. } | Change::DetachForeign { .. } | Change::DeleteInline { .. } => {
+            2
+        }
         _ => 0,
     }
 }
@@ -185,6 +202,8 @@ async fn write(
             detach(w.iam, role, arn).await?;
             delete_policy(w.iam, arn).await?;
         }
+        Change::DetachForeign { role, arn } => prune_attachment(w, role, arn).await?,
+        Change::DeleteInline { role, name } => delete_inline(w, role, name).await?,
         Change::Unchanged(_) => return Ok(None),
     }
     (w.progress)(Event::Done(change.done()));
@@ -379,6 +398,57 @@ pub async fn detach(iam: &Client, role: &str, arn: &str) -> Result<()> {
     Ok(())
 }
 
+/// `--prune`: detach a policy the plan does not write (never delete it).
+async fn prune_attachment(w: &Writer<'_>, role: &str, arn: &str) -> Result<()> {
+    detach(w.iam, role, arn).await?;
+    w.journal.record(Undo::Reattach {
+        role: role.to_string(),
+        arn: arn.to_string(),
+    });
+    Ok(())
+}
+
+/// `--prune`: delete an inline policy, keeping its document so a rollback can put it back.
+async fn delete_inline(w: &Writer<'_>, role: &str, name: &str) -> Result<()> {
+    let resource = || format!("role {role}, inline policy {name}");
+    let out = w
+        .iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .aws("iam:GetRolePolicy", resource())?;
+    let document = parse_iam_document(out.policy_document())?.to_string();
+    w.iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .aws("iam:DeleteRolePolicy", resource())?;
+    w.journal.record(Undo::PutInline {
+        role: role.to_string(),
+        name: name.to_string(),
+        document,
+    });
+    Ok(())
+}
+
+async fn put_inline(iam: &Client, role: &str, name: &str, document: &str) -> Result<()> {
+    iam.put_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .policy_document(document)
+        .send()
+        .await
+        .aws(
+            "iam:PutRolePolicy",
+            format!("role {role}, inline policy {name}"),
+        )?;
+    Ok(())
+}
+
 async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersion>> {
     Ok(iam
         .list_policy_versions()
@@ -449,6 +519,20 @@ async fn undo(iam: &Client, step: &Undo) -> Result<()> {
         }
         Undo::RestoreTrust { role, document } => put_trust(iam, role, document).await,
         Undo::Untag { resource, arn } => untag(iam, resource, arn).await,
+        Undo::Reattach { role, arn } => {
+            iam.attach_role_policy()
+                .role_name(role)
+                .policy_arn(arn)
+                .send()
+                .await
+                .aws("iam:AttachRolePolicy", format!("role {role}, policy {arn}"))?;
+            Ok(())
+        }
+        Undo::PutInline {
+            role,
+            name,
+            document,
+        } => put_inline(iam, role, name, document).await,
     }
 }
 
@@ -494,5 +578,7 @@ pub async fn rollback(iam: &Client, journal: &Journal) -> Rollback {
     report
 }
 
+#[cfg(test)]
+mod prune_tests;
 #[cfg(test)]
 mod tests;

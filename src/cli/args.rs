@@ -160,6 +160,11 @@ pub struct RoleArgs {
     #[arg(long)]
     pub adopt: bool,
 
+    /// Detach managed policies this run does not write (they are kept) and delete the role's
+    /// inline policies, so the role holds only these grants.
+    #[arg(long)]
+    pub prune: bool,
+
     #[command(flatten)]
     pub guardrails: GuardrailArgs,
 }

@@ -124,6 +124,7 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
         external_id: args.external_id.clone(),
         kms: kms_choice(&args.kms)?,
         adopt: args.adopt,
+        prune: args.prune,
         guardrails: guardrails(&args.guardrails)?,
     })
 }

@@ -120,8 +120,11 @@ pub async fn apply_or_roll_back(ctx: &Context, conn: &Connection, plan: &Plan) -
 /// The ARN last on stdout (text) or the plan as JSON; after the wizard, also the command that
 /// repeats the run without questions.
 fn report(ctx: &Context, req: &Request, plan: &Plan, after_wizard: bool) {
+    let warning = plan::external_id_warning(req);
     if ctx.json() {
-        ctx.printer.json(&render::report(plan));
+        let mut report = render::report(plan);
+        report.notes.extend(warning.iter().map(render::note_json));
+        ctx.printer.json(&report);
         return;
     }
     let arn = plan.role_arn.clone().unwrap_or_default();
@@ -129,10 +132,8 @@ fn report(ctx: &Context, req: &Request, plan: &Plan, after_wizard: bool) {
         "\nPaste this role ARN into the Activeloop UI (managed credentials):\n  {}",
         style(&arn).bold().green()
     ));
-    if req.external_id.is_none() {
-        ctx.printer.info(
-            "If Activeloop shows an external ID, re-run with --external-id ID to require it.",
-        );
+    if let Some(warning) = warning {
+        ctx.printer.warn(&warning.message);
     }
     if after_wizard {
         ctx.printer.info(&wizard::next_steps(req));
