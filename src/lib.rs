@@ -7,6 +7,7 @@
 //! changes, over the `policy` model) → `aws` (discovery and writes, reporting progress as
 //! events) → `render` (text for people, JSON and its schema for programs).
 
+pub mod audit;
 pub mod aws;
 pub mod cancel;
 pub mod cli;

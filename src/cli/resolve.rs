@@ -5,7 +5,7 @@
 
 use super::args::{AccessArg, GlobalArgs, GuardrailArgs, RoleArgs, VerifyArgs};
 use super::values::KmsValue;
-use crate::aws::verify::Expect;
+use crate::audit::Expect;
 use crate::aws::ConnectOptions;
 use crate::exit::UsageError;
 use crate::plan::request::{

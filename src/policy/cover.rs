@@ -12,7 +12,7 @@
 
 use super::document::{Conditions, Effect, Statement};
 use super::eval::{self, Context, Operator, Truth};
-use super::pattern::{covers, covers_ignore_case, glob, glob_ignore_case, has_wildcard, overlaps};
+use super::pattern::{covers, covers_ignore_case, glob, has_wildcard, overlaps};
 
 /// Whether one condition (`op_a` on values `a`) implies another (`op_b` on `b`), same key.
 fn implies_one(op_a: &str, a: &[String], op_b: &str, b: &[String]) -> bool {
@@ -211,11 +211,6 @@ fn beyond(
         near.get_or_insert_with(|| unconditioned(&e.condition));
     }
     extra(near)
-}
-
-/// Whether a literal action is one of `patterns` (case-insensitively).
-pub fn action_in(action: &str, patterns: &[&str]) -> bool {
-    patterns.iter().any(|p| glob_ignore_case(p, action))
 }
 
 #[cfg(test)]
