@@ -39,8 +39,10 @@ pub struct Expect {
     pub external_id: Option<String>,
 }
 
+/// How a check came out: `warn` does not fail the run unless `--strict`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "CheckLevel")]
 pub enum Level {
     Ok,
     Warn,

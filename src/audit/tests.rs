@@ -463,6 +463,7 @@ fn a_trust_deny_or_a_missing_principal_fails() {
                 Level::Fail,
                 "trust: arn:aws:iam::111122223333:role/partner may assume the role"
             ),
+            (Level::Fail, "trust: external ID"),
             (Level::Fail, "trust: nobody else may assume the role"),
         ]
     );

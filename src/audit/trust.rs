@@ -150,7 +150,9 @@ fn external_id(trust: &PolicyDocument, expect: &Expect) -> Check {
     };
     let mut problems = Vec::new();
     for p in principals {
-        if allowed(&assume(trust, p, None)) {
+        if !allowed(&assume(trust, p, Some(id))) {
+            problems.push(format!("{p} may not assume the role with it"));
+        } else if allowed(&assume(trust, p, None)) {
             problems.push(format!("{p} may assume the role without it"));
         } else if allowed(&assume(trust, p, Some(OTHER_ID))) {
             problems.push(format!("{p} may assume the role with another external ID"));
