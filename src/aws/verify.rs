@@ -4,9 +4,11 @@
 //! branch beside the bucket branch, S3 and KMS reads up to [`READS`] at a time, IAM reads up to
 //! [`IAM_READS`] — and a failed read is kept as data for [`crate::audit`] to judge.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
+use futures::future::{BoxFuture, FutureExt, Shared};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
@@ -120,28 +122,64 @@ async fn inline_document(
     typed(doc, &format!("inline policy {name}"))
 }
 
+/// A DescribeKey in flight or done, which every bucket using the key awaits.
+type KeyRead<'a> = Shared<BoxFuture<'a, Read<KeyFacts>>>;
+
+/// One DescribeKey per key (and region), shared by the buckets that use it.
+struct Keys<'a> {
+    conn: &'a Connection,
+    described: Mutex<HashMap<(String, String), KeyRead<'a>>>,
+}
+
+impl<'a> Keys<'a> {
+    fn describe(&self, key: &str, region: &str, bucket: &str) -> KeyRead<'a> {
+        let region = discover::key_region(key, region);
+        let mut described = self
+            .described
+            .lock()
+            .expect("the key cache is never poisoned");
+        let conn = self.conn;
+        described
+            .entry((region.clone(), key.to_string()))
+            .or_insert_with(|| {
+                let (key, used_by) = (key.to_string(), format!("default key of bucket {bucket}"));
+                async move {
+                    let kms = conn.kms(&region);
+                    discover::key(&kms, &key, &used_by, &|_| {})
+                        .await
+                        .map_err(message)
+                }
+                .boxed()
+                .shared()
+            })
+            .clone()
+    }
+}
+
 /// Each bucket of the scopes, read concurrently.
-async fn read_buckets(
-    conn: &Connection,
-    scopes: &[BucketScope],
-) -> std::collections::BTreeMap<String, BucketFacts> {
+async fn read_buckets(conn: &Connection, scopes: &[BucketScope]) -> BTreeMap<String, BucketFacts> {
     let names: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
+    let keys = Keys {
+        conn,
+        described: Mutex::default(),
+    };
+    let keys = &keys;
     stream::iter(names)
-        .map(|name| async move { (name.to_string(), read_bucket(conn, name).await) })
+        .map(|name| async move { (name.to_string(), read_bucket(conn, keys, name).await) })
         .buffer_unordered(READS)
         .collect()
         .await
 }
 
 /// The bucket's region, then its encryption (and key) beside its policy.
-async fn read_bucket(conn: &Connection, bucket: &str) -> BucketFacts {
+async fn read_bucket(conn: &Connection, keys: &Keys<'_>, bucket: &str) -> BucketFacts {
     let region = match discover::bucket_region(&conn.s3("us-east-1"), bucket).await {
         Ok(region) => region,
         Err(e) => return BucketFacts::unreachable(message(e)),
     };
     let s3 = conn.s3(&region);
     let ((encryption, key), policy) = tokio::join!(
-        encryption_and_key(conn, &s3, bucket, &region),
+        encryption_and_key(keys, &s3, bucket, &region),
         bucket_policy(&s3, bucket)
     );
     BucketFacts {
@@ -153,7 +191,7 @@ async fn read_bucket(conn: &Connection, bucket: &str) -> BucketFacts {
 }
 
 async fn encryption_and_key(
-    conn: &Connection,
+    keys: &Keys<'_>,
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     region: &str,
@@ -172,10 +210,8 @@ async fn encryption_and_key(
         };
         return (Ok(encryption), Some(Ok(aws)));
     }
-    let kms = conn.kms(&discover::key_region(key, region));
-    let used_by = format!("default key of bucket {bucket}");
-    let found = discover::key(&kms, key, &used_by, &|_| {}).await;
-    (Ok(encryption), Some(found.map_err(message)))
+    let found = keys.describe(key, region, bucket).await;
+    (Ok(encryption), Some(found))
 }
 
 /// The bucket's policy, or None when it has none.

@@ -49,6 +49,9 @@ fn literal_prefix(s: &str) -> &str {
 
 /// Whether every string `inner` matches is matched by `outer`.
 pub fn covers(outer: &str, inner: &str) -> bool {
+    if outer == inner || outer == "*" {
+        return true;
+    }
     if !has_wildcard(inner) {
         return glob(outer, inner);
     }

@@ -83,3 +83,44 @@ pub fn checklist_text(report: &Report) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Check;
+
+    #[test]
+    fn marks_levels_and_gives_the_command_once() {
+        console::set_colors_enabled(false);
+        let mut fail = Check::fail("S3 read-write access to a-1", "not allowed", "grant it");
+        fail.uses_command = true;
+        let report = Report {
+            role_name: "r".into(),
+            role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
+            checks: vec![
+                Check::pass("role exists", "arn:aws:iam::123456789012:role/r"),
+                Check::warn("trust: external ID", "none is required", "require one"),
+                fail.clone(),
+                Check {
+                    name: "S3 read-write access to b-2".into(),
+                    ..fail
+                },
+            ],
+            fix_command: Some("provision-role create --role-name r --bucket a-1".into()),
+        };
+        let text = checklist_text(&report);
+        assert!(text.contains("  ✓ role exists: "), "{text}");
+        assert!(text.contains("  ⚠ trust: external ID: none is required\n    fix: require one"));
+        assert!(text.contains("  ✗ S3 read-write access to b-2: not allowed\n    fix: grant it"));
+        assert_eq!(text.matches("provision-role create").count(), 1, "{text}");
+        let json = serde_json::to_value(super::report(&report, false)).unwrap();
+        assert_eq!(json["ok"], false);
+        assert_eq!(json["checks"][1]["level"], "warn");
+        assert_eq!(json["checks"][1]["ok"], true);
+        assert_eq!(json["checks"][2]["ok"], false);
+        assert_eq!(
+            json["fix_command"],
+            "provision-role create --role-name r --bucket a-1"
+        );
+    }
+}
