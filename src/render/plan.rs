@@ -49,7 +49,7 @@ pub struct BucketJson {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ChangeJson {
-    /// `policy/NAME`, `role/NAME` or `attachment/ROLE/POLICY`.
+    /// `policy/NAME`, `role/NAME`, `attachment/ROLE/POLICY` or `inline-policy/ROLE/NAME`.
     pub resource: String,
     pub action: Action,
     /// What an update or delete changes (`- …` removed, `+ …` added).
