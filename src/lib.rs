@@ -4,10 +4,12 @@
 //! One direction of flow, a module per layer (the README's "Layout" table says the same):
 //! `cli` (clap types → checked `Request`) → `commands` (one per subcommand, given a `Context`)
 //! → `wizard` (prompts that fill the same request) → `plan` (pure: documents and typed
-//! changes, over the `policy` model) → `aws` (discovery and writes, reporting progress as
-//! events) → `render` (text for people, JSON and its schema for programs). `export` (pure)
-//! writes the same plan as a CloudFormation or Terraform template.
+//! changes, over the `policy` model) → `aws` (discovery, writes and `verify`'s reads, reporting
+//! progress as events) → `audit` (pure: `verify`'s judgement of what was read, over the same
+//! `policy` model) → `render` (text for people, JSON and its schema for programs). `export`
+//! (pure) writes the same plan as a CloudFormation or Terraform template.
 
+pub mod audit;
 pub mod aws;
 pub mod cancel;
 pub mod cli;

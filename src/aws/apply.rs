@@ -68,7 +68,10 @@ pub async fn apply(w: &Writer<'_>, plan: &Plan) -> Result<Versions> {
 /// Deletions are not waves: they wait for [`finish`].
 fn wave_of(change: &Change) -> Option<usize> {
     match change {
-        Change::Attach { .. } | Change::DetachStale { .. } => Some(1),
+        Change::Attach { .. }
+        | Change::DetachStale { .. }
+        | Change::DetachForeign { .. }
+        | Change::DeleteInline { .. } => Some(1),
         Change::DeleteStale { .. } | Change::Unchanged(_) => None,
         _ => Some(0),
     }
@@ -150,10 +153,11 @@ async fn write(
                 .ok_or_else(|| anyhow!("policy {policy} has no ARN: the plan is offline"))?;
             attach(w, role, arn).await?;
         }
-        Change::DetachStale { role, arn, .. } => {
+        Change::DetachStale { role, arn, .. } | Change::DetachForeign { role, arn } => {
             let result = detach(w.iam, role, arn).await;
             settle(w.journal, result, reattach(role, arn))?;
         }
+        Change::DeleteInline { role, name } => delete_inline(w, role, name).await?,
         Change::DeleteStale { .. } | Change::Unchanged(_) => return Ok(None),
     }
     (w.progress)(Event::Done(change.done()));
@@ -565,6 +569,51 @@ async fn attach(w: &Writer<'_>, role: &str, arn: &str) -> Result<()> {
     settle(w.journal, result, undo)
 }
 
+/// `--prune`: delete an inline policy, journaling the document it had (read just before), so
+/// a rollback puts it back as it was.
+async fn delete_inline(w: &Writer<'_>, role: &str, name: &str) -> Result<()> {
+    let resource = || format!("role {role}, inline policy {name}");
+    let out = w
+        .iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .aws("iam:GetRolePolicy", resource())?;
+    let document = parse_iam_document(out.policy_document())?;
+    let result = w
+        .iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+        .aws("iam:DeleteRolePolicy", resource())
+        .map(drop)
+        .map_err(Into::into);
+    let undo = Undo::PutInline {
+        role: role.to_string(),
+        name: name.to_string(),
+        document,
+    };
+    settle(w.journal, result, undo)
+}
+
+pub async fn put_inline(iam: &Client, role: &str, name: &str, document: &Value) -> Result<()> {
+    iam.put_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .policy_document(document.to_string())
+        .send()
+        .await
+        .aws(
+            "iam:PutRolePolicy",
+            format!("role {role}, inline policy {name}"),
+        )?;
+    Ok(())
+}
+
 /// One attach, no waiting (rollback re-attaching what it detached).
 pub async fn attach_once(iam: &Client, role: &str, arn: &str) -> Result<()> {
     iam.attach_role_policy()
@@ -662,10 +711,13 @@ pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<S
         }
     }
     for change in &plan.changes {
-        if let Change::DetachStale { policy, arn, .. } = change {
-            if attached.contains(arn) {
-                differences.push(format!("policy {policy} is attached again"));
-            }
+        let detached = match change {
+            Change::DetachStale { arn, .. } | Change::DetachForeign { arn, .. } => arn,
+            _ => continue,
+        };
+        if attached.contains(detached) {
+            let name = detached.rsplit('/').next().unwrap_or(detached);
+            differences.push(format!("policy {name} is attached again"));
         }
     }
     Ok(differences)

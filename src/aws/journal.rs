@@ -14,7 +14,7 @@ use aws_sdk_iam::Client;
 use serde_json::Value;
 
 use super::apply::{
-    attach_once, delete_policy, detach, put_boundary, put_tags, put_trust, remove_tags,
+    attach_once, delete_policy, detach, put_boundary, put_inline, put_tags, put_trust, remove_tags,
 };
 use super::{discover, AwsResult};
 use crate::plan::{Resource, ADOPTED_TAG, OWNER_TAG};
@@ -60,6 +60,12 @@ pub enum Undo {
         resource: Resource,
         arn: String,
     },
+    /// An inline policy `--prune` deleted, with its document.
+    PutInline {
+        role: String,
+        name: String,
+        document: Value,
+    },
     /// A role's description and session length before `UpdateRole` (each only if changed).
     RestoreRole {
         role: String,
@@ -94,6 +100,9 @@ impl fmt::Display for Undo {
             Undo::Untag { resource, .. } => {
                 write!(f, "remove the {} tags from {resource}", OWNER_TAG.1)
             }
+            Undo::PutInline { role, name, .. } => {
+                write!(f, "put inline policy {name} back on role {role}")
+            }
             Undo::RestoreRole { role, .. } => write!(f, "restore the settings of role {role}"),
             Undo::RestoreBoundary { role, .. } => {
                 write!(f, "restore the permissions boundary of role {role}")
@@ -126,6 +135,14 @@ impl Undo {
             ),
             Undo::RestoreTrust { role, previous, .. } => format!(
                 "aws iam update-assume-role-policy --role-name {role} --policy-document '{previous}'"
+            ),
+            Undo::PutInline {
+                role,
+                name,
+                document,
+            } => format!(
+                "aws iam put-role-policy --role-name {role} --policy-name {name} \
+                 --policy-document '{document}'"
             ),
             Undo::RestoreRole {
                 role,
@@ -344,6 +361,14 @@ async fn undo(iam: &Client, entry: &Entry) -> Result<Outcome> {
             untag(iam, resource, arn).await?;
             done()
         }
+        Undo::PutInline {
+            role,
+            name,
+            document,
+        } => {
+            put_inline(iam, role, name, document).await?;
+            done()
+        }
         Undo::RestoreRole {
             role,
             description,
@@ -458,6 +483,9 @@ fn past(step: &Undo) -> String {
         }
         Undo::RestoreTrust { role, .. } => format!("restored the trust policy of role {role}"),
         Undo::Untag { resource, .. } => format!("removed the {} tags from {resource}", OWNER_TAG.1),
+        Undo::PutInline { role, name, .. } => {
+            format!("put inline policy {name} back on role {role}")
+        }
         Undo::RestoreRole { role, .. } => format!("restored the settings of role {role}"),
         Undo::RestoreBoundary { role, .. } => {
             format!("restored the permissions boundary of role {role}")

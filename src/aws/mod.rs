@@ -10,6 +10,8 @@ pub mod delete;
 pub mod discover;
 pub mod error;
 pub mod journal;
+#[cfg(test)]
+mod prune_tests;
 pub mod retry;
 pub mod verify;
 

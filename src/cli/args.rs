@@ -164,6 +164,11 @@ pub struct RoleArgs {
     #[arg(long)]
     pub adopt: bool,
 
+    /// Detach managed policies this run does not write (they are kept) and delete the role's
+    /// inline policies, so the role holds only these grants.
+    #[arg(long)]
+    pub prune: bool,
+
     #[command(flatten)]
     pub guardrails: GuardrailArgs,
 }
@@ -248,7 +253,8 @@ pub struct VerifyArgs {
     )]
     pub role_name: String,
 
-    /// Bucket the role must give access to (repeatable) [default: the buckets its policies name].
+    /// Bucket the role must give access to, and the only ones it may (repeatable) [default: the
+    /// buckets its policies name].
     #[arg(long = "bucket", value_name = "NAME[/PREFIX]", value_parser = values::bucket_scope)]
     pub buckets: Vec<BucketScope>,
 
@@ -256,13 +262,18 @@ pub struct VerifyArgs {
     #[arg(long, value_enum, default_value_t = AccessArg::ReadWrite)]
     pub access: AccessArg,
 
-    /// Principal that must be trusted (repeatable) [default: Activeloop's backend].
+    /// Principal that must be trusted, and the only ones that may be (repeatable) [default:
+    /// Activeloop's backend].
     #[arg(long = "principal", value_name = "ARN", value_parser = values::principal_arn)]
     pub principals: Vec<String>,
 
     /// External ID the trust policy must require.
     #[arg(long, value_name = "ID", value_parser = values::external_id)]
     pub external_id: Option<String>,
+
+    /// Fail (exit 1) on warnings too, e.g. no external ID or a KMS grant broader than needed.
+    #[arg(long)]
+    pub strict: bool,
 
     #[command(flatten)]
     pub guardrails: GuardrailArgs,

@@ -5,7 +5,7 @@
 
 use super::args::{AccessArg, GlobalArgs, GuardrailArgs, RoleArgs, VerifyArgs};
 use super::values::KmsValue;
-use crate::aws::verify::Expect;
+use crate::audit::Expect;
 use crate::aws::ConnectOptions;
 use crate::exit::UsageError;
 use crate::plan::request::{
@@ -132,6 +132,7 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
         external_id: args.external_id.clone(),
         kms: kms_choice(&args.kms)?,
         adopt: args.adopt,
+        prune: args.prune,
         guardrails: guardrails(&args.guardrails)?,
     };
     plan::check_limits(&req).map_err(|e| UsageError::new(e.to_string()))?;

@@ -193,8 +193,11 @@ async fn roll_back(
 /// The ARN last on stdout (text) or the plan as JSON; after the wizard, also the command that
 /// repeats the run without questions.
 fn report(ctx: &Context, req: &Request, plan: &Plan, after_wizard: bool) {
+    let warning = plan::external_id_warning(req);
     if ctx.json() {
-        ctx.printer.json(&render::report(plan));
+        let mut report = render::report(plan);
+        report.notes.extend(warning.iter().map(render::note_json));
+        ctx.printer.json(&report);
         return;
     }
     let arn = plan.role_arn.clone().unwrap_or_default();
@@ -203,10 +206,8 @@ fn report(ctx: &Context, req: &Request, plan: &Plan, after_wizard: bool) {
         ctx.printer.info(&format!(
             "\nPaste this role ARN into the Activeloop UI (managed credentials):\n  {shown}"
         ));
-        if req.external_id.is_none() {
-            ctx.printer.info(
-                "If Activeloop shows an external ID, re-run with --external-id ID to require it.",
-            );
+        if let Some(warning) = warning {
+            ctx.printer.warn(&warning.message);
         }
     } else {
         ctx.printer.info(&format!(

@@ -17,6 +17,7 @@ fn req(buckets: usize, external_id: Option<&str>) -> Request {
         external_id: external_id.map(str::to_string),
         kms: KmsChoice::auto(),
         adopt: false,
+        prune: false,
         guardrails: Guardrails {
             path: Some("/deeplake/".into()),
             permissions_boundary: Some("arn:aws:iam::123456789012:policy/boundary".into()),

@@ -15,6 +15,7 @@ pub enum Resource {
     Policy(String),
     Role(String),
     Attachment { role: String, policy: String },
+    InlinePolicy { role: String, name: String },
 }
 
 impl fmt::Display for Resource {
@@ -23,6 +24,7 @@ impl fmt::Display for Resource {
             Resource::Policy(name) => write!(f, "policy/{name}"),
             Resource::Role(name) => write!(f, "role/{name}"),
             Resource::Attachment { role, policy } => write!(f, "attachment/{role}/{policy}"),
+            Resource::InlinePolicy { role, name } => write!(f, "inline-policy/{role}/{name}"),
         }
     }
 }
@@ -108,6 +110,18 @@ pub enum Change {
         policy: String,
         arn: String,
     },
+    /// `--prune`: a managed policy attached to the role that the plan does not write. Detached
+    /// only; the policy itself is kept.
+    DetachForeign {
+        role: String,
+        arn: String,
+    },
+    /// `--prune`: an inline policy of the role. Its document is read just before deletion, so a
+    /// rollback can put it back.
+    DeleteInline {
+        role: String,
+        name: String,
+    },
     Unchanged(Resource),
 }
 
@@ -133,6 +147,14 @@ impl Change {
                 policy: policy.clone(),
             },
             Change::DeleteStale { policy, .. } => Resource::Policy(policy.clone()),
+            Change::DetachForeign { role, arn } => Resource::Attachment {
+                role: role.clone(),
+                policy: policy_name_of(arn).to_string(),
+            },
+            Change::DeleteInline { role, name } => Resource::InlinePolicy {
+                role: role.clone(),
+                name: name.clone(),
+            },
         }
     }
 
@@ -148,7 +170,10 @@ impl Change {
             | Change::TagRole { .. }
             | Change::UntagRole { .. }
             | Change::Adopt { .. } => Action::Update,
-            Change::DetachStale { .. } | Change::DeleteStale { .. } => Action::Delete,
+            Change::DetachStale { .. }
+            | Change::DeleteStale { .. }
+            | Change::DetachForeign { .. }
+            | Change::DeleteInline { .. } => Action::Delete,
             Change::Unchanged(_) => Action::Unchanged,
         }
     }
@@ -185,6 +210,12 @@ impl Change {
             Change::DeleteStale { .. } => {
                 vec!["no longer needed and used by nothing else: deleted".to_string()]
             }
+            Change::DetachForeign { arn, .. } => {
+                vec![format!("--prune: detach {arn} (the policy itself is kept)")]
+            }
+            Change::DeleteInline { .. } => {
+                vec!["--prune: delete this inline policy".to_string()]
+            }
             _ => Vec::new(),
         }
     }
@@ -216,9 +247,18 @@ impl Change {
             Change::DeleteStale { policy, .. } => {
                 format!("deleted policy {policy} (no longer needed)")
             }
+            Change::DetachForeign { arn, .. } => {
+                format!("detached {arn} from the role (the policy is kept)")
+            }
+            Change::DeleteInline { name, .. } => format!("deleted inline policy {name}"),
             Change::Unchanged(resource) => format!("{resource} unchanged"),
         }
     }
+}
+
+/// The name at the end of a policy ARN (`arn:aws:iam::aws:policy/job-function/X` → `X`).
+pub fn policy_name_of(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// How an existing document compares with the one we would write.

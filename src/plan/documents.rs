@@ -14,25 +14,28 @@ pub const MAX_TRUST_CHARS: usize = 2048;
 pub const MAX_POLICIES_PER_ROLE: usize = 10;
 
 const READ_OBJECT: &[&str] = &["s3:GetObject"];
-const WRITE_OBJECT: &[&str] = &["s3:DeleteObject", "s3:GetObject", "s3:PutObject"];
-const KMS_READ_WRITE: &[&str] = &[
-    "kms:Decrypt",
-    "kms:DescribeKey",
-    "kms:Encrypt",
-    "kms:GenerateDataKey*",
-    "kms:ReEncrypt*",
+/// Read-write also aborts multipart uploads: a failed large upload otherwise leaves billable
+/// parts behind that the role cannot clean up.
+const WRITE_OBJECT: &[&str] = &[
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject",
+    "s3:GetObject",
+    "s3:PutObject",
 ];
-/// Reading SSE-KMS objects needs only Decrypt; DescribeKey lets the client check the key.
-const KMS_READ_ONLY: &[&str] = &["kms:Decrypt", "kms:DescribeKey"];
+/// What S3 calls on the role's behalf for SSE-KMS objects: Decrypt to read (and to complete a
+/// multipart upload), GenerateDataKey to write. Not Encrypt, ReEncrypt or DescribeKey: S3 uses
+/// none of them.
+const KMS_READ_WRITE: &[&str] = &["kms:Decrypt", "kms:GenerateDataKey"];
+const KMS_READ_ONLY: &[&str] = &["kms:Decrypt"];
+/// The condition key that limits a KMS grant to calls S3 makes for the role.
+pub const VIA_SERVICE: &str = "kms:ViaService";
 
 /// The trust policy: Activeloop (or the given principals) may assume the role, with the
 /// external ID when one is given.
 pub fn trust_document(req: &Request) -> PolicyDocument {
     let mut statement = Statement {
         sid: Some("AllowAssumeRoleFromActiveloop".to_string()),
-        principal: Some(crate::policy::Principal {
-            aws: req.trust.principals(),
-        }),
+        principal: Some(crate::policy::Principal::aws(req.trust.principals())),
         action: vec!["sts:AssumeRole".to_string()],
         ..Statement::allow("", &[], Vec::new())
     };
@@ -127,14 +130,63 @@ pub fn permission_document(
             objects,
         ));
     }
-    if !keys.is_empty() {
-        statements.push(Statement::allow(
-            "KmsKeys",
-            kms_actions(access),
-            keys.iter().cloned().collect(),
-        ));
-    }
+    statements.extend(kms_statements(access, keys));
     PolicyDocument::new(statements)
+}
+
+/// The region of a key ARN (`arn:PARTITION:kms:REGION:ACCOUNT:key/ID`).
+pub fn key_region(key_arn: &str) -> &str {
+    key_arn.split(':').nth(3).unwrap_or_default()
+}
+
+/// The S3 endpoint KMS sees as `kms:ViaService` when S3 uses a key in `region`.
+pub fn s3_via_service(partition: &str, region: &str) -> String {
+    match partition {
+        "aws-cn" => format!("s3.{region}.amazonaws.com.cn"),
+        _ => format!("s3.{region}.amazonaws.com"),
+    }
+}
+
+/// `us-east-1` → `UsEast1`, for statement ids.
+fn camel(region: &str) -> String {
+    region
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or(String::new(), |c| {
+                c.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect()
+}
+
+/// One statement per region of the keys: the access level's KMS actions on the key ARNs,
+/// only when S3 in that region calls KMS for the role (an SSE-KMS bucket's key lives in the
+/// bucket's region, so the key ARN says which).
+pub fn kms_statements(access: Access, keys: &BTreeSet<String>) -> Vec<Statement> {
+    let mut by_region: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+    for key in keys {
+        let partition = crate::policy::arn_partition(key).unwrap_or("aws");
+        by_region
+            .entry((key_region(key), partition))
+            .or_default()
+            .push(key.clone());
+    }
+    by_region
+        .into_iter()
+        .map(|((region, partition), keys)| {
+            Statement::allow(
+                &format!("KmsKeys{}", camel(region)),
+                kms_actions(access),
+                keys,
+            )
+            .with_condition(
+                "StringEquals",
+                VIA_SERVICE,
+                vec![s3_via_service(partition, region)],
+            )
+        })
+        .collect()
 }
 
 /// Grants for one bucket: its scopes and the key to grant for it, if any.

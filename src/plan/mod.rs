@@ -14,8 +14,8 @@ use thiserror::Error;
 
 pub use changes::{Action, Change, Resource};
 pub use documents::{
-    is_family_name, kms_actions, permission_document, policy_name, trust_document,
-    MAX_POLICIES_PER_ROLE, MAX_POLICY_CHARS, MAX_TRUST_CHARS,
+    is_family_name, kms_actions, kms_statements, permission_document, policy_name, s3_via_service,
+    trust_document, MAX_POLICIES_PER_ROLE, MAX_POLICY_CHARS, MAX_TRUST_CHARS,
 };
 pub use facts::{
     BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts, KeyManager,
@@ -189,7 +189,8 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let documents = documents::pack(req, &facts.partition, &bucket_keys, &extra_keys)?;
     check_room(req, facts, documents.len())?;
     let policies = name_policies(req, facts, documents);
-    let changes = changes(req, facts, &trust, &policies, &mut notes)?;
+    let mut changes = changes(req, facts, &trust, &policies, &mut notes)?;
+    changes.extend(drift(req, facts, &changes, &mut notes));
     // An existing role's ARN is its own (its path may not be the one asked for: then
     // `role_settings` has refused). A new role's is made from the path it will get.
     let role_path = format!("{}{}", &req.guardrails.path()[1..], req.role_name);
@@ -294,7 +295,8 @@ fn bucket_key(
         return (Some(found), false);
     }
     notes.push(Note::info(format!(
-        "bucket {name}: {} with the customer-managed key {}, so the role is granted {} on it",
+        "bucket {name}: {} with the customer-managed key {}, so the role is granted {} on it, \
+         only through S3",
         bucket.encryption.label(),
         found.arn,
         kms_actions(req.access).join(", ")
@@ -385,7 +387,7 @@ fn explicit_keys(
             continue;
         }
         notes.push(Note::info(format!(
-            "KMS key {} (from --kms {}) is granted {}",
+            "KMS key {} (from --kms {}) is granted {}, only through S3",
             found.arn,
             key.as_str(),
             kms_actions(req.access).join(", ")
@@ -666,6 +668,68 @@ pub fn stale_policies<'f>(
                 && !planned.iter().any(|pp| &pp.name == *name)
         })
         .collect()
+}
+
+/// What the role holds that this plan does not write: managed policies attached to it that
+/// are neither planned nor stale, and its inline policies. With `--prune` they are detached
+/// (never deleted) and deleted; without, each is a warning.
+fn drift(req: &Request, facts: &Facts, planned: &[Change], notes: &mut Vec<Note>) -> Vec<Change> {
+    let Some(role) = &facts.existing.role else {
+        return Vec::new();
+    };
+    let ours: Vec<&str> = planned
+        .iter()
+        .filter_map(|c| match c {
+            Change::UpdatePolicy { arn, .. } | Change::DeleteStale { arn, .. } => {
+                Some(arn.as_str())
+            }
+            Change::Attach { arn, .. } | Change::CreatePolicy { arn, .. } => arn.as_deref(),
+            _ => None,
+        })
+        .chain(facts.existing.policies.values().map(|p| p.arn.as_str()))
+        .collect();
+    let role_name = &req.role_name;
+    let mut out = Vec::new();
+    for arn in role.attached.iter().filter(|a| !ours.contains(&a.as_str())) {
+        if req.prune {
+            out.push(Change::DetachForeign {
+                role: role_name.clone(),
+                arn: arn.clone(),
+            });
+        } else {
+            notes.push(Note::warn(format!(
+                "role {role_name} has the managed policy {arn} attached, which this plan does \
+                 not write; it is left attached. --prune detaches it (the policy itself is kept)"
+            )));
+        }
+    }
+    for name in &role.inline {
+        if req.prune {
+            out.push(Change::DeleteInline {
+                role: role_name.clone(),
+                name: name.clone(),
+            });
+        } else {
+            notes.push(Note::warn(format!(
+                "role {role_name} has the inline policy {name}, which this plan does not write; \
+                 it is left in place. --prune deletes it"
+            )));
+        }
+    }
+    out
+}
+
+/// Without an external ID, any Activeloop customer who learns the role ARN could have
+/// Activeloop's backend assume the role: the confused-deputy problem.
+pub fn external_id_warning(req: &Request) -> Option<Note> {
+    if req.external_id.is_some() {
+        return None;
+    }
+    Some(Note::warn(
+        "no external ID: the trusted principal may assume the role without one, so anyone who \
+         learns the role ARN could have that service use it on their behalf (the \
+         confused-deputy problem); re-run with --external-id ID, the ID the Activeloop UI shows",
+    ))
 }
 
 #[cfg(test)]

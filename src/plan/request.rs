@@ -277,6 +277,8 @@ pub struct Request {
     pub kms: KmsChoice,
     /// Take over a role or policy of the same name that this tool did not create.
     pub adopt: bool,
+    /// Detach the managed policies and delete the inline policies the plan does not write.
+    pub prune: bool,
     pub guardrails: Guardrails,
 }
 

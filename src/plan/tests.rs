@@ -25,6 +25,7 @@ fn req(buckets: &[&str]) -> Request {
         external_id: None,
         kms: KmsChoice::auto(),
         adopt: false,
+        prune: false,
         guardrails: Guardrails::default(),
     }
 }
@@ -81,7 +82,7 @@ fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 }
 
 #[test]
-fn read_write_whole_bucket_is_exactly_the_deep_lake_document() {
+fn read_write_whole_bucket_is_the_deep_lake_document_and_abort_multipart() {
     let plan = build(&req(&["my-data"]), &Facts::offline()).unwrap();
     assert_eq!(
         pairs(&doc(&plan)),
@@ -91,6 +92,7 @@ fn read_write_whole_bucket_is_exactly_the_deep_lake_document() {
             ("s3:GetObject", "arn:aws:s3:::my-data/*"),
             ("s3:PutObject", "arn:aws:s3:::my-data/*"),
             ("s3:DeleteObject", "arn:aws:s3:::my-data/*"),
+            ("s3:AbortMultipartUpload", "arn:aws:s3:::my-data/*"),
         ])
     );
 }
@@ -183,16 +185,10 @@ fn customer_key_is_granted_by_key_arn_even_when_the_bucket_names_an_alias() {
         .into_iter()
         .filter(|(a, _)| a.starts_with("kms:"))
         .collect();
-    let expected: BTreeSet<_> = [
-        "kms:Decrypt",
-        "kms:DescribeKey",
-        "kms:Encrypt",
-        "kms:GenerateDataKey*",
-        "kms:ReEncrypt*",
-    ]
-    .iter()
-    .map(|a| (a.to_string(), KEY_ARN.to_string()))
-    .collect();
+    let expected: BTreeSet<_> = ["kms:Decrypt", "kms:GenerateDataKey"]
+        .iter()
+        .map(|a| (a.to_string(), KEY_ARN.to_string()))
+        .collect();
     assert_eq!(kms_pairs, expected);
     assert_eq!(plan.buckets[0].kms_key_arn.as_deref(), Some(KEY_ARN));
     assert_eq!(plan.buckets[0].kms_key_manager, Some(KeyManager::Customer));
@@ -216,13 +212,134 @@ fn read_only_kms_grant_is_decrypt_only() {
         .filter(|(a, _)| a.starts_with("kms:"))
         .map(|(a, _)| a)
         .collect();
+    assert_eq!(kms_actions, BTreeSet::from(["kms:Decrypt".to_string()]));
+}
+
+#[test]
+fn kms_grants_go_through_s3_in_the_key_region_one_statement_per_region() {
+    let key = |region: &str, id: &str| {
+        format!("arn:aws:kms:{region}:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890{id}")
+    };
+    let keys: BTreeSet<String> = [
+        key("us-east-1", "a1"),
+        key("eu-west-1", "b1"),
+        key("us-east-1", "a2"),
+    ]
+    .into();
+    let d = permission_document(Access::ReadWrite, "aws", &[BucketScope::whole("b")], &keys);
+    let kms: Vec<Value> = d.to_value()["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Sid"].as_str().unwrap().starts_with("Kms"))
+        .cloned()
+        .collect();
     assert_eq!(
-        kms_actions,
-        ["kms:Decrypt", "kms:DescribeKey"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
+        kms,
+        vec![
+            json!({"Sid": "KmsKeysEuWest1", "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": [key("eu-west-1", "b1")],
+                "Condition": {"StringEquals": {"kms:ViaService": ["s3.eu-west-1.amazonaws.com"]}}}),
+            json!({"Sid": "KmsKeysUsEast1", "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": [key("us-east-1", "a1"), key("us-east-1", "a2")],
+                "Condition": {"StringEquals": {"kms:ViaService": ["s3.us-east-1.amazonaws.com"]}}}),
+        ]
     );
+    let china: BTreeSet<String> = [
+        "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab".into(),
+    ]
+    .into();
+    let d = permission_document(Access::ReadOnly, "aws-cn", &[], &china).to_value();
+    assert_eq!(d["Statement"][0]["Sid"], "KmsKeysCnNorth1");
+    assert_eq!(d["Statement"][0]["Action"], json!(["kms:Decrypt"]));
+    assert_eq!(
+        d["Statement"][0]["Condition"]["StringEquals"]["kms:ViaService"],
+        json!(["s3.cn-north-1.amazonaws.com.cn"])
+    );
+}
+
+#[test]
+fn drift_is_warned_about_or_pruned() {
+    let r = req(&["b-1"]);
+    let fresh = build(&r, &online()).unwrap();
+    let ours = fresh.policies[0].arn.clone().unwrap();
+    let foreign = "arn:aws:iam::aws:policy/AdministratorAccess";
+    let mut facts = online();
+    facts.existing.role = Some(ExistingRole {
+        arn: fresh.role_arn.clone().unwrap(),
+        trust: fresh.trust.to_value(),
+        owned: true,
+        attached: vec![ours.clone(), foreign.into()],
+        inline: vec!["admin".into(), "extra".into()],
+        path: "/".into(),
+        description: "d".into(),
+        ..Default::default()
+    });
+    facts.existing.policies.insert(
+        "r-s3-access".into(),
+        ExistingPolicy {
+            arn: ours,
+            document: fresh.policies[0].document.to_value(),
+            owned: true,
+            default_version: "v1".into(),
+            ..Default::default()
+        },
+    );
+    let kept = build(&r, &facts).unwrap();
+    assert!(kept.is_noop());
+    let warnings: Vec<&String> = kept
+        .notes
+        .iter()
+        .filter(|n| n.level == Level::Warn)
+        .map(|n| &n.message)
+        .collect();
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].contains(foreign));
+    assert!(warnings[1].contains("inline policy admin"));
+    assert!(warnings[2].contains("inline policy extra"));
+
+    let mut pruning = r.clone();
+    pruning.prune = true;
+    let pruned = build(&pruning, &facts).unwrap();
+    let removals: Vec<&Change> = pruned
+        .changes
+        .iter()
+        .filter(|c| c.action() == Action::Delete)
+        .collect();
+    assert_eq!(
+        removals,
+        vec![
+            &Change::DetachForeign {
+                role: "r".into(),
+                arn: foreign.into()
+            },
+            &Change::DeleteInline {
+                role: "r".into(),
+                name: "admin".into()
+            },
+            &Change::DeleteInline {
+                role: "r".into(),
+                name: "extra".into()
+            },
+        ]
+    );
+    assert_eq!(
+        removals[0].resource().to_string(),
+        "attachment/r/AdministratorAccess"
+    );
+    assert!(pruned.notes.iter().all(|n| n.level == Level::Info));
+}
+
+#[test]
+fn the_external_id_warning_names_the_risk_and_the_flag() {
+    let mut r = req(&["b-1"]);
+    let note = external_id_warning(&r).expect("a warning without --external-id");
+    assert_eq!(note.level, Level::Warn);
+    assert!(note.message.contains("confused-deputy") && note.message.contains("--external-id"));
+    r.external_id = Some("x-1".into());
+    assert_eq!(external_id_warning(&r), None);
 }
 
 #[test]
@@ -475,6 +592,46 @@ fn many_buckets_split_into_policies_within_the_size_limit() {
 }
 
 #[test]
+fn buckets_with_keys_in_several_regions_pack_within_the_size_limit() {
+    let regions = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+    let mut facts = online();
+    let mut names = Vec::new();
+    for i in 0..120 {
+        let name = format!("bucket-with-a-rather-long-name-{i:04}");
+        let region = regions[i % 3];
+        let key = format!("arn:aws:kms:{region}:123456789012:key/1234abcd-12ab-34cd-56ef-{i:012}");
+        facts = with_bucket(facts, &name, kms(&key));
+        facts.keys.insert(
+            key.clone(),
+            KeyFacts {
+                arn: key,
+                manager: Some(KeyManager::Customer),
+            },
+        );
+        names.push(name);
+    }
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let plan = build(&req(&refs), &facts).unwrap();
+    assert!(plan.policies.len() > 1);
+    let mut keys = BTreeSet::new();
+    for p in &plan.policies {
+        assert!(p.document.quota_len() <= MAX_POLICY_CHARS);
+        for st in &p.document.statement {
+            if st.action.iter().any(|a| a.starts_with("kms:")) {
+                let via = &st.condition["StringEquals"]["kms:ViaService"].0;
+                assert_eq!(via.len(), 1);
+                for key in &st.resource {
+                    let region = key.split(':').nth(3).unwrap();
+                    assert_eq!(via[0], format!("s3.{region}.amazonaws.com"));
+                    keys.insert(key.clone());
+                }
+            }
+        }
+    }
+    assert_eq!(keys.len(), 120, "every bucket's key is granted once");
+}
+
+#[test]
 fn too_many_buckets_for_ten_policies_is_an_error() {
     let names: Vec<String> = (0..2000)
         .map(|i| format!("bucket-with-a-rather-long-name-{i:05}"))
@@ -557,7 +714,7 @@ proptest! {
         let plan = build(&r, &Facts::offline()).unwrap();
         let allowed: BTreeSet<&str> = match r.access {
             Access::ReadWrite => ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject",
-                "s3:PutObject", "s3:DeleteObject"].into(),
+                "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"].into(),
             Access::ReadOnly => ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject"].into(),
         };
         for p in &plan.policies {
@@ -568,7 +725,7 @@ proptest! {
                 let path = &resource["arn:aws:s3:::".len()..];
                 // The only wildcard is the trailing "/*" of an object resource.
                 prop_assert!(!path.trim_end_matches("/*").contains(['*', '?']), "{resource}");
-                if action.ends_with("Object") {
+                if action.ends_with("Object") || action == "s3:AbortMultipartUpload" {
                     prop_assert!(resource.ends_with("/*"));
                 } else {
                     prop_assert!(!path.contains('/'));

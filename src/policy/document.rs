@@ -1,26 +1,38 @@
 //! Serde types for IAM policy documents, and the comparison AWS needs.
 //!
 //! We write every list as a JSON array and every field in one order, so the same request always
-//! gives byte-identical documents. Documents read back from IAM may use the single-string forms
-//! (`"Action": "s3:GetObject"`), so deserialising accepts both and [`canonical`] compares
-//! documents by meaning rather than by bytes.
+//! gives byte-identical documents. Documents read back from IAM may use any valid form — the
+//! single-string forms (`"Action": "s3:GetObject"`), `NotAction`, `NotResource`, `NotPrincipal`,
+//! `"Principal": "*"`, principal maps with `AWS`, `Service`, `Federated` and `CanonicalUser`,
+//! condition values that are booleans or numbers, one statement instead of a list — so
+//! deserialising accepts them all, and [`canonical`] compares documents by meaning rather than
+//! by bytes. What the planner writes uses only `Sid`, `Effect`, `Principal` (`AWS`), `Action`,
+//! `Resource` and `Condition`; the other fields are skipped when empty.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 pub const POLICY_VERSION: &str = "2012-10-17";
+/// The version IAM assumes when a document names none.
+pub const DEFAULT_VERSION: &str = "2008-10-17";
 
 /// Condition operator → condition key → values, e.g. `StringLike → s3:prefix → [..]`.
-pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+pub type Conditions = BTreeMap<String, BTreeMap<String, OneOrMany>>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PolicyDocument {
+    #[serde(default = "default_version")]
     pub version: String,
     #[serde(deserialize_with = "one_or_many_statements")]
     pub statement: Vec<Statement>,
+}
+
+fn default_version() -> String {
+    DEFAULT_VERSION.to_string()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,16 +43,36 @@ pub struct Statement {
     pub effect: Effect,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub principal: Option<Principal>,
-    #[serde(default, deserialize_with = "one_or_many")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_principal: Option<Principal>,
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
     pub action: Vec<String>,
+    /// `Some` when the statement has a `NotAction` element: every action but these.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_one_or_many"
+    )]
+    pub not_action: Option<Vec<String>>,
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
         deserialize_with = "one_or_many"
     )]
     pub resource: Vec<String>,
+    /// `Some` when the statement has a `NotResource` element: every resource but these.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "some_one_or_many"
+    )]
+    pub not_resource: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub condition: BTreeMap<String, BTreeMap<String, OneOrMany>>,
+    pub condition: Conditions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,16 +81,114 @@ pub enum Effect {
     Deny,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Principal {
-    #[serde(rename = "AWS", default, deserialize_with = "one_or_many")]
-    pub aws: Vec<String>,
+/// Who a statement of a trust or resource policy is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// `"*"`: everyone.
+    Any,
+    /// `{"AWS": …, "Service": …, "Federated": …, "CanonicalUser": …}`.
+    Map(PrincipalMap),
 }
 
-/// A condition value list; IAM accepts a bare string for a single value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrincipalMap {
+    #[serde(
+        rename = "AWS",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
+    pub aws: Vec<String>,
+    #[serde(
+        rename = "Service",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
+    pub service: Vec<String>,
+    #[serde(
+        rename = "Federated",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
+    pub federated: Vec<String>,
+    #[serde(
+        rename = "CanonicalUser",
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many"
+    )]
+    pub canonical_user: Vec<String>,
+}
+
+impl Principal {
+    /// `{"AWS": [arns…]}`.
+    pub fn aws(arns: Vec<String>) -> Principal {
+        Principal::Map(PrincipalMap {
+            aws: arns,
+            ..PrincipalMap::default()
+        })
+    }
+
+    /// The `AWS` entries (`["*"]` for `"*"`).
+    pub fn aws_values(&self) -> Vec<&str> {
+        match self {
+            Principal::Any => vec!["*"],
+            Principal::Map(m) => m.aws.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+impl Serialize for Principal {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Principal::Any => s.serialize_str("*"),
+            Principal::Map(map) => map.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Principal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Star(String),
+            Map(PrincipalMap),
+        }
+        match Either::deserialize(d)? {
+            Either::Star(s) if s == "*" => Ok(Principal::Any),
+            Either::Star(s) => Err(D::Error::custom(format!(
+                "a principal given as a string must be \"*\", not {s:?}"
+            ))),
+            Either::Map(map) => Ok(Principal::Map(map)),
+        }
+    }
+}
+
+/// A condition value list. IAM accepts a bare value for a single one, and booleans and numbers
+/// as well as strings; they are kept as the strings IAM compares them as.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct OneOrMany(#[serde(deserialize_with = "one_or_many")] pub Vec<String>);
+pub struct OneOrMany(#[serde(deserialize_with = "condition_values")] pub Vec<String>);
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn condition_values<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let bad = || D::Error::custom("a condition value must be a string, boolean, number or a list");
+    match Value::deserialize(d)? {
+        Value::Array(items) => items.iter().map(|v| scalar(v).ok_or_else(bad)).collect(),
+        one => scalar(&one).map(|s| vec![s]).ok_or_else(bad),
+    }
+}
 
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
@@ -71,6 +201,10 @@ fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
         Either::One(s) => vec![s],
         Either::Many(v) => v,
     })
+}
+
+fn some_one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    one_or_many(d).map(Some)
 }
 
 fn one_or_many_statements<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Statement>, D::Error> {
@@ -123,9 +257,21 @@ impl Statement {
             sid: Some(sid.to_string()),
             effect: Effect::Allow,
             principal: None,
+            not_principal: None,
             action: actions.iter().map(|a| a.to_string()).collect(),
+            not_action: None,
             resource,
+            not_resource: None,
             condition: BTreeMap::new(),
+        }
+    }
+
+    /// How to name the statement in a message: `statement "Sid" of POLICY`, or by its
+    /// position (from 1) when it has no Sid.
+    pub fn label(&self, index: usize, policy: &str) -> String {
+        match self.sid.as_deref() {
+            Some(sid) if !sid.is_empty() => format!("statement {sid:?} of {policy}"),
+            _ => format!("statement #{} of {policy}", index + 1),
         }
     }
 
@@ -225,7 +371,7 @@ mod tests {
         .unwrap();
         assert_eq!(doc.statement[0].action, vec!["sts:AssumeRole"]);
         assert_eq!(
-            doc.statement[0].principal.as_ref().unwrap().aws,
+            doc.statement[0].principal.as_ref().unwrap().aws_values(),
             vec!["arn:aws:iam::1:root"]
         );
         assert_eq!(

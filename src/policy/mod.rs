@@ -1,10 +1,14 @@
 //! One typed IAM policy model, shared by the planner (which writes documents) and `verify`
 //! (which reads them back and judges them).
 
+pub mod cover;
 pub mod document;
+pub mod eval;
+pub mod pattern;
 
 pub use document::{
-    canonical, parse_iam_document, same_meaning, Effect, PolicyDocument, Principal, Statement,
+    canonical, parse_iam_document, same_meaning, Conditions, Effect, OneOrMany, PolicyDocument,
+    Principal, PrincipalMap, Statement,
 };
 
 /// The account id inside an ARN, if it has one.

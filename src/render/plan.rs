@@ -49,7 +49,7 @@ pub struct BucketJson {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ChangeJson {
-    /// `policy/NAME`, `role/NAME` or `attachment/ROLE/POLICY`.
+    /// `policy/NAME`, `role/NAME`, `attachment/ROLE/POLICY` or `inline-policy/ROLE/NAME`.
     pub resource: String,
     pub action: Action,
     /// What an update or delete changes (`- …` removed, `+ …` added).
@@ -84,14 +84,14 @@ pub fn report(plan: &Plan) -> PlanReport {
             .collect(),
         buckets: plan.buckets.iter().map(bucket_json).collect(),
         changes: plan.changes.iter().map(change_json).collect(),
-        notes: plan
-            .notes
-            .iter()
-            .map(|n| NoteJson {
-                level: n.level,
-                message: n.message.clone(),
-            })
-            .collect(),
+        notes: plan.notes.iter().map(note_json).collect(),
+    }
+}
+
+pub fn note_json(n: &Note) -> NoteJson {
+    NoteJson {
+        level: n.level,
+        message: n.message.clone(),
     }
 }
 

@@ -4,7 +4,7 @@ use console::style;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::aws::verify::{Check, Report};
+use crate::audit::{Check, Level, Report};
 
 /// The JSON result of `verify` (also when checks fail).
 #[derive(Debug, Serialize, JsonSchema)]
@@ -12,52 +12,115 @@ pub struct VerifyReport {
     pub role_name: String,
     /// Null if the role does not exist.
     pub role_arn: Option<String>,
-    /// True when every check passed.
+    /// True when the run passes: no check failed (and, with `--strict`, none warned).
     pub ok: bool,
     pub checks: Vec<CheckJson>,
+    /// The `provision-role create …` command the fixes refer to; null when none does.
+    pub fix_command: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct CheckJson {
     pub name: String,
+    /// False only when the check failed (a warning does not fail it).
     pub ok: bool,
+    /// ok, warn (does not fail the run unless `--strict`), or fail.
+    pub level: Level,
     pub detail: String,
     /// How to fix it; null when the check passed.
     pub fix: Option<String>,
 }
 
-pub fn report(report: &Report) -> VerifyReport {
+pub fn report(report: &Report, strict: bool) -> VerifyReport {
     VerifyReport {
         role_name: report.role_name.clone(),
         role_arn: report.role_arn.clone(),
-        ok: report.failed().is_empty(),
+        ok: report.passes(strict),
         checks: report.checks.iter().map(check_json).collect(),
+        fix_command: report.fix_command.clone(),
     }
 }
 
 fn check_json(c: &Check) -> CheckJson {
     CheckJson {
         name: c.name.clone(),
-        ok: c.ok,
+        ok: c.level != Level::Fail,
+        level: c.level,
         detail: c.detail.clone(),
         fix: c.fix.clone(),
     }
 }
 
-/// `✓`/`✗` per check, with the fix under each failure.
+fn mark(level: Level) -> console::StyledObject<&'static str> {
+    match level {
+        Level::Ok => style("✓").green(),
+        Level::Warn => style("⚠").yellow(),
+        Level::Fail => style("✗").red(),
+    }
+}
+
+/// `✓`/`⚠`/`✗` per check, with the fix under each warning and failure, and the create
+/// command they refer to once at the end.
 pub fn checklist_text(report: &Report) -> String {
     let role = report.role_arn.as_deref().unwrap_or(&report.role_name);
     let mut out = format!("{} {role}\n", style("Role").bold());
     for check in &report.checks {
-        let mark = if check.ok {
-            style("✓").green()
-        } else {
-            style("✗").red()
-        };
-        out.push_str(&format!("  {mark} {}: {}\n", check.name, check.detail));
+        out.push_str(&format!(
+            "  {} {}: {}\n",
+            mark(check.level),
+            check.name,
+            check.detail
+        ));
         if let Some(fix) = &check.fix {
             out.push_str(&format!("    {} {fix}\n", style("fix:").bold()));
         }
     }
+    if let Some(command) = &report.fix_command {
+        out.push_str(&format!(
+            "{}\n  {command}\n",
+            style("The create command the fixes refer to:").bold()
+        ));
+    }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Check;
+
+    #[test]
+    fn marks_levels_and_gives_the_command_once() {
+        console::set_colors_enabled(false);
+        let mut fail = Check::fail("S3 read-write access to a-1", "not allowed", "grant it");
+        fail.uses_command = true;
+        let report = Report {
+            role_name: "r".into(),
+            role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
+            checks: vec![
+                Check::pass("role exists", "arn:aws:iam::123456789012:role/r"),
+                Check::warn("trust: external ID", "none is required", "require one"),
+                fail.clone(),
+                Check {
+                    name: "S3 read-write access to b-2".into(),
+                    ..fail
+                },
+            ],
+            fix_command: Some("provision-role create --role-name r --bucket a-1".into()),
+        };
+        let text = checklist_text(&report);
+        assert!(text.contains("  ✓ role exists: "), "{text}");
+        assert!(text.contains("  ⚠ trust: external ID: none is required\n    fix: require one"));
+        assert!(text.contains("  ✗ S3 read-write access to b-2: not allowed\n    fix: grant it"));
+        assert_eq!(text.matches("provision-role create").count(), 1, "{text}");
+        let json = serde_json::to_value(super::report(&report, false)).unwrap();
+        assert_eq!(json["ok"], false);
+        assert_eq!(json["checks"][1]["level"], "warn");
+        assert_eq!(json["checks"][1]["ok"], true);
+        assert_eq!(json["checks"][2]["ok"], false);
+        assert_eq!(
+            json["fix_command"],
+            "provision-role create --role-name r --bucket a-1"
+        );
+    }
 }

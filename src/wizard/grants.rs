@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::aws::verify::{granted_scopes, Policy};
+use crate::audit::granted_scopes;
 use crate::plan::{Access, BucketScope, Plan, Trust};
 use crate::policy::{Effect, PolicyDocument, Statement};
 
@@ -25,26 +25,24 @@ pub struct Grants {
 impl Grants {
     /// Read the grants from a trust document and permission documents as IAM holds them.
     pub fn read(trust: &Value, policies: &[Value]) -> Grants {
-        let named: Vec<Policy> = policies
+        let docs: Vec<PolicyDocument> = policies
             .iter()
-            .map(|document| Policy {
-                name: String::new(),
-                document: document.clone(),
-            })
+            .filter_map(|d| serde_json::from_value(d.clone()).ok())
             .collect();
         let statements: Vec<Statement> = policies.iter().flat_map(allowed).collect();
         let trusting: Vec<Statement> = allowed(trust)
             .into_iter()
             .filter(|st| st.action.iter().any(|a| a == "sts:AssumeRole"))
             .collect();
-        let scopes = granted_scopes(&named);
+        let scopes = granted_scopes(&docs);
         let writes = statements.iter().any(|st| {
             st.action.iter().any(|a| a == "s3:PutObject")
                 && st.resource.iter().any(|r| r.contains(":s3:::"))
         });
         let mut principals: Vec<String> = trusting
             .iter()
-            .flat_map(|st| st.principal.iter().flat_map(|p| p.aws.clone()))
+            .flat_map(|st| st.principal.iter().flat_map(|p| p.aws_values()))
+            .map(str::to_string)
             .collect();
         principals.sort();
         principals.dedup();

@@ -266,7 +266,7 @@ pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
     }
     let principals = plan.trust.statement.iter().flat_map(|st| &st.principal);
     let activeloop = principals
-        .flat_map(|p| &p.aws)
+        .flat_map(|p| p.aws_values())
         .any(|a| a == ACTIVELOOP_PRODUCTION);
     if !activeloop {
         out.push(warn(

@@ -77,7 +77,12 @@ fn create_grants_each_encryption_kind_correctly_and_reads_back() {
     let doc = attached_document(&env, ROLE);
     let g = grants(&doc);
     for b in ["plain", "sse-s3", "by-arn", "by-alias"] {
-        for a in ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] {
+        for a in [
+            "s3:GetObject",
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:AbortMultipartUpload",
+        ] {
             assert!(
                 g.contains(&(a.into(), format!("arn:aws:s3:::{b}/*"))),
                 "{a} {b}"
@@ -95,10 +100,29 @@ fn create_grants_each_encryption_kind_correctly_and_reads_back() {
     assert_eq!(keys, expected, "KMS grants go to key ARNs, never aliases");
     assert_eq!(
         kms.len(),
-        10,
-        "five KMS actions on each of two keys: {kms:?}"
+        4,
+        "Decrypt and GenerateDataKey on each of two keys: {kms:?}"
     );
     assert!(g.iter().all(|(_, r)| r != "*"));
+    // Read back from IAM: the KMS statement allows only the two actions S3 uses, and only
+    // when S3 in the keys' region calls KMS for the role.
+    let kms_statements: Vec<&Value> = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            grants(&json!({"Statement": [s]}))
+                .iter()
+                .any(|(a, _)| a.starts_with("kms:"))
+        })
+        .collect();
+    assert_eq!(kms_statements.len(), 1, "both keys are in us-east-1: {doc}");
+    let st = kms_statements[0];
+    assert_eq!(st["Action"], json!(["kms:Decrypt", "kms:GenerateDataKey"]));
+    assert_eq!(
+        st["Condition"],
+        json!({"StringEquals": {"kms:ViaService": ["s3.us-east-1.amazonaws.com"]}})
+    );
 
     // What the tool said, which must match what IAM holds.
     assert_eq!(
@@ -222,8 +246,37 @@ fn text_mode_prints_only_the_role_arn_on_stdout() {
     let arn = format!("arn:aws:iam::123456789012:role/{ROLE}");
     assert_eq!(run.stdout, format!("{arn}\n"));
     run.stderr_has("Paste this role ARN into the Activeloop UI")
-        .stderr_has("+ create");
+        .stderr_has("+ create")
+        .stderr_has("warning: no external ID")
+        .stderr_has("(the confused-deputy problem); re-run with --external-id ID");
     assert!(env.role_trust(ROLE).is_some());
+    // JSON carries the same warning as a note; with --external-id there is none.
+    let json = env
+        .run(&["--bucket", "text-bucket", "--yes", "--output", "json"])
+        .ok()
+        .json();
+    let warned =
+        |doc: &Value| {
+            doc["notes"].as_array().unwrap().iter().any(|n| {
+                n["level"] == "warn" && n["message"].to_string().contains("confused-deputy")
+            })
+        };
+    assert!(warned(&json), "{json}");
+    let with_id = env
+        .run(&[
+            "--bucket",
+            "text-bucket",
+            "--external-id",
+            "ext-1",
+            "--yes",
+            "--output",
+            "json",
+        ])
+        .ok()
+        .json();
+    assert!(!warned(&with_id), "{with_id}");
+    let quiet = env.run(&["--bucket", "text-bucket", "--external-id", "ext-1", "--yes"]);
+    assert!(!quiet.ok().stderr.contains("warning:"), "{quiet:?}");
 }
 
 #[test]
@@ -355,7 +408,8 @@ fn plan_is_offline_and_exact() {
         grants(&out["policies"][0]["document"]),
         grants(&json!({"Statement": [
             {"Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": ["arn:aws:s3:::my-bucket"]},
-            {"Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], "Resource": ["arn:aws:s3:::my-bucket/*"]}
+            {"Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+             "Resource": ["arn:aws:s3:::my-bucket/*"]}
         ]}))
     );
     // Text mode: the documents on stdout, each valid JSON, byte-identical between runs.
@@ -410,6 +464,7 @@ fn no_tty_without_bucket_is_a_usage_error_naming_the_flag() {
 fn generated_policies_pass_parliament() {
     let dir = tempfile::tempdir().unwrap();
     let key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let key_us = "arn:aws:kms:us-east-2:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ac";
     let inputs: Vec<Vec<&str>> = vec![
         vec!["--bucket", "a-bucket"],
         vec!["--bucket", "a-bucket", "--access", "read-only"],
@@ -429,6 +484,7 @@ fn generated_policies_pass_parliament() {
             "c.dotted.bucket",
         ],
         vec!["--bucket", "a-bucket", "--kms", key],
+        vec!["--bucket", "a-bucket", "--kms", key, "--kms", key_us],
         vec![
             "--bucket",
             "a-bucket/p",

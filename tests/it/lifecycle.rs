@@ -241,7 +241,7 @@ fn verify_passes_on_a_good_role_and_fails_once_the_policy_is_detached() {
         role,
         &[
             "--bucket",
-            "lc-verify-data/datasets/v1",
+            "lc-verify-data/datasets",
             "--external-id",
             "xid-1",
         ],
@@ -249,16 +249,35 @@ fn verify_passes_on_a_good_role_and_fails_once_the_policy_is_detached() {
     run.ok();
     assert_eq!(doc["ok"], true, "{doc}");
     assert_eq!(doc["role_arn"], role_arn(role));
-    assert_eq!(doc["checks"].as_array().unwrap().len(), 6, "{doc}");
+    assert_eq!(doc["checks"].as_array().unwrap().len(), 9, "{doc}");
+    assert_eq!(doc["fix_command"], Value::Null);
     // Without --bucket, verify checks the buckets the policy already grants.
-    let (run, doc) = verify(&env, role, &["--access", "read-only"]);
+    let (run, doc) = verify(&env, role, &[]);
     run.ok();
     assert!(
         doc["checks"]
             .to_string()
-            .contains("lc-verify-data/datasets"),
+            .contains("S3 read-write access to lc-verify-data/datasets"),
         "{doc}"
     );
+    // A narrower scope than granted is extra access: verify checks nothing more, too.
+    let (run, doc) = verify(&env, role, &["--bucket", "lc-verify-data/datasets/v1"]);
+    run.code_is(1);
+    assert_eq!(
+        failed_checks(&doc),
+        vec!["no extra access: managed policy lc-verify-s3-access"]
+    );
+    assert!(
+        doc.to_string().contains(
+            "s3:AbortMultipartUpload, s3:DeleteObject, s3:GetObject, s3:PutObject on \
+             arn:aws:s3:::lc-verify-data/datasets/*"
+        ),
+        "{doc}"
+    );
+    // So is read-write where read-only is expected.
+    let (run, doc) = verify(&env, role, &["--access", "read-only"]);
+    run.code_is(1);
+    assert!(doc.to_string().contains("s3:PutObject"), "{doc}");
     // A wider scope than granted, and the wrong external ID, fail.
     let (run, doc) = verify(
         &env,
@@ -266,13 +285,21 @@ fn verify_passes_on_a_good_role_and_fails_once_the_policy_is_detached() {
         &["--bucket", "lc-verify-data", "--external-id", "other"],
     );
     run.code_is(1);
-    assert_eq!(failed_checks(&doc).len(), 2, "{doc}");
+    assert_eq!(
+        failed_checks(&doc),
+        vec![
+            format!("trust: {PRODUCTION} may assume the role"),
+            "trust: external ID".to_string(),
+            "S3 read-write access to lc-verify-data".to_string(),
+        ],
+        "{doc}"
+    );
 
     let (arn, _) = only_policy(&env, role);
     env.detach(role, &arn);
     let (run, doc) = verify(&env, role, &["--bucket", "lc-verify-data/datasets"]);
     run.code_is(1)
-        .stderr_has("verification failed: 1 of 6 checks failed");
+        .stderr_has("verification failed: 1 of 8 checks failed");
     assert_eq!(doc["ok"], false);
     assert_eq!(
         failed_checks(&doc),
@@ -291,7 +318,11 @@ fn verify_passes_on_a_good_role_and_fails_once_the_policy_is_detached() {
     ]);
     text.code_is(1)
         .stderr_has("✗ S3 read-write access")
-        .stderr_has("fix:");
+        .stderr_has("fix: grant it: the create command below")
+        .stderr_has(
+            "provision-role create --role-name lc-verify --bucket lc-verify-data/datasets \
+             --external-id xid-1",
+        );
     assert!(text.stdout.is_empty(), "{text:?}");
 
     // Inline policies count too: the same grants inline make the role pass again.
@@ -351,7 +382,14 @@ fn verify_reports_a_missing_role_kms_grants_and_bucket_policy_denies() {
     run.code_is(1);
     assert_eq!(failed_checks(&doc), vec!["bucket policy of lc-kms-data"]);
     assert!(doc.to_string().contains("DenyDeletes"), "{doc}");
-    verify(&env, role, &["--access", "read-only"]).0.ok();
+    // Read-only needs no delete, but the role's write grants are then more than expected.
+    let (run, doc) = verify(&env, role, &["--access", "read-only"]);
+    run.code_is(1);
+    assert_eq!(
+        failed_checks(&doc),
+        vec!["no extra access: managed policy lc-kms-s3-access"]
+    );
+    assert!(doc.to_string().contains("kms:GenerateDataKey on"), "{doc}");
 }
 
 /// A customer-managed policy this tool did not create, attached to `role`.

@@ -3,6 +3,7 @@
 //! `support`, on a free loopback port, with dummy credentials) and read back what it holds.
 
 mod create;
+mod drift;
 mod export;
 mod faults;
 mod guardrails;

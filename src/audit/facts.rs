@@ -1,0 +1,98 @@
+//! What `verify` read, as plain data: the role, its trust policy, every permission policy, and
+//! each bucket's region, encryption, key and policy. A read that failed is kept as its error
+//! message, so the judgement can say what it could not check.
+
+use std::collections::BTreeMap;
+
+use crate::plan::{Encryption, KeyFacts};
+use crate::policy::PolicyDocument;
+
+/// A read, or why it failed (one line).
+pub type Read<T> = Result<T, String>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    /// `Ok(None)`: IAM has no role of that name.
+    pub role: Read<Option<RoleFacts>>,
+    /// By bucket name, for every bucket checked.
+    pub buckets: BTreeMap<String, BucketFacts>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleFacts {
+    pub arn: String,
+    /// Created (or adopted) by provision-role: it has the managed-by tag.
+    pub owned: bool,
+    pub trust: Read<PolicyDocument>,
+    /// Attached managed policies first, then inline policies.
+    pub policies: Vec<PolicyFacts>,
+}
+
+impl RoleFacts {
+    /// The partition of the role's ARN (`aws`, `aws-cn`, …).
+    pub fn partition(&self) -> &str {
+        crate::policy::arn_partition(&self.arn).unwrap_or("aws")
+    }
+
+    /// The documents that could be read, with their labels.
+    pub fn readable(&self) -> impl Iterator<Item = (&PolicyFacts, &PolicyDocument)> {
+        self.policies
+            .iter()
+            .filter_map(|p| p.document.as_ref().ok().map(|d| (p, d)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyKind {
+    /// A managed policy attached to the role; `owned` when provision-role created it.
+    Managed {
+        arn: String,
+        owned: bool,
+    },
+    Inline,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyFacts {
+    pub name: String,
+    pub kind: PolicyKind,
+    pub document: Read<PolicyDocument>,
+}
+
+impl PolicyFacts {
+    /// `managed policy NAME` or `inline policy NAME`, as messages name it.
+    pub fn label(&self) -> String {
+        match self.kind {
+            PolicyKind::Managed { .. } => format!("managed policy {}", self.name),
+            PolicyKind::Inline => format!("inline policy {}", self.name),
+        }
+    }
+
+    pub fn is_ours(&self) -> bool {
+        matches!(self.kind, PolicyKind::Managed { owned: true, .. })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketFacts {
+    pub region: Read<String>,
+    /// None when not read (the bucket's region could not be found).
+    pub encryption: Option<Read<Encryption>>,
+    /// The default encryption key, resolved: None without a configured key (SSE-S3, none, or
+    /// SSE-KMS with the AWS-managed `aws/s3`).
+    pub key: Option<Read<KeyFacts>>,
+    /// The bucket policy (`Ok(None)`: it has none); None when not read.
+    pub policy: Option<Read<Option<PolicyDocument>>>,
+}
+
+impl BucketFacts {
+    /// A bucket whose region could not be read, and nothing else about it.
+    pub fn unreachable(why: String) -> BucketFacts {
+        BucketFacts {
+            region: Err(why),
+            encryption: None,
+            key: None,
+            policy: None,
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! The one `provision-role create …` command that fixes what the checks found. It names the
+//! expected buckets and access, keeps the role's current trust (`--trust-dev`, `--principal`,
+//! `--external-id` as the role has them) unless a trust check asked for the expected trust,
+//! and adds `--adopt`, `--policy-name` and `--prune` when the role needs them.
+
+use super::facts::RoleFacts;
+use super::trust::external_ids;
+use super::Expect;
+use crate::plan::request::{default_policy_name, normalize_scopes};
+use crate::plan::{Access, BucketScope, Trust};
+use crate::policy::{eval, Effect, PolicyDocument};
+
+/// The AWS principals the trust policy's Allow statements for `sts:AssumeRole` name, and the
+/// external ID they require if there is exactly one.
+fn current_trust(trust: &PolicyDocument) -> (Vec<String>, Option<String>) {
+    let allows = trust
+        .statement
+        .iter()
+        .filter(|st| st.effect == Effect::Allow && eval::action_matches(st, "sts:AssumeRole"));
+    let (mut principals, mut ids) = (Vec::new(), Vec::new());
+    for st in allows {
+        if let Some(p) = &st.principal {
+            principals.extend(p.aws_values().into_iter().map(str::to_string));
+        }
+        ids.extend(external_ids(st));
+    }
+    principals.retain(|p| p != "*");
+    ids.sort();
+    ids.dedup();
+    let id = (ids.len() == 1).then(|| ids.remove(0));
+    (principals, id)
+}
+
+/// The base name of the managed policies provision-role made for the role, when it is not the
+/// default one.
+fn policy_name(role_name: &str, role: &RoleFacts) -> Option<String> {
+    let base = role
+        .policies
+        .iter()
+        .filter(|p| p.is_ours())
+        .map(|p| p.name.as_str())
+        .min_by_key(|n| n.len())?;
+    (base != default_policy_name(role_name)).then(|| base.to_string())
+}
+
+pub(super) fn command(
+    expect: &Expect,
+    role: Option<&RoleFacts>,
+    scopes: &[BucketScope],
+    rewrite_trust: bool,
+    prune: bool,
+) -> String {
+    let mut cmd = format!("provision-role create --role-name {}", expect.role_name);
+    if let Some(name) = role.and_then(|r| policy_name(&expect.role_name, r)) {
+        cmd.push_str(&format!(" --policy-name {name}"));
+    }
+    let (scopes, _) = normalize_scopes(scopes.to_vec());
+    for s in &scopes {
+        cmd.push_str(&format!(" --bucket {s}"));
+    }
+    if scopes.is_empty() {
+        cmd.push_str(" --bucket BUCKET");
+    }
+    if expect.access == Access::ReadOnly {
+        cmd.push_str(" --access read-only");
+    }
+    let current = match role.map(|r| &r.trust) {
+        Some(Ok(doc)) if !rewrite_trust => Some(current_trust(doc)),
+        _ => None,
+    };
+    let (principals, id) = match current {
+        Some((principals, id)) if !principals.is_empty() => {
+            (principals, expect.external_id.clone().or(id))
+        }
+        _ => (expect.principals.clone(), expect.external_id.clone()),
+    };
+    match Trust::from_principals(principals) {
+        Trust::Production => {}
+        Trust::WithDev => cmd.push_str(" --trust-dev"),
+        Trust::Custom(list) => {
+            for p in list {
+                cmd.push_str(&format!(" --principal {p}"));
+            }
+        }
+    }
+    if let Some(id) = id {
+        cmd.push_str(&format!(" --external-id {id}"));
+    }
+    if role.is_some_and(|r| !r.owned) {
+        cmd.push_str(" --adopt");
+    }
+    if prune {
+        cmd.push_str(" --prune");
+    }
+    cmd
+}

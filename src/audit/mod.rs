@@ -1,0 +1,293 @@
+//! `verify`'s judgement, pure: what was read ([`Facts`]) and what is expected ([`Expect`]) in,
+//! a checklist out. Each check has a level — ok, warn (does not fail unless `--strict`), fail —
+//! a detail, and for a warning or failure a fix. Checks ask both questions: is there *enough*
+//! access (the trusted principals may assume the role; every grant the plan for the expected
+//! buckets would write is allowed and not denied), and is there *nothing more* (no other
+//! principal may assume it; no policy grants beyond those statements).
+//!
+//! The comparisons use [`crate::policy`]: the statements `create` would write for the expected
+//! buckets are the yardstick both ways.
+
+pub mod facts;
+mod fix;
+mod permissions;
+mod trust;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+pub use facts::{BucketFacts, Facts, PolicyFacts, PolicyKind, Read, RoleFacts};
+
+use crate::plan::request::normalize_scopes;
+use crate::plan::{Access, BucketScope, KeyManager};
+use crate::policy::{Effect, PolicyDocument};
+
+/// What the role must give, and to whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expect {
+    pub role_name: String,
+    /// The exact scopes the role should reach. Empty: the scopes its policies grant objects in.
+    pub scopes: Vec<BucketScope>,
+    pub access: Access,
+    /// The principals that must be trusted, and the only ones that may be.
+    pub principals: Vec<String>,
+    pub external_id: Option<String>,
+}
+
+/// How a check came out: `warn` does not fail the run unless `--strict`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(rename = "CheckLevel")]
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// One line of the checklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub name: String,
+    pub level: Level,
+    pub detail: String,
+    /// What to do; None when the check passed.
+    pub fix: Option<String>,
+    /// The fix refers to the report's create command.
+    pub uses_command: bool,
+}
+
+impl Check {
+    pub fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            level: Level::Ok,
+            detail: detail.into(),
+            fix: None,
+            uses_command: false,
+        }
+    }
+
+    pub fn fail(
+        name: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Check {
+        Check {
+            level: Level::Fail,
+            fix: Some(fix.into()),
+            ..Check::pass(name, detail)
+        }
+    }
+
+    pub fn warn(
+        name: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Check {
+        Check {
+            level: Level::Warn,
+            ..Check::fail(name, detail, fix)
+        }
+    }
+
+    /// The same check, its fix being (also) the report's create command.
+    fn with_command(mut self) -> Check {
+        self.uses_command = self.level != Level::Ok;
+        self
+    }
+
+    /// A check of this level, passing when `Ok`.
+    fn at(level: Level, name: String, detail: String, fix: String) -> Check {
+        match level {
+            Level::Ok => Check::pass(name, detail),
+            Level::Warn => Check::warn(name, detail, fix),
+            Level::Fail => Check::fail(name, detail, fix),
+        }
+    }
+}
+
+/// The fix every command-based check refers to: one `provision-role create …` line.
+pub const SEE_COMMAND: &str = "the create command below";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub role_name: String,
+    pub role_arn: Option<String>,
+    pub checks: Vec<Check>,
+    /// The `provision-role create …` command that fixes the checks that refer to it.
+    pub fix_command: Option<String>,
+}
+
+impl Report {
+    pub fn at_level(&self, level: Level) -> Vec<&Check> {
+        self.checks.iter().filter(|c| c.level == level).collect()
+    }
+
+    /// Whether the run passes: nothing failed and, with `strict`, nothing warned.
+    pub fn passes(&self, strict: bool) -> bool {
+        let worst = self.checks.iter().map(|c| c.level).max();
+        match worst {
+            Some(Level::Fail) => false,
+            Some(Level::Warn) => !strict,
+            _ => true,
+        }
+    }
+}
+
+/// The scopes to check: the expected ones, or else those the role's policies grant objects in
+/// (provision-role's own policies when it has any, so a foreign grant does not become expected).
+pub fn scopes(expect: &Expect, role: &Read<Option<RoleFacts>>) -> Vec<BucketScope> {
+    if !expect.scopes.is_empty() {
+        return expect.scopes.clone();
+    }
+    let Ok(Some(role)) = role else {
+        return Vec::new();
+    };
+    let ours = role.readable().any(|(p, _)| p.is_ours());
+    granted_scopes(
+        role.readable()
+            .filter(|(p, _)| p.is_ours() || !ours)
+            .map(|(_, doc)| doc),
+    )
+}
+
+/// The bucket scopes the documents' Allow statements grant objects in: literal `B/*` or
+/// `B/P/*` resources, normalised like a request's buckets.
+pub fn granted_scopes<'d>(
+    docs: impl IntoIterator<Item = &'d crate::policy::PolicyDocument>,
+) -> Vec<BucketScope> {
+    let granted = docs
+        .into_iter()
+        .flat_map(|doc| &doc.statement)
+        .filter(|st| st.effect == Effect::Allow)
+        .flat_map(|st| &st.resource)
+        .filter_map(|r| object_scope(r))
+        .collect();
+    normalize_scopes(granted).0
+}
+
+/// The scope an object resource `arn:…:s3:::B/*` or `arn:…:s3:::B/P/*` grants, if it is one
+/// (without wildcards elsewhere).
+fn object_scope(resource: &str) -> Option<BucketScope> {
+    let (head, path) = resource.split_once(":s3:::")?;
+    let path = path.strip_suffix("/*")?;
+    if !head.starts_with("arn:") || path.contains(['*', '?']) {
+        return None;
+    }
+    crate::cli::values::bucket_scope(path).ok()
+}
+
+/// The customer-managed keys the expected buckets use by default, by ARN. A key that could
+/// not be described but is configured by ARN counts, as `create` grants it too.
+fn expected_keys(facts: &Facts, scopes: &[BucketScope]) -> BTreeSet<String> {
+    let names: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
+    names
+        .iter()
+        .filter_map(|b| facts.buckets.get(*b)?.key.as_ref()?.as_ref().ok())
+        .filter(|k| k.manager != Some(KeyManager::Aws) && k.arn.contains(":key/"))
+        .map(|k| k.arn.clone())
+        .collect()
+}
+
+/// Everything the audit looks at for one role.
+struct Subject<'a> {
+    expect: &'a Expect,
+    role: &'a RoleFacts,
+    scopes: Vec<BucketScope>,
+    /// The statements `create` would write for the scopes and their keys.
+    expected: Vec<crate::policy::Statement>,
+    keys: BTreeSet<String>,
+}
+
+/// Judge what was read against what is expected.
+pub fn audit(facts: &Facts, expect: &Expect) -> Report {
+    let mut report = Report {
+        role_name: expect.role_name.clone(),
+        role_arn: None,
+        checks: Vec::new(),
+        fix_command: None,
+    };
+    let role = match &facts.role {
+        Ok(Some(role)) => role,
+        Ok(None) => {
+            report.checks.push(
+                Check::fail(
+                    "role exists",
+                    format!("role {} does not exist", expect.role_name),
+                    format!("create it: {SEE_COMMAND}"),
+                )
+                .with_command(),
+            );
+            report.fix_command = Some(fix::command(expect, None, &expect.scopes, true, false));
+            return report;
+        }
+        Err(why) => {
+            report.checks.push(Check::fail(
+                "role exists",
+                format!("could not read the role: {why}"),
+                "let the caller call iam:GetRole, iam:ListAttachedRolePolicies and \
+                 iam:ListRolePolicies on the role",
+            ));
+            return report;
+        }
+    };
+    report.role_arn = Some(role.arn.clone());
+    report
+        .checks
+        .push(Check::pass("role exists", role.arn.clone()));
+    let scopes = scopes(expect, &facts.role);
+    let keys = expected_keys(facts, &scopes);
+    let expected =
+        crate::plan::permission_document(expect.access, role.partition(), &scopes, &keys).statement;
+    let subject = Subject {
+        expect,
+        role,
+        scopes,
+        expected,
+        keys,
+    };
+    let trust = trust::checks(&subject);
+    let rewrite_trust = trust.iter().any(|c| c.uses_command);
+    let (permissions, prune) = permissions::checks(&subject, facts);
+    report.checks.extend(trust);
+    report.checks.extend(permissions);
+    report.fix_command = report
+        .checks
+        .iter()
+        .any(|c| c.uses_command)
+        .then(|| fix::command(expect, Some(role), &subject.scopes, rewrite_trust, prune));
+    report
+}
+
+/// Group `(prefix, target, action)` items by prefix and target, in first-seen order, as
+/// `PREFIXa, b on TARGET`.
+fn grouped(items: impl IntoIterator<Item = (String, String, String)>) -> Vec<String> {
+    let mut groups: Vec<((String, String), Vec<String>)> = Vec::new();
+    for (prefix, target, action) in items {
+        let key = (prefix, target);
+        let i = match groups.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
+            None => {
+                groups.push((key, Vec::new()));
+                groups.len() - 1
+            }
+        };
+        if !groups[i].1.contains(&action) {
+            groups[i].1.push(action);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((prefix, target), actions)| format!("{prefix}{} on {target}", actions.join(", ")))
+        .collect()
+}
+
+/// A document by name, for the evaluator.
+fn named<'a>(name: &'a str, document: &'a PolicyDocument) -> crate::policy::eval::Named<'a> {
+    crate::policy::eval::Named { name, document }
+}

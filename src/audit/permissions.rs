@@ -1,0 +1,410 @@
+//! Permission checks: every policy could be read; none grants more than the statements
+//! `create` would write for the expected buckets (the old broad KMS grant on the expected keys
+//! is only a warning); each scope's S3 access and each bucket's key are allowed and not denied;
+//! no bucket policy denies the role what it needs.
+
+use std::collections::BTreeSet;
+
+use super::facts::{BucketFacts, PolicyFacts, PolicyKind, RoleFacts};
+use super::{grouped, Check, Facts, Level, Subject, SEE_COMMAND};
+use crate::plan::{self, BucketScope, Encryption, KeyManager};
+use crate::policy::cover::{self, Coverage, Extra, Set};
+use crate::policy::eval::{Context, Truth};
+use crate::policy::pattern::covers_ignore_case;
+use crate::policy::{Conditions, PolicyDocument, Statement};
+
+/// The KMS grant of `create` before it was scoped to S3 (and of the manual procedure): on the
+/// expected keys only broader than needed, so a warning.
+const BROAD_KMS: [&str; 5] = [
+    "kms:Decrypt",
+    "kms:DescribeKey",
+    "kms:Encrypt",
+    "kms:GenerateDataKey*",
+    "kms:ReEncrypt*",
+];
+
+/// The checks, and whether the fix must prune (a policy `create` did not write grants more).
+pub(super) fn checks(s: &Subject, facts: &Facts) -> (Vec<Check>, bool) {
+    let mut out = vec![read_check(s.role)];
+    let mut prune = false;
+    for (policy, doc) in s.role.readable() {
+        let check = extra_access(s, policy, doc);
+        prune |= check.level != Level::Ok && !policy.is_ours();
+        out.push(check);
+    }
+    if s.scopes.is_empty() {
+        out.push(
+            Check::fail(
+                "S3 access",
+                "the role's policies grant no S3 bucket",
+                format!("name the buckets with --bucket, and grant them: {SEE_COMMAND}"),
+            )
+            .with_command(),
+        );
+        return (out, prune);
+    }
+    out.extend(s.scopes.iter().map(|scope| s3_check(s, scope)));
+    let buckets: BTreeSet<&str> = s.scopes.iter().map(|sc| sc.bucket.as_str()).collect();
+    for bucket in buckets {
+        out.extend(bucket_checks(s, bucket, facts.buckets.get(bucket)));
+    }
+    (out, prune)
+}
+
+/// Which permission policies were read; one that could not be read may hold grants verify
+/// cannot see.
+fn read_check(role: &RoleFacts) -> Check {
+    let count = |inline: bool| {
+        role.readable()
+            .filter(|(p, _)| (p.kind == PolicyKind::Inline) == inline)
+            .count()
+    };
+    let detail = format!("read {} managed and {} inline", count(false), count(true));
+    let unreadable: Vec<String> = role
+        .policies
+        .iter()
+        .filter_map(|p| {
+            p.document
+                .as_ref()
+                .err()
+                .map(|e| format!("{}: {e}", p.label()))
+        })
+        .collect();
+    if unreadable.is_empty() {
+        return Check::pass("permission policies", detail);
+    }
+    Check::fail(
+        "permission policies",
+        format!("{detail}; could not read {}", unreadable.join("; ")),
+        "let the caller call iam:GetPolicy and iam:GetPolicyVersion on every attached policy \
+         and iam:GetRolePolicy on the role",
+    )
+}
+
+/// The old broad KMS grant on one of the expected keys.
+fn broad_kms(extra: &Extra, keys: &BTreeSet<String>) -> bool {
+    match (&extra.action, &extra.resource) {
+        (Set::Only(a), Set::Only(r)) => {
+            keys.contains(r) && BROAD_KMS.iter().any(|p| covers_ignore_case(p, a))
+        }
+        _ => false,
+    }
+}
+
+fn extra_access(s: &Subject, policy: &PolicyFacts, doc: &PolicyDocument) -> Check {
+    let label = policy.label();
+    let name = format!("no extra access: {label}");
+    let (mut fails, mut warns) = (Vec::new(), Vec::new());
+    for extra in doc
+        .statement
+        .iter()
+        .flat_map(|st| cover::extras(st, &s.expected))
+    {
+        let target = match &extra.unconditioned {
+            Some(what) => format!("{} ({what})", extra.resource),
+            None => extra.resource.to_string(),
+        };
+        let item = (format!("{label}: "), target, extra.action.to_string());
+        match broad_kms(&extra, &s.keys) {
+            true => warns.push(item),
+            false => fails.push(item),
+        }
+    }
+    let foreign = match policy.kind {
+        PolicyKind::Managed { owned: false, .. } => " (not created by provision-role)",
+        _ => "",
+    };
+    if fails.is_empty() && warns.is_empty() {
+        let detail = format!("grants nothing beyond the expected access{foreign}");
+        return Check::pass(name, detail);
+    }
+    let mut detail = Vec::new();
+    if !fails.is_empty() {
+        detail.push(format!(
+            "grants more{foreign}: {}",
+            grouped(fails.clone()).join("; ")
+        ));
+    }
+    if !warns.is_empty() {
+        let needed = plan::kms_actions(s.expect.access).join(" and ");
+        detail.push(format!(
+            "KMS grant broader than needed: {}; S3 uses only {needed}, and only through S3 \
+             (kms:ViaService)",
+            grouped(warns).join("; ")
+        ));
+    }
+    let level = if fails.is_empty() {
+        Level::Warn
+    } else {
+        Level::Fail
+    };
+    Check::at(level, name, detail.join("; "), extra_fix(s, policy)).with_command()
+}
+
+fn extra_fix(s: &Subject, policy: &PolicyFacts) -> String {
+    let role = &s.expect.role_name;
+    match &policy.kind {
+        PolicyKind::Managed { owned: true, .. } => format!("rewrite it: {SEE_COMMAND}"),
+        PolicyKind::Managed { arn, .. } => format!(
+            "detach it (aws iam detach-role-policy --role-name {role} --policy-arn {arn}), or \
+             run {SEE_COMMAND}, which detaches it (--prune)"
+        ),
+        PolicyKind::Inline => format!(
+            "delete it (aws iam delete-role-policy --role-name {role} --policy-name {}), or \
+             run {SEE_COMMAND}, which deletes it (--prune)",
+            policy.name
+        ),
+    }
+}
+
+/// What is known of every request the role makes for a grant: over TLS (Deep Lake uses
+/// HTTPS), as the role, with the grant's exact conditions; anything else is unknown.
+fn request_context(role_arn: &str, when: &Conditions) -> Context {
+    let mut ctx = Context::open()
+        .with("aws:SecureTransport", &["true"])
+        .with("aws:PrincipalArn", &[role_arn]);
+    if let Some(account) = crate::policy::arn_account(role_arn) {
+        ctx = ctx.with("aws:PrincipalAccount", &[account]);
+    }
+    for (op, keys) in when {
+        if op == "StringEquals" {
+            for (key, values) in keys {
+                let values: Vec<&str> = values.0.iter().map(String::as_str).collect();
+                ctx = ctx.with(key, &values);
+            }
+        }
+    }
+    ctx
+}
+
+/// `(s3:prefix data/ or data/*)`, for a grant with conditions.
+fn describe(when: &Conditions) -> String {
+    let parts: Vec<String> = when
+        .values()
+        .flat_map(|keys| keys.iter())
+        .map(|(key, values)| format!("{key} {}", values.0.join(" or ")))
+        .collect();
+    match parts.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", parts.join(", ")),
+    }
+}
+
+/// The grants of `needs` the role's policies do not give, each with its level: fail when not
+/// allowed or denied, warn when a Deny with conditions verify cannot evaluate may apply.
+fn unmet(role: &RoleFacts, needs: &[Statement]) -> Vec<(Level, String)> {
+    let mut out = Vec::new();
+    for need in needs {
+        let ctx = request_context(&role.arn, &need.condition);
+        for action in &need.action {
+            for resource in &need.resource {
+                let what = format!("{action} on {resource}{}", describe(&need.condition));
+                if let Some(problem) = problem(role, action, resource, &need.condition, &ctx) {
+                    out.push((problem.0, format!("{what} {}", problem.1)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn problem(
+    role: &RoleFacts,
+    action: &str,
+    resource: &str,
+    when: &Conditions,
+    ctx: &Context,
+) -> Option<(Level, String)> {
+    let (mut maybe, mut unevaluable) = (None, None);
+    for (policy, doc) in role.readable() {
+        for (i, st) in doc.statement.iter().enumerate() {
+            let label = || st.label(i, &policy.label());
+            match cover::deny_touches(st, action, resource, None, ctx) {
+                Truth::True => return Some((Level::Fail, format!("is denied by {}", label()))),
+                Truth::Unknown(why) => {
+                    maybe.get_or_insert_with(|| format!("may be denied by {} ({why})", label()));
+                }
+                Truth::False => {}
+            }
+        }
+    }
+    let mut allowed = false;
+    for (policy, doc) in role.readable() {
+        for (i, st) in doc.statement.iter().enumerate() {
+            match cover::allow_covers(st, action, resource, when) {
+                Coverage::Covered => allowed = true,
+                Coverage::Unevaluable(why) => {
+                    unevaluable.get_or_insert_with(|| {
+                        format!("; {} does not count: {why}", st.label(i, &policy.label()))
+                    });
+                }
+                Coverage::NotCovered => {}
+            }
+        }
+    }
+    if !allowed {
+        let note = unevaluable.unwrap_or_default();
+        return Some((Level::Fail, format!("is not allowed{note}")));
+    }
+    maybe.map(|m| (Level::Warn, m))
+}
+
+/// The worst level of `problems`, with the detail.
+fn summary(problems: &[(Level, String)]) -> (Level, String) {
+    let level = problems.iter().map(|p| p.0).max().unwrap_or(Level::Ok);
+    let lines: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+    (level, lines.join("; "))
+}
+
+fn s3_check(s: &Subject, scope: &BucketScope) -> Check {
+    let access = s.expect.access;
+    let name = format!("S3 {} access to {scope}", access.as_str());
+    let needs = plan::permission_document(
+        access,
+        s.role.partition(),
+        std::slice::from_ref(scope),
+        &BTreeSet::new(),
+    )
+    .statement;
+    let (level, detail) = summary(&unmet(s.role, &needs));
+    if level == Level::Ok {
+        return Check::pass(name, "every required action is allowed");
+    }
+    let fix = format!("grant it: {SEE_COMMAND} (or add the actions to one of the role's policies)");
+    Check::at(level, name, detail, fix).with_command()
+}
+
+/// The KMS and bucket-policy checks of one bucket, or one check saying it could not be read.
+fn bucket_checks(s: &Subject, bucket: &str, facts: Option<&BucketFacts>) -> Vec<Check> {
+    let region = facts.map(|f| f.region.clone());
+    match (facts, region) {
+        (Some(f), Some(Ok(_))) => vec![kms_check(s, bucket, f), bucket_policy_check(s, bucket, f)],
+        (_, Some(Err(why))) => vec![Check::fail(
+            format!("bucket {bucket}"),
+            why,
+            "check the bucket name, and that the caller may call s3:GetBucketLocation",
+        )],
+        _ => vec![Check::fail(
+            format!("bucket {bucket}"),
+            "was not read",
+            "run verify again",
+        )],
+    }
+}
+
+fn no_grant(encryption: &Encryption) -> &'static str {
+    match encryption {
+        Encryption::None => "no default encryption",
+        Encryption::SseS3 => "SSE-S3",
+        Encryption::Kms { .. } => "SSE-KMS with the AWS-managed key aws/s3",
+        Encryption::Unknown => "unknown encryption",
+    }
+}
+
+fn kms_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check {
+    let name = format!("KMS: default key of bucket {bucket}");
+    let encryption = match &facts.encryption {
+        Some(Ok(e)) => e,
+        Some(Err(why)) => {
+            return Check::fail(
+                name,
+                why.clone(),
+                "let the caller call s3:GetEncryptionConfiguration",
+            )
+        }
+        None => return Check::fail(name, "not read", "run verify again"),
+    };
+    let key = match (&facts.key, encryption) {
+        (Some(Ok(key)), Encryption::Kms { .. }) => key,
+        (Some(Err(why)), _) => {
+            return Check::fail(
+                name,
+                why.clone(),
+                "let the caller call kms:DescribeKey on the key",
+            )
+        }
+        _ => {
+            return Check::pass(
+                name,
+                format!("{}: no KMS grant needed", no_grant(encryption)),
+            )
+        }
+    };
+    if key.manager == Some(KeyManager::Aws) {
+        return Check::pass(
+            name,
+            format!("AWS-managed key {}: no grant needed", key.arn),
+        );
+    }
+    let needs = plan::kms_statements(s.expect.access, &BTreeSet::from([key.arn.clone()]));
+    let (level, detail) = summary(&unmet(s.role, &needs));
+    if level == Level::Ok {
+        return Check::pass(name, format!("customer-managed key {} is granted", key.arn));
+    }
+    let fix = format!("grant the key: {SEE_COMMAND} (it finds and grants bucket keys)");
+    Check::at(level, name, detail, fix).with_command()
+}
+
+fn bucket_policy_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check {
+    let name = format!("bucket policy of {bucket}");
+    let doc = match &facts.policy {
+        Some(Ok(Some(doc))) => doc,
+        Some(Ok(None)) => return Check::pass(name, "the bucket has no policy"),
+        Some(Err(why)) => {
+            return Check::fail(name, why.clone(), "let the caller call s3:GetBucketPolicy")
+        }
+        None => return Check::fail(name, "not read", "run verify again"),
+    };
+    let scopes: Vec<BucketScope> = s
+        .scopes
+        .iter()
+        .filter(|sc| sc.bucket == bucket)
+        .cloned()
+        .collect();
+    let needs = plan::permission_document(
+        s.expect.access,
+        s.role.partition(),
+        &scopes,
+        &BTreeSet::new(),
+    );
+    let (mut fails, mut warns) = (Vec::new(), Vec::new());
+    for need in &needs.statement {
+        let ctx = request_context(&s.role.arn, &need.condition);
+        for (action, resource) in need
+            .action
+            .iter()
+            .flat_map(|a| need.resource.iter().map(move |r| (a, r)))
+        {
+            for (i, st) in doc.statement.iter().enumerate() {
+                let label = st.label(i, "the bucket policy");
+                match cover::deny_touches(st, action, resource, Some(&s.role.arn), &ctx) {
+                    Truth::True => {
+                        fails.push((format!("{label} denies "), resource.clone(), action.clone()))
+                    }
+                    Truth::Unknown(why) => warns.push((
+                        format!("{label} may deny ({why}) "),
+                        resource.clone(),
+                        action.clone(),
+                    )),
+                    Truth::False => {}
+                }
+            }
+        }
+    }
+    if fails.is_empty() && warns.is_empty() {
+        return Check::pass(name, "no Deny statement applies to the role");
+    }
+    let level = if fails.is_empty() {
+        Level::Warn
+    } else {
+        Level::Fail
+    };
+    let mut lines = grouped(fails);
+    lines.extend(grouped(warns));
+    Check::at(
+        level,
+        name,
+        lines.join("; "),
+        "review those Deny statements; exempt the role if they would block it".to_string(),
+    )
+}
