@@ -7,6 +7,6 @@ pub mod resolve;
 pub mod values;
 
 pub use args::{
-    Cli, Command, CreateArgs, DeleteArgs, ExportArgs, ExportFormat, GlobalArgs, OutputFormat,
-    PlanArgs, RoleArgs, VerifyArgs,
+    Cli, Command, CreateArgs, CredentialArgs, DeleteArgs, ExportArgs, ExportFormat, GlobalArgs,
+    IdentityArgs, OutputFormat, PlanArgs, RoleArgs, RotateKeyArgs, VerifyArgs,
 };

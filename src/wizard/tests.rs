@@ -802,6 +802,7 @@ fn another_account_is_a_cancellation_with_a_hint() {
 fn flags_given_are_shown_and_not_asked() {
     let fake = Fake::new();
     let args = CreateArgs {
+        credentials: Default::default(),
         role: RoleArgs {
             role_name: Some("team-role".into()),
             policy_name: Some("team-policy".into()),
@@ -856,6 +857,7 @@ fn flags_given_are_shown_and_not_asked() {
 fn yes_flag_skips_only_the_final_question() {
     let fake = Fake::new();
     let args = CreateArgs {
+        credentials: Default::default(),
         yes: true,
         ..CreateArgs::default()
     };
@@ -869,6 +871,7 @@ fn yes_flag_skips_only_the_final_question() {
 fn a_bad_flag_fails_before_the_first_question() {
     let fake = Fake::new();
     let args = CreateArgs {
+        credentials: Default::default(),
         role: RoleArgs {
             kms: vec![values::KmsValue::Off, values::KmsValue::Auto],
             ..RoleArgs::default()
@@ -1041,6 +1044,7 @@ fn a_foreign_role_named_by_a_flag_fails_at_once() {
         ..Fake::new()
     };
     let args = CreateArgs {
+        credentials: Default::default(),
         role: RoleArgs {
             role_name: Some("theirs".into()),
             ..RoleArgs::default()
