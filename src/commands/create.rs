@@ -309,7 +309,7 @@ fn report_user(ctx: &Context, arn: &str, keys: &KeyWriter<'_>) {
             format!("access key {id} (its secret is in {})", path.display())
         }
         Some((id, Written::Stdout)) => format!("access key {id} (written to stdout)"),
-        None => "the access key it already has (rotate-key makes a new one)".to_string(),
+        None => "access key it already has (rotate-key makes a new one)".to_string(),
     };
     ctx.printer.info(&format!(
         "\nUser {shown} is ready. Give Deep Lake (\"IAM User Keys\") or the tool that needs \

@@ -50,10 +50,9 @@ pub fn written_text(id: &str, user: &str, written: &Written, dest: &Destination)
         ),
     };
     format!(
-        "wrote access key {id} of user {user} to {place}, as {how}. {} IAM never shows \
-         the secret again: store it where it is needed (a secret store, a password \
-         manager){then}.",
-        style("This is the only copy of its secret:").bold()
+        "wrote access key {id} of user {user} to {place}, as {how}. {} (IAM never shows it \
+         again): store it where it is needed (a secret store, a password manager){then}.",
+        style("This is the only copy of its secret").bold()
     )
 }
 
