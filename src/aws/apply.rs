@@ -371,7 +371,7 @@ async fn create_user(w: &Writer<'_>, name: &str, guardrails: &Guardrails) -> Res
 /// it: no key exists whose secret nobody has. A lost answer is journaled with the keys the
 /// user had, so the rollback deletes any other.
 pub async fn create_access_key(w: &Writer<'_>, user: &str, existing: &[String]) -> Result<()> {
-    let result = eventually(w.backoff, is_propagation, w.progress, || {
+    let result = eventually(w.backoff, keys::nothing_made, w.progress, || {
         keys::create(w.iam, user)
     })
     .await

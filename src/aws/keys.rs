@@ -7,6 +7,7 @@
 use std::fmt;
 
 use anyhow::Result;
+use aws_sdk_iam::config::retry::RetryConfig;
 use aws_sdk_iam::types::StatusType;
 use aws_sdk_iam::Client;
 
@@ -69,9 +70,19 @@ pub async fn list(iam: &Client, user: &str) -> Result<Vec<AccessKeyInfo>> {
     Ok(keys)
 }
 
-/// Make a key. A failure's SDK description is kept only when AWS answered with an error.
+/// Make a key. The SDK does not retry this call: a retry after an answer that was lost (a
+/// timeout, a dropped connection) would make a second key whose secret nobody receives.
+/// Callers retry only answers that say nothing was made ([`nothing_made`]). A failure's SDK
+/// description is kept only when AWS answered with an error.
 pub async fn create(iam: &Client, user: &str) -> Result<NewKey, AwsError> {
-    let result = iam.create_access_key().user_name(user).send().await;
+    let once = aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled());
+    let result = iam
+        .create_access_key()
+        .user_name(user)
+        .customize()
+        .config_override(once)
+        .send()
+        .await;
     let out = result
         .aws("iam:CreateAccessKey", format!("user {user}"))
         .map_err(|mut e| {
@@ -95,6 +106,15 @@ pub async fn create(iam: &Client, user: &str) -> Result<NewKey, AwsError> {
         id: key.access_key_id().to_string(),
         secret: Secret::new(key.secret_access_key()),
     })
+}
+
+/// Whether a failed CreateAccessKey certainly made no key and may be tried again: throttled,
+/// or the user not visible yet (IAM's propagation after CreateUser).
+pub fn nothing_made(err: &AwsError) -> bool {
+    super::retry::is_propagation(err)
+        || ["Throttling", "ThrottlingException", "RequestLimitExceeded"]
+            .iter()
+            .any(|c| err.is(c))
 }
 
 /// Switch a key on or off.

@@ -176,14 +176,11 @@ pub struct RoleArgs {
     #[arg(long = "bucket", value_name = "NAME[/PREFIX]", value_parser = values::bucket_scope)]
     pub buckets: Vec<BucketScope>,
 
-    #[command(flatten)]
-    pub identity: IdentityArgs,
-
     /// Name of the IAM role [default: activeloop-deeplake-access].
     #[arg(long, value_name = "NAME", value_parser = values::role_name)]
     pub role_name: Option<String>,
 
-    /// Name of the managed policy [default: ROLE_NAME-s3-access].
+    /// Name of the managed policy [default: ROLE_NAME-s3-access, or USER_NAME-user-s3-access].
     #[arg(long, value_name = "NAME", value_parser = values::policy_name)]
     pub policy_name: Option<String>,
 
@@ -220,6 +217,9 @@ pub struct RoleArgs {
     /// inline policies, so the role holds only these grants.
     #[arg(long)]
     pub prune: bool,
+
+    #[command(flatten)]
+    pub identity: IdentityArgs,
 
     #[command(flatten)]
     pub guardrails: GuardrailArgs,
