@@ -354,8 +354,8 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             return Ok(());
         }
         let items = [
-            "Role, assumed by Activeloop (recommended: no long-lived secret)",
-            "Access keys: an IAM user with one key (for tools that cannot assume a role)",
+            "Role, assumed by Activeloop (recommended)",
+            "Access keys: an IAM user with one key",
         ]
         .map(String::from);
         let now = usize::from(self.wants_keys());
