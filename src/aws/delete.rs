@@ -17,7 +17,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::apply::delete_policy;
 use super::discover::{self, Identity};
-use super::holder::{delete_inline, detach};
+use super::holder::{delete_inline, detach, either};
 use super::journal::untag;
 use super::retry::{eventually, Backoff};
 use super::{keys, AwsResult, Event, Progress, IAM_READS};
@@ -453,22 +453,12 @@ async fn delete_holder(
 ) -> Result<()> {
     let conflict = |e: &super::AwsError| e.is("DeleteConflict") || e.is("ConcurrentModification");
     eventually(backoff, conflict, progress, || async {
-        match holder {
-            Holder::Role(name) => iam
-                .delete_role()
-                .role_name(name)
-                .send()
-                .await
-                .aws("iam:DeleteRole", holder)
-                .map(drop),
-            Holder::User(name) => iam
-                .delete_user()
-                .user_name(name)
-                .send()
-                .await
-                .aws("iam:DeleteUser", holder)
-                .map(drop),
-        }
+        either!(
+            iam,
+            holder,
+            holder,
+            delete_role("iam:DeleteRole") | delete_user("iam:DeleteUser")
+        )
     })
     .await?;
     Ok(())

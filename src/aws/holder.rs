@@ -84,129 +84,109 @@ pub async fn user(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::User, 
     })
 }
 
+/// The same call on a role or a user, as `Ok(())` or its [`AwsError`]: the SDK's builders
+/// differ (`role_name` or `user_name`), the arguments do not. With `pages`, every item of a
+/// paginated list.
+macro_rules! either {
+    ($iam:expr, $holder:expr, $resource:expr,
+     $role_op:ident($role_call:literal) | $user_op:ident($user_call:literal)
+     $(, $arg:ident($value:expr))*) => {
+        match $holder {
+            $crate::plan::Holder::Role(name) => $crate::aws::AwsResult::aws(
+                $iam.$role_op().role_name(name)$(.$arg($value))*.send().await,
+                $role_call,
+                $resource,
+            )
+            .map(drop),
+            $crate::plan::Holder::User(name) => $crate::aws::AwsResult::aws(
+                $iam.$user_op().user_name(name)$(.$arg($value))*.send().await,
+                $user_call,
+                $resource,
+            )
+            .map(drop),
+        }
+    };
+    (pages $iam:expr, $holder:expr,
+     $role_op:ident($role_call:literal) | $user_op:ident($user_call:literal)) => {
+        match $holder {
+            $crate::plan::Holder::Role(name) => $crate::aws::AwsResult::aws(
+                $iam.$role_op().role_name(name).into_paginator().items().send().try_collect().await,
+                $role_call,
+                $holder,
+            ),
+            $crate::plan::Holder::User(name) => $crate::aws::AwsResult::aws(
+                $iam.$user_op().user_name(name).into_paginator().items().send().try_collect().await,
+                $user_call,
+                $holder,
+            ),
+        }
+    };
+}
+pub(crate) use either;
+
 pub async fn attach(iam: &Client, holder: &Holder, arn: &str) -> Result<(), AwsError> {
     let resource = format!("{holder}, policy {arn}");
-    match holder {
-        Holder::Role(name) => iam
-            .attach_role_policy()
-            .role_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-            .aws("iam:AttachRolePolicy", resource)
-            .map(drop),
-        Holder::User(name) => iam
-            .attach_user_policy()
-            .user_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-            .aws("iam:AttachUserPolicy", resource)
-            .map(drop),
-    }
+    either!(
+        iam,
+        holder,
+        resource,
+        attach_role_policy("iam:AttachRolePolicy") | attach_user_policy("iam:AttachUserPolicy"),
+        policy_arn(arn)
+    )
 }
 
 pub async fn detach(iam: &Client, holder: &Holder, arn: &str) -> Result<()> {
     let resource = format!("{holder}, policy {arn}");
-    match holder {
-        Holder::Role(name) => iam
-            .detach_role_policy()
-            .role_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-            .aws("iam:DetachRolePolicy", resource)
-            .map(drop),
-        Holder::User(name) => iam
-            .detach_user_policy()
-            .user_name(name)
-            .policy_arn(arn)
-            .send()
-            .await
-            .aws("iam:DetachUserPolicy", resource)
-            .map(drop),
-    }?;
+    either!(
+        iam,
+        holder,
+        resource,
+        detach_role_policy("iam:DetachRolePolicy") | detach_user_policy("iam:DetachUserPolicy"),
+        policy_arn(arn)
+    )?;
     Ok(())
 }
 
 pub async fn put_tags(iam: &Client, holder: &Holder, set: &[(String, String)]) -> Result<()> {
-    match holder {
-        Holder::Role(name) => iam
-            .tag_role()
-            .role_name(name)
-            .set_tags(tags(set))
-            .send()
-            .await
-            .aws("iam:TagRole", holder)
-            .map(drop),
-        Holder::User(name) => iam
-            .tag_user()
-            .user_name(name)
-            .set_tags(tags(set))
-            .send()
-            .await
-            .aws("iam:TagUser", holder)
-            .map(drop),
-    }?;
+    either!(
+        iam,
+        holder,
+        holder,
+        tag_role("iam:TagRole") | tag_user("iam:TagUser"),
+        set_tags(tags(set))
+    )?;
     Ok(())
 }
 
 pub async fn remove_tags(iam: &Client, holder: &Holder, keys: &[String]) -> Result<()> {
-    let keys = Some(keys.to_vec());
-    match holder {
-        Holder::Role(name) => iam
-            .untag_role()
-            .role_name(name)
-            .set_tag_keys(keys)
-            .send()
-            .await
-            .aws("iam:UntagRole", holder)
-            .map(drop),
-        Holder::User(name) => iam
-            .untag_user()
-            .user_name(name)
-            .set_tag_keys(keys)
-            .send()
-            .await
-            .aws("iam:UntagUser", holder)
-            .map(drop),
-    }?;
+    either!(
+        iam,
+        holder,
+        holder,
+        untag_role("iam:UntagRole") | untag_user("iam:UntagUser"),
+        set_tag_keys(Some(keys.to_vec()))
+    )?;
     Ok(())
 }
 
 /// Set the permissions boundary, or remove it (`None`).
 pub async fn put_boundary(iam: &Client, holder: &Holder, arn: Option<&str>) -> Result<()> {
-    match (holder, arn) {
-        (Holder::Role(name), Some(arn)) => iam
-            .put_role_permissions_boundary()
-            .role_name(name)
-            .permissions_boundary(arn)
-            .send()
-            .await
-            .aws("iam:PutRolePermissionsBoundary", holder)
-            .map(drop),
-        (Holder::Role(name), None) => iam
-            .delete_role_permissions_boundary()
-            .role_name(name)
-            .send()
-            .await
-            .aws("iam:DeleteRolePermissionsBoundary", holder)
-            .map(drop),
-        (Holder::User(name), Some(arn)) => iam
-            .put_user_permissions_boundary()
-            .user_name(name)
-            .permissions_boundary(arn)
-            .send()
-            .await
-            .aws("iam:PutUserPermissionsBoundary", holder)
-            .map(drop),
-        (Holder::User(name), None) => iam
-            .delete_user_permissions_boundary()
-            .user_name(name)
-            .send()
-            .await
-            .aws("iam:DeleteUserPermissionsBoundary", holder)
-            .map(drop),
+    match arn {
+        Some(arn) => either!(
+            iam,
+            holder,
+            holder,
+            put_role_permissions_boundary("iam:PutRolePermissionsBoundary")
+                | put_user_permissions_boundary("iam:PutUserPermissionsBoundary"),
+            permissions_boundary(arn)
+        ),
+        None => either!(
+            iam,
+            holder,
+            holder,
+            delete_role_permissions_boundary("iam:DeleteRolePermissionsBoundary")
+                | delete_user_permissions_boundary("iam:DeleteUserPermissionsBoundary")
+        ),
     }?;
     Ok(())
 }
@@ -239,99 +219,40 @@ pub async fn inline_document(iam: &Client, holder: &Holder, name: &str) -> Resul
 
 pub async fn put_inline(iam: &Client, holder: &Holder, name: &str, doc: &Value) -> Result<()> {
     let resource = format!("{holder}, inline policy {name}");
-    let doc = doc.to_string();
-    match holder {
-        Holder::Role(role) => iam
-            .put_role_policy()
-            .role_name(role)
-            .policy_name(name)
-            .policy_document(doc)
-            .send()
-            .await
-            .aws("iam:PutRolePolicy", resource)
-            .map(drop),
-        Holder::User(user) => iam
-            .put_user_policy()
-            .user_name(user)
-            .policy_name(name)
-            .policy_document(doc)
-            .send()
-            .await
-            .aws("iam:PutUserPolicy", resource)
-            .map(drop),
-    }?;
+    either!(
+        iam,
+        holder,
+        resource,
+        put_role_policy("iam:PutRolePolicy") | put_user_policy("iam:PutUserPolicy"),
+        policy_name(name),
+        policy_document(doc.to_string())
+    )?;
     Ok(())
 }
 
 pub async fn delete_inline(iam: &Client, holder: &Holder, name: &str) -> Result<()> {
     let resource = format!("{holder}, inline policy {name}");
-    match holder {
-        Holder::Role(role) => iam
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(name)
-            .send()
-            .await
-            .aws("iam:DeleteRolePolicy", resource)
-            .map(drop),
-        Holder::User(user) => iam
-            .delete_user_policy()
-            .user_name(user)
-            .policy_name(name)
-            .send()
-            .await
-            .aws("iam:DeleteUserPolicy", resource)
-            .map(drop),
-    }?;
+    either!(
+        iam,
+        holder,
+        resource,
+        delete_role_policy("iam:DeleteRolePolicy") | delete_user_policy("iam:DeleteUserPolicy"),
+        policy_name(name)
+    )?;
     Ok(())
 }
 
 /// ARNs of the managed policies attached.
 pub async fn attached_arns(iam: &Client, holder: &Holder) -> Result<Vec<String>> {
-    let policies: Vec<_> = match holder {
-        Holder::Role(name) => iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .aws("iam:ListAttachedRolePolicies", holder)?,
-        Holder::User(name) => iam
-            .list_attached_user_policies()
-            .user_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .aws("iam:ListAttachedUserPolicies", holder)?,
-    };
+    let policies: Vec<_> = either!(pages iam, holder,
+        list_attached_role_policies("iam:ListAttachedRolePolicies")
+            | list_attached_user_policies("iam:ListAttachedUserPolicies"))?;
     Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
 }
 
 /// Names of the inline policies.
 pub async fn inline_names(iam: &Client, holder: &Holder) -> Result<Vec<String>> {
-    let names = match holder {
-        Holder::Role(name) => iam
-            .list_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .aws("iam:ListRolePolicies", holder)?,
-        Holder::User(name) => iam
-            .list_user_policies()
-            .user_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .aws("iam:ListUserPolicies", holder)?,
-    };
+    let names = either!(pages iam, holder,
+        list_role_policies("iam:ListRolePolicies") | list_user_policies("iam:ListUserPolicies"))?;
     Ok(names)
 }

@@ -12,7 +12,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use crate::aws::apply::{self, Conflict, Writer};
 use crate::aws::journal::{self, Journal};
 use crate::aws::keys::NewKey;
-use crate::aws::retry::Backoff;
 use crate::aws::{discover, Connection};
 use crate::cli::{resolve, CreateArgs};
 use crate::credentials::{Destination, Target, Written};
@@ -147,15 +146,8 @@ pub async fn converge(
         Some(keys) => keys.write(key),
         None => Err(anyhow!("access key {} has nowhere to go", key.id)),
     };
-    let writer = Writer {
-        iam: &conn.iam,
-        journal: &journal,
-        backoff: Backoff::IAM,
-        cancel: &ctx.cancel,
-        progress: &show,
-        keys: &sink,
-    };
-    let undo = |err| roll_back(ctx, conn, &journal, err, keys);
+    let writer = super::writer(ctx, &conn.iam, &journal, &show, &sink);
+    let undo = |err| roll_back(ctx, &conn.iam, &journal, err, keys);
     let mut plan = plan;
     for attempt in 1..=ATTEMPTS {
         let conflict = match apply_and_confirm(&writer, &plan).await {
@@ -221,9 +213,9 @@ async fn apply_and_confirm(w: &Writer<'_>, plan: &Plan) -> Result<()> {
 /// Undo this run's writes after `err`, show each step, and return the error that ends the run,
 /// saying what was undone and what still exists. A key file written for a key that is now
 /// deleted goes too.
-async fn roll_back(
+pub(super) async fn roll_back(
     ctx: &Context,
-    conn: &Connection,
+    iam: &aws_sdk_iam::Client,
     journal: &Journal,
     err: anyhow::Error,
     keys: Option<&KeyWriter<'_>>,
@@ -233,7 +225,7 @@ async fn roll_back(
     }
     ctx.printer
         .warn(&format!("{err:#}; rolling back what this run changed"));
-    let report = journal::rollback(&conn.iam, journal).await;
+    let report = journal::rollback(iam, journal).await;
     for undone in &report.undone {
         ctx.printer.step(&format!("rolled back: {undone}"));
     }

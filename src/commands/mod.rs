@@ -123,6 +123,25 @@ impl<'a> KeyWriter<'a> {
     }
 }
 
+/// The writer of a run: its journal, IAM's propagation backoff, the run's cancellation, and
+/// where progress and a new key go.
+pub fn writer<'a>(
+    ctx: &'a Context,
+    iam: &'a aws_sdk_iam::Client,
+    journal: &'a aws::journal::Journal,
+    progress: aws::Progress<'a>,
+    keys: aws::keys::KeySink<'a>,
+) -> aws::apply::Writer<'a> {
+    aws::apply::Writer {
+        iam,
+        journal,
+        backoff: aws::retry::Backoff::IAM,
+        cancel: &ctx.cancel,
+        progress,
+        keys,
+    }
+}
+
 /// Ask yes or no on the terminal (default No), drawn like the wizard's prompts. Anything but
 /// yes — no, Esc, Ctrl-C — is a cancellation saying `cancelled`.
 pub fn confirm(prompt: &str, cancelled: &str) -> Result<()> {

@@ -10,8 +10,7 @@ use console::style;
 use super::{Context, KeyWriter};
 use crate::audit::keys::date;
 use crate::aws::apply::{self, Writer};
-use crate::aws::journal::{self, Journal};
-use crate::aws::retry::Backoff;
+use crate::aws::journal::Journal;
 use crate::aws::{discover, keys, Event};
 use crate::cli::args::OldKey;
 use crate::cli::{resolve, RotateKeyArgs};
@@ -43,17 +42,13 @@ pub async fn run(ctx: &Context, args: RotateKeyArgs) -> Result<ExitStatus> {
     let journal = Journal::default();
     let show = |e| ctx.show(e);
     let sink = |key: &keys::NewKey| keys.write(key);
-    let w = Writer {
-        iam: &conn.iam,
-        journal: &journal,
-        backoff: Backoff::IAM,
-        cancel: &ctx.cancel,
-        progress: &show,
-        keys: &sink,
-    };
+    let w = super::writer(ctx, &conn.iam, &journal, &show, &sink);
     let done = match rotate(&w, &name, &old, args.old).await {
         Ok(done) => done,
-        Err(err) => return Err(roll_back(ctx, &conn.iam, &journal, &keys, err).await),
+        Err(err) => {
+            let err = super::create::roll_back(ctx, &conn.iam, &journal, err, Some(&keys));
+            return Err(err.await);
+        }
     };
     report(ctx, (&name, &user.arn), &keys, &done);
     Ok(ExitStatus::Success)
@@ -152,31 +147,6 @@ async fn rotate(
         });
     }
     Ok(done)
-}
-
-async fn roll_back(
-    ctx: &Context,
-    iam: &aws_sdk_iam::Client,
-    journal: &Journal,
-    keys: &KeyWriter<'_>,
-    err: anyhow::Error,
-) -> anyhow::Error {
-    if journal.is_empty() {
-        return err.context("nothing was changed");
-    }
-    ctx.printer
-        .warn(&format!("{err:#}; rolling back what this run changed"));
-    let report = journal::rollback(iam, journal).await;
-    for undone in &report.undone {
-        ctx.printer.step(&format!("rolled back: {undone}"));
-    }
-    for failed in &report.failed {
-        ctx.printer.error(failed);
-    }
-    if report.failed.is_empty() {
-        keys.discard();
-    }
-    err.context(report.summary())
 }
 
 /// The old keys' fate and the user ARN (text), or the JSON report.
