@@ -26,6 +26,18 @@ pub struct RoleFacts {
     pub trust: Read<PolicyDocument>,
     /// Attached managed policies first, then inline policies.
     pub policies: Vec<PolicyFacts>,
+    pub settings: RoleSettings,
+}
+
+/// What a company's guardrails may require of a role, as IAM holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoleSettings {
+    pub path: String,
+    pub permissions_boundary: Option<String>,
+    /// Seconds; None when IAM did not say.
+    pub max_session_duration: Option<i32>,
+    /// Every tag, ours included.
+    pub tags: Vec<(String, String)>,
 }
 
 impl RoleFacts {

@@ -6,8 +6,9 @@
 use super::facts::RoleFacts;
 use super::trust::external_ids;
 use super::Expect;
+use crate::cli::shell::guardrail_flags;
 use crate::plan::request::{default_policy_name, normalize_scopes};
-use crate::plan::{Access, BucketScope, Trust};
+use crate::plan::{Access, BucketScope, Guardrails, Trust};
 use crate::policy::{eval, Effect, PolicyDocument};
 
 /// The AWS principals the trust policy's Allow statements for `sts:AssumeRole` name, and the
@@ -92,5 +93,19 @@ pub(super) fn command(
     if prune {
         cmd.push_str(" --prune");
     }
+    for flag in guardrail_flags(&movable(&expect.guardrails, role)) {
+        cmd.push(' ');
+        cmd.push_str(&flag);
+    }
     cmd
+}
+
+/// The guardrails `create` can apply to the role: not a path other than the role's (IAM
+/// cannot move a role; the path check says what to do instead).
+fn movable(g: &Guardrails, role: Option<&RoleFacts>) -> Guardrails {
+    let mut g = g.clone();
+    if role.is_some_and(|r| g.path.as_ref().is_some_and(|p| *p != r.settings.path)) {
+        g.path = None;
+    }
+    g
 }

@@ -10,6 +10,7 @@
 
 pub mod facts;
 mod fix;
+mod guardrails;
 mod permissions;
 mod trust;
 
@@ -21,10 +22,10 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use facts::{BucketFacts, Facts, PolicyFacts, PolicyKind, Read, RoleFacts};
+pub use facts::{BucketFacts, Facts, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings};
 
 use crate::plan::request::normalize_scopes;
-use crate::plan::{Access, BucketScope, KeyManager};
+use crate::plan::{Access, BucketScope, Guardrails, KeyManager};
 use crate::policy::{Effect, PolicyDocument};
 
 /// What the role must give, and to whom.
@@ -37,6 +38,8 @@ pub struct Expect {
     /// The principals that must be trusted, and the only ones that may be.
     pub principals: Vec<String>,
     pub external_id: Option<String>,
+    /// The guardrails the role must meet; those not given are not checked.
+    pub guardrails: Guardrails,
 }
 
 /// How a check came out: `warn` does not fail the run unless `--strict`.
@@ -256,6 +259,7 @@ pub fn audit(facts: &Facts, expect: &Expect) -> Report {
     let (permissions, prune) = permissions::checks(&subject, facts);
     report.checks.extend(trust);
     report.checks.extend(permissions);
+    report.checks.extend(guardrails::checks(expect, role));
     report.fix_command = report
         .checks
         .iter()

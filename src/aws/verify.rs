@@ -13,7 +13,9 @@ use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
 use super::{discover, AwsResult, Connection, IAM_READS, READS};
-use crate::audit::{self, BucketFacts, Expect, Facts, PolicyFacts, PolicyKind, Read, RoleFacts};
+use crate::audit::{
+    self, BucketFacts, Expect, Facts, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings,
+};
 use crate::plan::{BucketScope, Encryption, KeyFacts, KeyManager, KeyRef};
 use crate::policy::{parse_iam_document, PolicyDocument};
 
@@ -56,6 +58,12 @@ async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Read<Option<RoleFac
         arn: role.arn,
         owned: role.owned,
         policies: managed.into_iter().chain(inline).collect(),
+        settings: RoleSettings {
+            path: role.path,
+            permissions_boundary: role.permissions_boundary,
+            max_session_duration: role.max_session_duration,
+            tags: role.tags,
+        },
     }))
 }
 

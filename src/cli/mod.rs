@@ -4,6 +4,7 @@
 
 pub mod args;
 pub mod resolve;
+pub mod shell;
 pub mod values;
 
 pub use args::{

@@ -140,14 +140,15 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
 }
 
 /// What `verify` must find.
-pub fn expect(args: &VerifyArgs) -> Expect {
-    Expect {
+pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
+    Ok(Expect {
         role_name: args.role_name.clone(),
         scopes: normalize_scopes(args.buckets.clone()).0,
         access: access(Some(args.access)),
         principals: trust(&args.principals, false).principals(),
         external_id: args.external_id.clone(),
-    }
+        guardrails: guardrails(&args.guardrails)?,
+    })
 }
 
 #[cfg(test)]

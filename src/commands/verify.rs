@@ -12,7 +12,7 @@ use crate::exit::{Cancelled, ExitStatus};
 use crate::render::verify as render;
 
 pub async fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitStatus> {
-    let expect = resolve::expect(&args);
+    let expect = resolve::expect(&args)?;
     ctx.cancel.on_ctrl_c();
     let conn = ctx.connection().await;
     let spinner = ctx

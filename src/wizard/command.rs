@@ -3,25 +3,12 @@
 use console::style;
 
 use crate::aws::ConnectOptions;
+use crate::cli::shell::{flag, guardrail_flags};
 use crate::plan::request::{default_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME};
-use crate::plan::{Access, Guardrails, KmsChoice, Request, Trust};
+use crate::plan::{Access, KmsChoice, Request, Trust};
 
 /// Lines longer than this are broken with `\` continuations when shown.
 const WIDTH: usize = 76;
-
-/// Quote for a POSIX shell, only when needed.
-fn shell_quote(s: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c);
-    if !s.is_empty() && s.chars().all(plain) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-fn flag(name: &str, value: &str) -> String {
-    format!("{name} {}", shell_quote(value))
-}
 
 /// The trust flags: none for Activeloop production, `--trust-dev`, or `--principal` each.
 fn trust_flags(trust: &Trust) -> Vec<String> {
@@ -41,24 +28,6 @@ fn kms_flags(kms: &KmsChoice) -> Vec<String> {
             .collect(),
         KmsChoice::Only(keys) => keys.iter().map(|k| flag("--kms", k.as_str())).collect(),
     }
-}
-
-/// `--path`, `--permissions-boundary`, `--tag`, `--max-session-duration` as given.
-fn guardrail_flags(g: &Guardrails) -> Vec<String> {
-    let mut flags = Vec::new();
-    if let Some(path) = &g.path {
-        flags.push(flag("--path", path));
-    }
-    if let Some(arn) = &g.permissions_boundary {
-        flags.push(flag("--permissions-boundary", arn));
-    }
-    for (key, value) in &g.tags {
-        flags.push(flag("--tag", &format!("{key}={value}")));
-    }
-    if let Some(seconds) = g.max_session_duration {
-        flags.push(flag("--max-session-duration", &seconds.to_string()));
-    }
-    flags
 }
 
 /// Where the run connected: `--profile`, `--region`, `--endpoint-url` as given.
