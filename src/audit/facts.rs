@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::plan::cors::CorsRule;
 use crate::plan::{Encryption, KeyFacts};
 use crate::policy::PolicyDocument;
 
@@ -95,6 +96,8 @@ pub struct BucketFacts {
     pub key: Option<Read<KeyFacts>>,
     /// The bucket policy (`Ok(None)`: it has none); None when not read.
     pub policy: Option<Read<Option<PolicyDocument>>>,
+    /// Its CORS rules (none: no configuration); None when not read (no `--cors`).
+    pub cors: Option<Read<Vec<CorsRule>>>,
 }
 
 impl BucketFacts {
@@ -105,6 +108,7 @@ impl BucketFacts {
             encryption: None,
             key: None,
             policy: None,
+            cors: None,
         }
     }
 }

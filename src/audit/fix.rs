@@ -6,7 +6,7 @@
 use super::facts::RoleFacts;
 use super::trust::external_ids;
 use super::Expect;
-use crate::cli::shell::guardrail_flags;
+use crate::cli::shell::{cors_flags, guardrail_flags};
 use crate::plan::request::{default_policy_name, normalize_scopes};
 use crate::plan::{Access, BucketScope, Guardrails, Trust};
 use crate::policy::{eval, Effect, PolicyDocument};
@@ -93,7 +93,10 @@ pub(super) fn command(
     if prune {
         cmd.push_str(" --prune");
     }
-    for flag in guardrail_flags(&movable(&expect.guardrails, role)) {
+    let flags = cors_flags(expect.cors.as_deref())
+        .into_iter()
+        .chain(guardrail_flags(&movable(&expect.guardrails, role)));
+    for flag in flags {
         cmd.push(' ');
         cmd.push_str(&flag);
     }

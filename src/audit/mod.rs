@@ -8,6 +8,7 @@
 //! The comparisons use [`crate::policy`]: the statements `create` would write for the expected
 //! buckets are the yardstick both ways.
 
+mod cors;
 pub mod facts;
 mod fix;
 mod guardrails;
@@ -38,6 +39,8 @@ pub struct Expect {
     /// The principals that must be trusted, and the only ones that may be.
     pub principals: Vec<String>,
     pub external_id: Option<String>,
+    /// `--cors`: the origins Deep Lake's CORS rule must allow on each bucket; None: not checked.
+    pub cors: Option<Vec<String>>,
     /// The guardrails the role must meet; those not given are not checked.
     pub guardrails: Guardrails,
 }

@@ -41,6 +41,7 @@ fn bucket(encryption: Encryption, key: Option<&str>) -> BucketFacts {
             })
         }),
         policy: Some(Ok(None)),
+        cors: None,
     }
 }
 
@@ -68,6 +69,7 @@ fn made_by_create(req: &Request) -> Facts {
             crate::plan::BucketFacts {
                 region: "us-east-1".into(),
                 encryption: encryption.clone(),
+                cors: None,
             },
         );
         if let Some(k) = key {
@@ -119,6 +121,7 @@ fn expect(buckets: &[&str]) -> Expect {
         access: Access::ReadWrite,
         principals: vec![ACTIVELOOP_PRODUCTION.into()],
         external_id: Some("xid".into()),
+        cors: None,
         guardrails: Guardrails::default(),
     }
 }

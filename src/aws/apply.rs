@@ -17,10 +17,14 @@ use thiserror::Error;
 
 use super::journal::{Journal, Undo};
 use super::retry::{eventually, is_propagation, Backoff};
-use super::{discover, AwsError, AwsResult, Event, Failure, Progress, IAM_READS, IAM_WRITES};
+use super::{
+    cors, discover, AwsError, AwsResult, Event, Failure, Progress, S3For, IAM_READS, IAM_WRITES,
+    READS,
+};
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
-use crate::plan::{Change, Guardrails, Plan, Resource, ADOPTED_TAG, OWNER_TAG};
+use crate::plan::cors::{with_ours, CorsRule, MAX_RULES};
+use crate::plan::{Change, Guardrails, Plan, PlanError, Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
@@ -35,6 +39,7 @@ pub struct Conflict(pub String);
 /// What `apply` needs besides the plan.
 pub struct Writer<'a> {
     pub iam: &'a Client,
+    pub s3: S3For<'a>,
     pub journal: &'a Journal,
     pub backoff: Backoff,
     pub cancel: &'a Cancel,
@@ -84,11 +89,20 @@ async fn wave<'c>(
     changes: impl Iterator<Item = &'c Change>,
     known: &Versions,
 ) -> Result<Versions> {
-    let results: Vec<Result<Option<(String, String)>>> = stream::iter(changes)
-        .map(|c| write(w, c, known))
-        .buffer_unordered(IAM_WRITES)
-        .collect()
-        .await;
+    // S3 takes far more writes at once than IAM: bucket CORS goes beside the IAM writes.
+    let (s3, iam): (Vec<&Change>, Vec<&Change>) =
+        changes.partition(|c| matches!(c, Change::PutCors { .. }));
+    let (iam, s3) = tokio::join!(
+        stream::iter(iam)
+            .map(|c| write(w, c, known))
+            .buffer_unordered(IAM_WRITES)
+            .collect::<Vec<_>>(),
+        stream::iter(s3)
+            .map(|c| write(w, c, known))
+            .buffer_unordered(READS)
+            .collect::<Vec<_>>(),
+    );
+    let results = iam.into_iter().chain(s3);
     let mut versions = Versions::new();
     let mut failure = None;
     for result in results {
@@ -158,6 +172,17 @@ async fn write(
             settle(w.journal, result, reattach(role, arn))?;
         }
         Change::DeleteInline { role, name } => delete_inline(w, role, name).await?,
+        Change::PutCors {
+            bucket,
+            region,
+            rule,
+            ..
+        } => {
+            let region = region
+                .as_deref()
+                .ok_or_else(|| anyhow!("bucket {bucket} has no region: the plan is offline"))?;
+            put_cors(w, bucket, region, rule).await?;
+        }
         Change::DeleteStale { .. } | Change::Unchanged(_) => return Ok(None),
     }
     (w.progress)(Event::Done(change.done()));
@@ -569,6 +594,27 @@ async fn attach(w: &Writer<'_>, role: &str, arn: &str) -> Result<()> {
     settle(w.journal, result, undo)
 }
 
+/// Our rule into the bucket's CORS configuration as it is now (read again: another app may
+/// have changed it since discovery), every other rule kept as it is.
+async fn put_cors(w: &Writer<'_>, bucket: &str, region: &str, rule: &CorsRule) -> Result<()> {
+    let s3 = (w.s3)(region);
+    let now = cors::rules(&s3, bucket).await?;
+    let Some(rules) = with_ours(&now, rule) else {
+        return Ok(());
+    };
+    if rules.len() > MAX_RULES {
+        return Err(PlanError::CorsFull(bucket.to_string()).into());
+    }
+    let result = cors::put(&s3, bucket, &rules).await;
+    let undo = Undo::RestoreCors {
+        bucket: bucket.to_string(),
+        region: region.to_string(),
+        previous: now.into_iter().find(CorsRule::is_ours),
+        written: rule.clone(),
+    };
+    settle(w.journal, result, undo)
+}
+
 /// `--prune`: delete an inline policy, journaling the document it had (read just before), so
 /// a rollback puts it back as it was.
 async fn delete_inline(w: &Writer<'_>, role: &str, name: &str) -> Result<()> {
@@ -751,6 +797,37 @@ fn settings_differ(plan: &Plan, now: &aws_sdk_iam::types::Role) -> Result<Vec<St
         out.push(format!("role {role} lacks the tag {k} this run set"));
     }
     Ok(out)
+}
+
+/// The buckets whose CORS this run set, read back: each must hold our rule, once.
+pub async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Result<Vec<String>> {
+    let set = plan.changes.iter().filter_map(|c| match c {
+        Change::PutCors {
+            bucket,
+            region: Some(region),
+            rule,
+            ..
+        } => Some((bucket, region, rule)),
+        _ => None,
+    });
+    let found: Vec<Result<Option<String>>> = stream::iter(set)
+        .map(|(bucket, region, rule)| async move {
+            let now = cors::rules(&(w.s3)(region), bucket).await?;
+            Ok(with_ours(&now, rule).map(|_| {
+                format!(
+                    "bucket {bucket} does not hold the CORS rule {} this run set",
+                    crate::plan::cors::RULE_ID
+                )
+            }))
+        })
+        .buffer_unordered(READS)
+        .collect()
+        .await;
+    let mut differences = Vec::new();
+    for item in found {
+        differences.extend(item?);
+    }
+    Ok(differences)
 }
 
 fn is_absent(err: &anyhow::Error) -> bool {

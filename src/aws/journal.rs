@@ -16,7 +16,8 @@ use serde_json::Value;
 use super::apply::{
     attach_once, delete_policy, detach, put_boundary, put_inline, put_tags, put_trust, remove_tags,
 };
-use super::{discover, AwsResult};
+use super::{cors, discover, AwsResult, S3For};
+use crate::plan::cors::{without_ours, CorsRule, RULE_ID};
 use crate::plan::{Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning};
 
@@ -83,6 +84,13 @@ pub enum Undo {
         set: Vec<(String, String)>,
         remove: Vec<String>,
     },
+    /// Our CORS rule this run wrote to a bucket, and our rule before (none: it had none).
+    RestoreCors {
+        bucket: String,
+        region: String,
+        previous: Option<CorsRule>,
+        written: CorsRule,
+    },
 }
 
 impl fmt::Display for Undo {
@@ -108,6 +116,9 @@ impl fmt::Display for Undo {
                 write!(f, "restore the permissions boundary of role {role}")
             }
             Undo::RestoreTags { role, .. } => write!(f, "restore the tags of role {role}"),
+            Undo::RestoreCors { bucket, .. } => {
+                write!(f, "restore the CORS rules of bucket {bucket}")
+            }
         }
     }
 }
@@ -177,6 +188,10 @@ impl Undo {
                     remove.join(" ")
                 )
             }
+            Undo::RestoreCors { bucket, .. } => format!(
+                "aws s3api get-bucket-cors --bucket {bucket}, then put-bucket-cors without the \
+                 rule with ID {RULE_ID} (or delete-bucket-cors if it is the only rule)"
+            ),
             Undo::Untag { resource, arn } => match resource {
                 Resource::Role(name) => format!(
                     "aws iam untag-role --role-name {name} --tag-keys {} {ADOPTED_TAG}",
@@ -267,10 +282,10 @@ impl Rollback {
 
 /// Undo the journal's writes, newest first. Keeps going past a failed step, so as little as
 /// possible is left behind.
-pub async fn rollback(iam: &Client, journal: &Journal) -> Rollback {
+pub async fn rollback(iam: &Client, s3: S3For<'_>, journal: &Journal) -> Rollback {
     let mut report = Rollback::default();
     for entry in journal.take().iter().rev() {
-        match undo(iam, entry).await {
+        match undo(iam, s3, entry).await {
             Ok(Outcome::Done(what)) => report.undone.push(what),
             Ok(Outcome::Left(why)) => report.left.push(why),
             Err(e) => report.failed.push(format!(
@@ -297,7 +312,7 @@ async fn current_trust(iam: &Client, role: &str) -> Result<Option<Value>> {
     Ok(Some(parse_iam_document(raw)?))
 }
 
-async fn undo(iam: &Client, entry: &Entry) -> Result<Outcome> {
+async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
     let step = &entry.undo;
     let done = || Ok(Outcome::Done(past(step)));
     match step {
@@ -396,7 +411,36 @@ async fn undo(iam: &Client, entry: &Entry) -> Result<Outcome> {
             }
             done()
         }
+        Undo::RestoreCors {
+            bucket,
+            region,
+            previous,
+            written,
+        } => restore_cors(&s3(region), bucket, previous.as_ref(), written).await,
     }
+}
+
+/// Put our earlier rule back (or take ours out) — only if the bucket holds the rule this run
+/// wrote; rules others added or changed meanwhile are kept as they are now.
+async fn restore_cors(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    previous: Option<&CorsRule>,
+    written: &CorsRule,
+) -> Result<Outcome> {
+    let now = cors::rules(s3, bucket).await?;
+    if !now.iter().any(|r| r.same_as(written)) {
+        return Ok(Outcome::Left(format!(
+            "the CORS rule {RULE_ID} of bucket {bucket} is not the one this run wrote (never \
+             written, or changed by another writer since): kept"
+        )));
+    }
+    let mut rules = without_ours(&now).unwrap_or(now);
+    rules.extend(previous.cloned());
+    cors::put(s3, bucket, &rules).await?;
+    Ok(Outcome::Done(format!(
+        "restored the CORS rules of bucket {bucket}"
+    )))
 }
 
 fn is_absent(err: &anyhow::Error) -> bool {
@@ -491,5 +535,6 @@ fn past(step: &Undo) -> String {
             format!("restored the permissions boundary of role {role}")
         }
         Undo::RestoreTags { role, .. } => format!("restored the tags of role {role}"),
+        Undo::RestoreCors { bucket, .. } => format!("restored the CORS rules of bucket {bucket}"),
     }
 }

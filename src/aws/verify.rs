@@ -25,12 +25,12 @@ pub async fn gather(conn: &Connection, expect: &Expect) -> Facts {
     if expect.scopes.is_empty() {
         let role = read_role(&conn.iam, &expect.role_name).await;
         let scopes = audit::scopes(expect, &role);
-        let buckets = read_buckets(conn, &scopes).await;
+        let buckets = read_buckets(conn, &scopes, expect.cors.is_some()).await;
         return Facts { role, buckets };
     }
     let (role, buckets) = tokio::join!(
         read_role(&conn.iam, &expect.role_name),
-        read_buckets(conn, &expect.scopes)
+        read_buckets(conn, &expect.scopes, expect.cors.is_some())
     );
     Facts { role, buckets }
 }
@@ -165,7 +165,11 @@ impl<'a> Keys<'a> {
 }
 
 /// Each bucket of the scopes, read concurrently.
-async fn read_buckets(conn: &Connection, scopes: &[BucketScope]) -> BTreeMap<String, BucketFacts> {
+async fn read_buckets(
+    conn: &Connection,
+    scopes: &[BucketScope],
+    cors: bool,
+) -> BTreeMap<String, BucketFacts> {
     let names: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
     let keys = Keys {
         conn,
@@ -173,28 +177,35 @@ async fn read_buckets(conn: &Connection, scopes: &[BucketScope]) -> BTreeMap<Str
     };
     let keys = &keys;
     stream::iter(names)
-        .map(|name| async move { (name.to_string(), read_bucket(conn, keys, name).await) })
+        .map(|name| async move { (name.to_string(), read_bucket(conn, keys, name, cors).await) })
         .buffer_unordered(READS)
         .collect()
         .await
 }
 
-/// The bucket's region, then its encryption (and key) beside its policy.
-async fn read_bucket(conn: &Connection, keys: &Keys<'_>, bucket: &str) -> BucketFacts {
+/// The bucket's region, then its encryption (and key) beside its policy (and its CORS rules).
+async fn read_bucket(conn: &Connection, keys: &Keys<'_>, bucket: &str, cors: bool) -> BucketFacts {
     let region = match discover::bucket_region(&conn.s3("us-east-1"), bucket).await {
         Ok(region) => region,
         Err(e) => return BucketFacts::unreachable(message(e)),
     };
     let s3 = conn.s3(&region);
-    let ((encryption, key), policy) = tokio::join!(
+    let ((encryption, key), policy, cors) = tokio::join!(
         encryption_and_key(keys, &s3, bucket, &region),
-        bucket_policy(&s3, bucket)
+        bucket_policy(&s3, bucket),
+        async {
+            match cors {
+                true => Some(super::cors::rules(&s3, bucket).await.map_err(message)),
+                false => None,
+            }
+        }
     );
     BucketFacts {
         region: Ok(region),
         encryption: Some(encryption),
         key,
         policy: Some(policy.map_err(message)),
+        cors,
     }
 }
 

@@ -3,11 +3,12 @@
 //! [`values`](super::values); the rules that involve several flags, the defaults, and the
 //! limits that can be known before any request live here. Nothing here talks to AWS.
 
-use super::args::{AccessArg, GlobalArgs, GuardrailArgs, RoleArgs, VerifyArgs};
+use super::args::{AccessArg, CorsArgs, GlobalArgs, GuardrailArgs, RoleArgs, VerifyArgs};
 use super::values::KmsValue;
 use crate::audit::Expect;
 use crate::aws::ConnectOptions;
 use crate::exit::UsageError;
+use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::request::{
     default_policy_name, normalize_scopes, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME,
 };
@@ -106,6 +107,20 @@ pub fn guardrails(args: &GuardrailArgs) -> Result<Guardrails, UsageError> {
     Ok(guardrails)
 }
 
+/// `--cors` / `--cors-origin` (which implies it): the origins, deduplicated, or None.
+pub fn cors(args: &CorsArgs) -> Option<Vec<String>> {
+    if !args.cors && args.origins.is_empty() {
+        return None;
+    }
+    let mut origins = args.origins.clone();
+    if origins.is_empty() {
+        origins.push(DEFAULT_ORIGIN.to_string());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    origins.retain(|o| seen.insert(o.clone()));
+    Some(origins)
+}
+
 /// Check everything the flags say. `buckets` may not be empty.
 pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
     if args.buckets.is_empty() {
@@ -133,6 +148,7 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
         kms: kms_choice(&args.kms)?,
         adopt: args.adopt,
         prune: args.prune,
+        cors: cors(&args.cors),
         guardrails: guardrails(&args.guardrails)?,
     };
     plan::check_limits(&req).map_err(|e| UsageError::new(e.to_string()))?;
@@ -147,6 +163,10 @@ pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
         access: access(Some(args.access)),
         principals: trust(&args.principals, false).principals(),
         external_id: args.external_id.clone(),
+        cors: cors(&CorsArgs {
+            cors: args.cors,
+            origins: args.cors_origins.clone(),
+        }),
         guardrails: guardrails(&args.guardrails)?,
     })
 }

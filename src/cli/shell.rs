@@ -1,6 +1,7 @@
 //! Command lines shown to people (the wizard's equivalent command, `verify`'s fix): POSIX
 //! shell quoting, and the guardrail flags as `create` takes them.
 
+use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::Guardrails;
 
 /// Quote for a POSIX shell, only when needed.
@@ -36,6 +37,15 @@ pub fn guardrail_flags(g: &Guardrails) -> Vec<String> {
     flags
 }
 
+/// `--cors`, or a `--cors-origin` for each origin when they are not just the default.
+pub fn cors_flags(origins: Option<&[String]>) -> Vec<String> {
+    match origins {
+        None => Vec::new(),
+        Some([only]) if only == DEFAULT_ORIGIN => vec!["--cors".to_string()],
+        Some(origins) => origins.iter().map(|o| flag("--cors-origin", o)).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +56,20 @@ mod tests {
         assert_eq!(quote("a b"), "'a b'");
         assert_eq!(quote("it's"), r"'it'\''s'");
         assert_eq!(quote(""), "''");
+    }
+
+    #[test]
+    fn cors_as_flags() {
+        assert!(cors_flags(None).is_empty());
+        assert_eq!(cors_flags(Some(&[DEFAULT_ORIGIN.into()])), ["--cors"]);
+        let two = [DEFAULT_ORIGIN.to_string(), "https://a.example".into()];
+        assert_eq!(
+            cors_flags(Some(&two)),
+            [
+                "--cors-origin '*.activeloop.ai'",
+                "--cors-origin https://a.example"
+            ]
+        );
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
     let (req, plan) = match req {
         None => wizard::run(ctx, &conn, &args).await?,
         Some(req) => {
-            let plan = discover_and_plan(ctx, &conn, &req).await?;
+            let plan = discover_and_plan(ctx, &conn, &req)
+                .await
+                .map_err(before_any_write)?;
             review(ctx, &plan, args.yes)?;
             (req, plan)
         }
@@ -51,6 +53,14 @@ pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
         .verbose(&format!("{} AWS requests", conn.calls.get()));
     report(ctx, &req, &plan, wizard_runs);
     Ok(ExitStatus::Success)
+}
+
+/// A failure before the first write says so (a cancellation says it already).
+fn before_any_write(err: anyhow::Error) -> anyhow::Error {
+    match err.is::<Cancelled>() {
+        true => err,
+        false => err.context("nothing was changed"),
+    }
 }
 
 /// Read the account and plan, with a spinner; Ctrl-C stops at once (nothing was written).
@@ -93,8 +103,10 @@ const ATTEMPTS: u32 = 4;
 pub async fn converge(ctx: &Context, conn: &Connection, req: &Request, plan: Plan) -> Result<Plan> {
     let journal = Journal::default();
     let show = |e| ctx.show(e);
+    let s3 = |region: &str| conn.s3(region);
     let writer = Writer {
         iam: &conn.iam,
+        s3: &s3,
         journal: &journal,
         backoff: Backoff::IAM,
         cancel: &ctx.cancel,
@@ -151,7 +163,11 @@ async fn apply_and_confirm(w: &Writer<'_>, plan: &Plan) -> Result<()> {
     let mut differences = Vec::new();
     for wait in [0, 1, 3] {
         tokio::time::sleep(Duration::from_secs(wait)).await;
-        differences = apply::confirm(w.iam, plan, &made).await?;
+        let (iam, cors) = tokio::try_join!(
+            apply::confirm(w.iam, plan, &made),
+            apply::confirm_cors(w, plan)
+        )?;
+        differences = [iam, cors].concat();
         if differences.is_empty() {
             return Ok(());
         }
@@ -177,7 +193,7 @@ async fn roll_back(
     }
     ctx.printer
         .warn(&format!("{err:#}; rolling back what this run changed"));
-    let report = journal::rollback(&conn.iam, journal).await;
+    let report = journal::rollback(&conn.iam, &|region| conn.s3(region), journal).await;
     for undone in &report.undone {
         ctx.printer.step(&format!("rolled back: {undone}"));
     }

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::cors::{self, CorsRule};
 use crate::policy::{self, PolicyDocument};
 
 /// Something IAM holds, named the way the JSON output names it.
@@ -14,8 +15,16 @@ use crate::policy::{self, PolicyDocument};
 pub enum Resource {
     Policy(String),
     Role(String),
-    Attachment { role: String, policy: String },
-    InlinePolicy { role: String, name: String },
+    Attachment {
+        role: String,
+        policy: String,
+    },
+    InlinePolicy {
+        role: String,
+        name: String,
+    },
+    /// A bucket's CORS configuration.
+    Cors(String),
 }
 
 impl fmt::Display for Resource {
@@ -25,6 +34,7 @@ impl fmt::Display for Resource {
             Resource::Role(name) => write!(f, "role/{name}"),
             Resource::Attachment { role, policy } => write!(f, "attachment/{role}/{policy}"),
             Resource::InlinePolicy { role, name } => write!(f, "inline-policy/{role}/{name}"),
+            Resource::Cors(bucket) => write!(f, "cors/{bucket}"),
         }
     }
 }
@@ -122,6 +132,15 @@ pub enum Change {
         role: String,
         name: String,
     },
+    /// `--cors`: our rule added to (or replacing an older one of ours in) a bucket's CORS
+    /// configuration; its other rules are kept. `region` and `previous` (the rules before)
+    /// are None in an offline plan.
+    PutCors {
+        bucket: String,
+        region: Option<String>,
+        rule: CorsRule,
+        previous: Option<Vec<CorsRule>>,
+    },
     Unchanged(Resource),
 }
 
@@ -138,6 +157,7 @@ impl Change {
             | Change::TagRole { role, .. }
             | Change::UntagRole { role, .. } => Resource::Role(role.clone()),
             Change::Adopt { resource, .. } | Change::Unchanged(resource) => resource.clone(),
+            Change::PutCors { bucket, .. } => Resource::Cors(bucket.clone()),
             Change::Attach { role, policy, .. } => Resource::Attachment {
                 role: role.clone(),
                 policy: policy.clone(),
@@ -163,6 +183,10 @@ impl Change {
             Change::CreatePolicy { .. } | Change::CreateRole { .. } | Change::Attach { .. } => {
                 Action::Create
             }
+            Change::PutCors { previous, .. } => match previous {
+                Some(rules) if rules.iter().any(CorsRule::is_ours) => Action::Update,
+                _ => Action::Create,
+            },
             Change::UpdatePolicy { .. }
             | Change::UpdateTrust { .. }
             | Change::UpdateRole { .. }
@@ -216,6 +240,7 @@ impl Change {
             Change::DeleteInline { .. } => {
                 vec!["--prune: delete this inline policy".to_string()]
             }
+            Change::PutCors { rule, previous, .. } => cors_details(rule, previous.as_deref()),
             _ => Vec::new(),
         }
     }
@@ -251,9 +276,43 @@ impl Change {
                 format!("detached {arn} from the role (the policy is kept)")
             }
             Change::DeleteInline { name, .. } => format!("deleted inline policy {name}"),
+            Change::PutCors { bucket, .. } => {
+                format!("set the CORS rule {} on bucket {bucket}", cors::RULE_ID)
+            }
             Change::Unchanged(resource) => format!("{resource} unchanged"),
         }
     }
+}
+
+/// What a CORS change does: our rule as it will be, and what happens to the others.
+fn cors_details(rule: &CorsRule, previous: Option<&[CorsRule]>) -> Vec<String> {
+    let mut out = vec![format!(
+        "+ rule {}: {} from {}",
+        cors::RULE_ID,
+        rule.allowed_methods.join(", "),
+        rule.allowed_origins.join(", ")
+    )];
+    match previous {
+        None => out.push("(offline: the bucket's other rules were not read; they are kept)".into()),
+        Some(rules) => {
+            if let Some(old) = rules.iter().find(|r| r.is_ours()) {
+                out.insert(
+                    0,
+                    format!(
+                        "- rule {}: {} from {}",
+                        cors::RULE_ID,
+                        old.allowed_methods.join(", "),
+                        old.allowed_origins.join(", ")
+                    ),
+                );
+            }
+            let others = rules.iter().filter(|r| !r.is_ours()).count();
+            if others > 0 {
+                out.push(format!("{others} other rule(s) kept as they are"));
+            }
+        }
+    }
+    out
 }
 
 /// The name at the end of a policy ARN (`arn:aws:iam::aws:policy/job-function/X` → `X`).

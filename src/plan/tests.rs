@@ -26,6 +26,7 @@ fn req(buckets: &[&str]) -> Request {
         kms: KmsChoice::auto(),
         adopt: false,
         prune: false,
+        cors: None,
         guardrails: Guardrails::default(),
     }
 }
@@ -44,6 +45,7 @@ fn with_bucket(mut facts: Facts, name: &str, encryption: Encryption) -> Facts {
         facts::BucketFacts {
             region: "us-east-1".into(),
             encryption,
+            cors: None,
         },
     );
     facts

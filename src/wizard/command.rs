@@ -3,7 +3,7 @@
 use console::style;
 
 use crate::aws::ConnectOptions;
-use crate::cli::shell::{flag, guardrail_flags};
+use crate::cli::shell::{cors_flags, flag, guardrail_flags};
 use crate::plan::request::{default_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME};
 use crate::plan::{Access, KmsChoice, Request, Trust};
 
@@ -67,6 +67,7 @@ fn command_flags(req: &Request, connect: &ConnectOptions) -> Vec<String> {
         flags.push(flag("--external-id", id));
     }
     flags.extend(kms_flags(&req.kms));
+    flags.extend(cors_flags(req.cors.as_deref()));
     flags.extend(guardrail_flags(&req.guardrails));
     if req.adopt {
         flags.push("--adopt".to_string());
@@ -109,10 +110,10 @@ pub fn next_steps(req: &Request, connect: &ConnectOptions) -> String {
         style("To do the same without questions (scripts, CI):").bold(),
         shown_command(req, connect),
     );
-    if req.trust.trusts_activeloop() {
+    if req.trust.trusts_activeloop() && req.cors.is_none() {
         out.push_str(&format!(
-            "\n\n{} enable CORS on the bucket(s) so the Activeloop UI can show your data;\n\
-             see Deep Lake's 'Enabling CORS in AWS S3' guide at https://docs.deeplake.ai/",
+            "\n\n{} the buckets have no CORS rule for Activeloop, so its web visualizer cannot\n\
+             show their data; run again with --cors to add one (other rules are kept).",
             style("Next:").bold()
         ));
     }

@@ -11,9 +11,10 @@ use super::prompt::{Prompter, Terminal};
 use super::summary::{plan_line, summary};
 use super::text::{given, heading, say, warn};
 use super::{cancelled, KmsAnswer, Wizard};
-use crate::cli::resolve;
 use crate::cli::values::KmsValue;
+use crate::cli::{resolve, CorsArgs};
 use crate::exit::Cancelled;
+use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::request::normalize_scopes;
 use crate::plan::{
     self, BucketScope, Encryption, Facts, KeyManager, KmsChoice, Level, Plan, PlanError, Request,
@@ -37,8 +38,19 @@ pub(super) fn reading(req: &Request, current: Option<&CurrentRole>) -> Request {
     Request {
         access: crate::plan::Access::ReadWrite,
         buckets: normalize_scopes(buckets).0,
+        // Read CORS whatever was answered, so turning it on needs no second read.
+        cors: req
+            .cors
+            .clone()
+            .or_else(|| Some(vec![DEFAULT_ORIGIN.to_string()])),
         ..req.clone()
     }
+}
+
+/// Whether any bucket read holds Deep Lake's CORS rule.
+fn has_our_rule(facts: &Facts) -> bool {
+    let rules = facts.buckets.values().flat_map(|b| b.cors.iter().flatten());
+    rules.into_iter().any(crate::plan::cors::CorsRule::is_ours)
 }
 
 /// The key ARNs the default encryption of these buckets names.
@@ -123,12 +135,13 @@ enum Next {
 /// Up to this many notes on encryption are all shown.
 const FEW_NOTES: usize = 4;
 
-const SETTINGS: [&str; 6] = [
+const SETTINGS: [&str; 7] = [
     "Buckets",
     "Access",
     "Trust and external ID",
     "Names and description",
     "KMS key grant",
+    "CORS for the web visualizer",
     "Back to the review",
 ];
 
@@ -139,6 +152,10 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
     pub(super) async fn finish(&mut self, early: Request, facts: Facts) -> Result<(Request, Plan)> {
         let (mut facts, mut read) = (facts, early);
         let mut kms_asked = false;
+        if self.current.is_some() && self.flags.cors == CorsArgs::default() {
+            // A re-run keeps CORS as the buckets have it: on if they have our rule.
+            self.answers.cors.cors = has_our_rule(&facts);
+        }
         loop {
             let req = resolve::request(&self.answers)?;
             if !serves(&read, &req) {
@@ -325,8 +342,30 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
                 let grant = self.kms.grant;
                 self.ask_kms(1, grant)
             }
+            5 => self.ask_cors(),
             _ => Ok(()),
         }
+    }
+
+    /// CORS on (Deep Lake's rule beside the buckets' other rules) or off (their CORS is left
+    /// as it is).
+    fn ask_cors(&mut self) -> Result<()> {
+        if self.flags.cors != Default::default() {
+            say(self.p, "CORS was given with --cors or --cors-origin.");
+            return Ok(());
+        }
+        let items = [
+            "On: add Deep Lake's rule to each bucket (their other rules are kept)",
+            "Off: leave the buckets' CORS as it is (the web visualizer cannot show the data)",
+        ]
+        .map(String::from);
+        let on = self.answers.cors.cors;
+        self.answers.cors.cors = self.p.select(
+            "CORS rule for Activeloop's web visualizer?",
+            &items,
+            usize::from(!on),
+        )? == 0;
+        Ok(())
     }
 }
 
