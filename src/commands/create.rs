@@ -44,7 +44,10 @@ pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
         }
     };
     let plan = if plan.is_noop() {
-        ctx.printer.step("IAM already matches: nothing to change");
+        ctx.printer.step(match req.cors {
+            Some(_) => "IAM and the buckets' CORS already match: nothing to change",
+            None => "IAM already matches: nothing to change",
+        });
         plan
     } else {
         converge(ctx, &conn, &req, plan).await?

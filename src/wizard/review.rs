@@ -354,9 +354,14 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             say(self.p, "CORS was given with --cors or --cors-origin.");
             return Ok(());
         }
+        say(
+            self.p,
+            "The Activeloop web app can show the data only if each bucket has a CORS rule \
+             for it; the buckets' other rules are kept.",
+        );
         let items = [
-            "On: add Deep Lake's rule to each bucket (their other rules are kept)",
-            "Off: leave the buckets' CORS as it is (the web visualizer cannot show the data)",
+            "On: add Deep Lake's rule to each bucket",
+            "Off: leave the buckets' CORS as it is",
         ]
         .map(String::from);
         let on = self.answers.cors.cors;

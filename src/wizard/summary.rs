@@ -229,7 +229,9 @@ fn cors(plan: &Plan) -> Option<(bool, Vec<String>)> {
     }
     let mut values = Vec::new();
     if set > 0 {
-        values.push(format!("GET, HEAD from {origins} on {set} bucket(s)"));
+        values.push(format!(
+            "rule for {origins} on {set} bucket(s), others kept"
+        ));
     }
     if have > 0 {
         values.push(format!("already set on {have} bucket(s)"));
