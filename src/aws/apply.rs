@@ -307,16 +307,8 @@ async fn delete_oldest_version(
     let Some(oldest) = oldest else {
         return Ok(());
     };
-    w.iam
-        .delete_policy_version()
-        .policy_arn(arn)
-        .version_id(oldest)
-        .send()
+    delete_version(w.iam, arn, oldest)
         .await
-        .aws(
-            "iam:DeletePolicyVersion",
-            format!("policy {arn} version {oldest}"),
-        )
         .map_err(|e| match e.is("DeleteConflict") {
             true => Conflict(format!("another run changed the versions of policy {arn}")).into(),
             false => anyhow::Error::from(e),
@@ -692,20 +684,36 @@ async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersion>> 
         .unwrap_or_default())
 }
 
+/// Make `id` the policy's default version.
+pub async fn set_default_version(iam: &Client, arn: &str, id: &str) -> Result<(), AwsError> {
+    iam.set_default_policy_version()
+        .policy_arn(arn)
+        .version_id(id)
+        .send()
+        .await
+        .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
+    Ok(())
+}
+
+/// Delete one version of a managed policy (IAM refuses the default one).
+pub async fn delete_version(iam: &Client, arn: &str, id: &str) -> Result<(), AwsError> {
+    iam.delete_policy_version()
+        .policy_arn(arn)
+        .version_id(id)
+        .send()
+        .await
+        .aws(
+            "iam:DeletePolicyVersion",
+            format!("policy {arn} version {id}"),
+        )?;
+    Ok(())
+}
+
 /// Delete a managed policy: its non-default versions first, as IAM requires.
 pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
     let versions = policy_versions(iam, arn).await?;
     for v in versions.iter().filter(|v| !v.is_default_version()) {
-        let id = v.version_id().unwrap_or_default();
-        iam.delete_policy_version()
-            .policy_arn(arn)
-            .version_id(id)
-            .send()
-            .await
-            .aws(
-                "iam:DeletePolicyVersion",
-                format!("policy {arn} version {id}"),
-            )?;
+        delete_version(iam, arn, v.version_id().unwrap_or_default()).await?;
     }
     iam.delete_policy()
         .policy_arn(arn)

@@ -17,7 +17,7 @@ use anyhow::{bail, Result};
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::apply::{delete_policy, detach};
+use super::apply::{delete_policy, delete_version, detach, set_default_version};
 use super::discover::{self, Identity};
 use super::journal::untag;
 use super::retry::{eventually, Backoff};
@@ -467,22 +467,9 @@ pub async fn cors_steps(conn: &Connection, buckets: Vec<String>) -> (Vec<Step>, 
 }
 
 async fn restore_policy(iam: &Client, arn: &str, version: &str, newer: &[String]) -> Result<()> {
-    iam.set_default_policy_version()
-        .policy_arn(arn)
-        .version_id(version)
-        .send()
-        .await
-        .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
+    set_default_version(iam, arn, version).await?;
     for id in newer {
-        iam.delete_policy_version()
-            .policy_arn(arn)
-            .version_id(id)
-            .send()
-            .await
-            .aws(
-                "iam:DeletePolicyVersion",
-                format!("policy {arn} version {id}"),
-            )?;
+        delete_version(iam, arn, id).await?;
     }
     Ok(())
 }

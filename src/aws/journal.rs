@@ -14,7 +14,8 @@ use aws_sdk_iam::Client;
 use serde_json::Value;
 
 use super::apply::{
-    attach_once, delete_policy, detach, put_boundary, put_inline, put_tags, put_trust, remove_tags,
+    attach_once, delete_policy, delete_version, detach, put_boundary, put_inline, put_tags,
+    put_trust, remove_tags, set_default_version,
 };
 use super::{cors, discover, AwsResult, S3For};
 use crate::plan::cors::{without_ours, CorsRule, RULE_ID};
@@ -470,22 +471,8 @@ async fn restore_version(
              replaced by another run since): kept"
         )));
     }
-    iam.set_default_policy_version()
-        .policy_arn(arn)
-        .version_id(previous)
-        .send()
-        .await
-        .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
-    let made = &now.default_version;
-    iam.delete_policy_version()
-        .policy_arn(arn)
-        .version_id(made)
-        .send()
-        .await
-        .aws(
-            "iam:DeletePolicyVersion",
-            format!("policy {arn} version {made}"),
-        )?;
+    set_default_version(iam, arn, previous).await?;
+    delete_version(iam, arn, &now.default_version).await?;
     Ok(Outcome::Done(format!(
         "restored policy {arn} to version {previous}"
     )))
