@@ -107,10 +107,11 @@ fn bucket_flags(buckets: &[String]) -> Vec<String> {
     buckets.iter().map(|b| format!("--bucket={b}")).collect()
 }
 
-fn create(n: usize, delay: Duration) -> Sample {
+fn create(n: usize, delay: Duration, more: &[&str]) -> Sample {
     let (env, proxy, buckets) = world(n, delay);
     let mut args = vec!["create".to_string(), "--yes".into()];
     args.extend(bucket_flags(&buckets));
+    args.extend(more.iter().map(|s| s.to_string()));
     tool(&env, &proxy, &args)
 }
 
@@ -198,8 +199,9 @@ fn main() {
     );
     let sizes: &[usize] = if quick { &[1, 50] } else { &[1, 50, 300] };
     for &n in sizes {
-        row("provision-role create", n, ROUNDS, |d| create(n, d));
+        row("provision-role create", n, ROUNDS, |d| create(n, d, &[]));
     }
+    row("create --cors", 50, ROUNDS, |d| create(50, d, &["--cors"]));
     row("provision-role verify", 50, ROUNDS, |d| verify(50, d));
     if quick {
         return;

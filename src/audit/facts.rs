@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::plan::cors::CorsRule;
 use crate::plan::{Encryption, KeyFacts};
 use crate::policy::PolicyDocument;
 
@@ -40,6 +41,18 @@ pub struct RoleFacts {
     pub trust: Read<PolicyDocument>,
     /// Attached managed policies first, then inline policies.
     pub policies: Vec<PolicyFacts>,
+    pub settings: RoleSettings,
+}
+
+/// What a company's guardrails may require of a role, as IAM holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RoleSettings {
+    pub path: String,
+    pub permissions_boundary: Option<String>,
+    /// Seconds; None when IAM did not say.
+    pub max_session_duration: Option<i32>,
+    /// Every tag, ours included.
+    pub tags: Vec<(String, String)>,
 }
 
 impl RoleFacts {
@@ -97,6 +110,8 @@ pub struct BucketFacts {
     pub key: Option<Read<KeyFacts>>,
     /// The bucket policy (`Ok(None)`: it has none); None when not read.
     pub policy: Option<Read<Option<PolicyDocument>>>,
+    /// Its CORS rules (none: no configuration); None when not read (no `--cors`).
+    pub cors: Option<Read<Vec<CorsRule>>>,
 }
 
 impl BucketFacts {
@@ -107,6 +122,7 @@ impl BucketFacts {
             encryption: None,
             key: None,
             policy: None,
+            cors: None,
         }
     }
 }

@@ -6,8 +6,9 @@
 use super::facts::RoleFacts;
 use super::trust::external_ids;
 use super::Expect;
+use crate::cli::shell::{cors_flags, guardrail_flags};
 use crate::plan::request::{default_policy_name, default_user_policy_name, normalize_scopes};
-use crate::plan::{Access, BucketScope, Holder, Trust};
+use crate::plan::{Access, BucketScope, Guardrails, Holder, Trust};
 use crate::policy::{eval, Effect, PolicyDocument};
 
 /// The AWS principals the trust policy's Allow statements for `sts:AssumeRole` name, and the
@@ -74,7 +75,7 @@ pub(super) fn command(
         cmd.push_str(" --access read-only");
     }
     if expect.holder.is_user() {
-        return finish(cmd, role, prune);
+        return finish(cmd, expect, role, prune);
     }
     let current = match role.map(|r| &r.trust) {
         Some(Ok(doc)) if !rewrite_trust => Some(current_trust(doc)),
@@ -98,16 +99,34 @@ pub(super) fn command(
     if let Some(id) = id {
         cmd.push_str(&format!(" --external-id {id}"));
     }
-    finish(cmd, role, prune)
+    finish(cmd, expect, role, prune)
 }
 
-/// `--adopt` when the role or user is not ours, `--prune` when asked.
-fn finish(mut cmd: String, role: Option<&RoleFacts>, prune: bool) -> String {
+/// `--adopt` when the role or user is not ours, `--prune` when asked, then the CORS and
+/// guardrail flags.
+fn finish(mut cmd: String, expect: &Expect, role: Option<&RoleFacts>, prune: bool) -> String {
     if role.is_some_and(|r| !r.owned) {
         cmd.push_str(" --adopt");
     }
     if prune {
         cmd.push_str(" --prune");
     }
+    let flags = cors_flags(expect.cors.as_deref())
+        .into_iter()
+        .chain(guardrail_flags(&movable(&expect.guardrails, role)));
+    for flag in flags {
+        cmd.push(' ');
+        cmd.push_str(&flag);
+    }
     cmd
+}
+
+/// The guardrails `create` can apply to the role: not a path other than the role's (IAM
+/// cannot move a role; the path check says what to do instead).
+fn movable(g: &Guardrails, role: Option<&RoleFacts>) -> Guardrails {
+    let mut g = g.clone();
+    if role.is_some_and(|r| g.path.as_ref().is_some_and(|p| *p != r.settings.path)) {
+        g.path = None;
+    }
+    g
 }

@@ -8,8 +8,10 @@
 //! The comparisons use [`crate::policy`]: the statements `create` would write for the expected
 //! buckets are the yardstick both ways.
 
+mod cors;
 pub mod facts;
 mod fix;
+mod guardrails;
 pub mod keys;
 mod permissions;
 mod trust;
@@ -22,10 +24,12 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use facts::{BucketFacts, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts};
+pub use facts::{
+    BucketFacts, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings,
+};
 
 use crate::plan::request::normalize_scopes;
-use crate::plan::{Access, BucketScope, Holder, KeyManager};
+use crate::plan::{Access, BucketScope, Guardrails, Holder, KeyManager};
 use crate::policy::{Effect, PolicyDocument};
 
 /// What the role (or user) must give, and to whom.
@@ -39,6 +43,10 @@ pub struct Expect {
     /// The principals that must be trusted, and the only ones that may be.
     pub principals: Vec<String>,
     pub external_id: Option<String>,
+    /// `--cors`: the origins Deep Lake's CORS rule must allow on each bucket; None: not checked.
+    pub cors: Option<Vec<String>>,
+    /// The guardrails the role must meet; those not given are not checked.
+    pub guardrails: Guardrails,
 }
 
 /// How a check came out: `warn` does not fail the run unless `--strict`.
@@ -270,6 +278,7 @@ pub fn audit(facts: &Facts, expect: &Expect) -> Report {
     let (permissions, prune) = permissions::checks(&subject, facts);
     report.checks.extend(trust);
     report.checks.extend(permissions);
+    report.checks.extend(guardrails::checks(expect, role));
     if let (Holder::User(name), Some(keys)) = (holder, &facts.keys) {
         report.checks.extend(keys::checks(name, keys, facts.now));
     }

@@ -289,7 +289,14 @@ fn s3_check(s: &Subject, scope: &BucketScope) -> Check {
 fn bucket_checks(s: &Subject, bucket: &str, facts: Option<&BucketFacts>) -> Vec<Check> {
     let region = facts.map(|f| f.region.clone());
     match (facts, region) {
-        (Some(f), Some(Ok(_))) => vec![kms_check(s, bucket, f), bucket_policy_check(s, bucket, f)],
+        (Some(f), Some(Ok(_))) => [
+            Some(kms_check(s, bucket, f)),
+            Some(bucket_policy_check(s, bucket, f)),
+            super::cors::check(s.expect, bucket, f),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         (_, Some(Err(why))) => vec![Check::fail(
             format!("bucket {bucket}"),
             why,

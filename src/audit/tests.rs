@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::plan::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
-use crate::plan::{Encryption, KeyFacts, Request};
+use crate::plan::{Encryption, Guardrails, KeyFacts, Request};
 
 const ACCOUNT: &str = "123456789012";
 const ROLE: &str = "r";
@@ -41,6 +41,7 @@ fn bucket(encryption: Encryption, key: Option<&str>) -> BucketFacts {
             })
         }),
         policy: Some(Ok(None)),
+        cors: None,
     }
 }
 
@@ -68,6 +69,7 @@ fn made_by_create(req: &Request) -> Facts {
             crate::plan::BucketFacts {
                 region: "us-east-1".into(),
                 encryption: encryption.clone(),
+                cors: None,
             },
         );
         if let Some(k) = key {
@@ -100,6 +102,10 @@ fn made_by_create(req: &Request) -> Facts {
             owned: true,
             trust: Ok(plan.trust.clone()),
             policies,
+            settings: RoleSettings {
+                path: "/".into(),
+                ..RoleSettings::default()
+            },
         })),
         buckets,
         keys: None,
@@ -117,6 +123,8 @@ fn expect(buckets: &[&str]) -> Expect {
         access: Access::ReadWrite,
         principals: vec![ACTIVELOOP_PRODUCTION.into()],
         external_id: Some("xid".into()),
+        cors: None,
+        guardrails: Guardrails::default(),
     }
 }
 
@@ -729,4 +737,96 @@ fn no_buckets_granted_or_named() {
     let c = check(&report, "S3 access");
     assert_eq!(c.level, Level::Fail);
     assert!(report.fix_command.unwrap().contains("--bucket BUCKET"));
+}
+
+fn guarded() -> Guardrails {
+    Guardrails {
+        path: Some("/deeplake/".into()),
+        permissions_boundary: Some(format!("arn:aws:iam::{ACCOUNT}:policy/boundary")),
+        tags: vec![("team".into(), "data".into())],
+        max_session_duration: Some(7200),
+    }
+}
+
+fn with_settings(facts: &mut Facts, g: &Guardrails) {
+    role(facts).settings = RoleSettings {
+        path: g.path().to_string(),
+        permissions_boundary: g.permissions_boundary.clone(),
+        max_session_duration: g.max_session_duration.map(|s| s as i32),
+        tags: g.role_tags(),
+    };
+}
+
+#[test]
+fn guardrails_are_checked_only_when_asked_for() {
+    let req = request(&["bkt"], with_id);
+    let facts = made_by_create(&req);
+    let names = |r: &Report| -> Vec<String> { r.checks.iter().map(|c| c.name.clone()).collect() };
+    let plain = audit(&facts, &expect(&["bkt"]));
+    for n in ["permissions boundary", "path", "tags", "session length"] {
+        assert!(!names(&plain).iter().any(|c| c == n), "{n} checked unasked");
+    }
+    let mut e = expect(&["bkt"]);
+    e.guardrails = guarded();
+    let mut facts = facts;
+    with_settings(&mut facts, &e.guardrails);
+    let report = audit(&facts, &e);
+    assert_eq!(not_ok(&report), vec![], "{report:#?}");
+    for n in ["permissions boundary", "path", "tags", "session length"] {
+        assert_eq!(check(&report, n).level, Level::Ok);
+    }
+}
+
+#[test]
+fn a_removed_boundary_or_changed_tag_fails_and_the_fix_restores_it() {
+    let req = request(&["bkt"], with_id);
+    let mut facts = made_by_create(&req);
+    let mut e = expect(&["bkt"]);
+    e.guardrails = guarded();
+    with_settings(&mut facts, &e.guardrails);
+    let settings = &mut role(&mut facts).settings;
+    settings.permissions_boundary = None;
+    settings.max_session_duration = Some(43200);
+    settings.tags.retain(|(k, _)| k != "team");
+    settings.tags.push(("team".into(), "ops".into()));
+    let report = audit(&facts, &e);
+    let boundary = check(&report, "permissions boundary");
+    assert_eq!(boundary.level, Level::Fail);
+    assert!(
+        boundary.detail.contains("no permissions boundary"),
+        "{boundary:?}"
+    );
+    assert!(check(&report, "tags").detail.contains("team is \"ops\""));
+    assert!(check(&report, "session length").detail.contains("43200"));
+    assert_eq!(check(&report, "path").level, Level::Ok);
+    let fix = report.fix_command.unwrap();
+    for flag in [
+        "--permissions-boundary arn:aws:iam::123456789012:policy/boundary",
+        "--tag team=data",
+        "--max-session-duration 7200",
+        "--path /deeplake/",
+    ] {
+        assert!(fix.contains(flag), "{flag} missing from {fix}");
+    }
+}
+
+#[test]
+fn a_role_on_another_path_must_be_made_again() {
+    let req = request(&["bkt"], with_id);
+    let mut facts = made_by_create(&req);
+    let mut e = expect(&["bkt"]);
+    e.guardrails.path = Some("/deeplake/".into());
+    let report = audit(&facts, &e);
+    let c = check(&report, "path");
+    assert_eq!(c.level, Level::Fail);
+    assert!(c.detail.contains("is /, not /deeplake/"), "{c:?}");
+    assert!(c
+        .fix
+        .as_ref()
+        .unwrap()
+        .contains("provision-role delete --role-name r"));
+    assert_eq!(report.fix_command, None, "create cannot move the role");
+    // With the right path the check passes.
+    role(&mut facts).settings.path = "/deeplake/".into();
+    assert_eq!(check(&audit(&facts, &e), "path").level, Level::Ok);
 }

@@ -19,10 +19,13 @@ use super::holder::{self, tag};
 use super::journal::{Journal, Undo};
 use super::keys::{self, KeySink};
 use super::retry::{eventually, is_propagation, Backoff};
-use super::{AwsError, AwsResult, Event, Failure, Progress, IAM_READS, IAM_WRITES};
+use super::{
+    cors, AwsError, AwsResult, Event, Failure, Progress, S3For, IAM_READS, IAM_WRITES, READS,
+};
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
-use crate::plan::{Change, Guardrails, Holder, Plan, Resource, ADOPTED_TAG, OWNER_TAG};
+use crate::plan::cors::{with_ours, CorsRule, MAX_RULES};
+use crate::plan::{Change, Guardrails, Holder, Plan, PlanError, Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
@@ -37,6 +40,7 @@ pub struct Conflict(pub String);
 /// What `apply` needs besides the plan.
 pub struct Writer<'a> {
     pub iam: &'a Client,
+    pub s3: S3For<'a>,
     pub journal: &'a Journal,
     pub backoff: Backoff,
     pub cancel: &'a Cancel,
@@ -87,11 +91,20 @@ async fn wave<'c>(
     changes: impl Iterator<Item = &'c Change>,
     known: &Versions,
 ) -> Result<Versions> {
-    let results: Vec<Result<Option<(String, String)>>> = stream::iter(changes)
-        .map(|c| write(w, c, known))
-        .buffer_unordered(IAM_WRITES)
-        .collect()
-        .await;
+    // S3 takes far more writes at once than IAM: bucket CORS goes beside the IAM writes.
+    let (s3, iam): (Vec<&Change>, Vec<&Change>) =
+        changes.partition(|c| matches!(c, Change::PutCors { .. }));
+    let (iam, s3) = tokio::join!(
+        stream::iter(iam)
+            .map(|c| write(w, c, known))
+            .buffer_unordered(IAM_WRITES)
+            .collect::<Vec<_>>(),
+        stream::iter(s3)
+            .map(|c| write(w, c, known))
+            .buffer_unordered(READS)
+            .collect::<Vec<_>>(),
+    );
+    let results = iam.into_iter().chain(s3);
     let mut versions = Versions::new();
     let mut failure = None;
     for result in results {
@@ -170,6 +183,17 @@ async fn write(
             create_access_key(w, user, existing).await?;
             // The key's id was said where it was written.
             return Ok(None);
+        }
+        Change::PutCors {
+            bucket,
+            region,
+            rule,
+            ..
+        } => {
+            let region = region
+                .as_deref()
+                .ok_or_else(|| anyhow!("bucket {bucket} has no region: the plan is offline"))?;
+            put_cors(w, bucket, region, rule).await?;
         }
         Change::DeleteStale { .. } | Change::Unchanged(_) => return Ok(None),
     }
@@ -295,16 +319,8 @@ async fn delete_oldest_version(
     let Some(oldest) = oldest else {
         return Ok(());
     };
-    w.iam
-        .delete_policy_version()
-        .policy_arn(arn)
-        .version_id(oldest)
-        .send()
+    delete_version(w.iam, arn, oldest)
         .await
-        .aws(
-            "iam:DeletePolicyVersion",
-            format!("policy {arn} version {oldest}"),
-        )
         .map_err(|e| match e.is("DeleteConflict") {
             true => Conflict(format!("another run changed the versions of policy {arn}")).into(),
             false => anyhow::Error::from(e),
@@ -565,6 +581,27 @@ async fn attach(w: &Writer<'_>, holder: &Holder, arn: &str) -> Result<()> {
     settle(w.journal, result, undo)
 }
 
+/// Our rule into the bucket's CORS configuration as it is now (read again: another app may
+/// have changed it since discovery), every other rule kept as it is.
+async fn put_cors(w: &Writer<'_>, bucket: &str, region: &str, rule: &CorsRule) -> Result<()> {
+    let s3 = (w.s3)(region);
+    let now = cors::rules(&s3, bucket).await?;
+    let Some(rules) = with_ours(&now, rule) else {
+        return Ok(());
+    };
+    if rules.len() > MAX_RULES {
+        return Err(PlanError::CorsFull(bucket.to_string()).into());
+    }
+    let result = cors::put(&s3, bucket, &rules).await;
+    let undo = Undo::RestoreCors {
+        bucket: bucket.to_string(),
+        region: region.to_string(),
+        previous: now.into_iter().find(CorsRule::is_ours),
+        written: rule.clone(),
+    };
+    settle(w.journal, result, undo)
+}
+
 /// `--prune`: delete an inline policy, journaling the document it had (read just before), so
 /// a rollback puts it back as it was.
 async fn delete_inline(w: &Writer<'_>, holder: &Holder, name: &str) -> Result<()> {
@@ -589,20 +626,36 @@ async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersion>> 
         .unwrap_or_default())
 }
 
+/// Make `id` the policy's default version.
+pub async fn set_default_version(iam: &Client, arn: &str, id: &str) -> Result<(), AwsError> {
+    iam.set_default_policy_version()
+        .policy_arn(arn)
+        .version_id(id)
+        .send()
+        .await
+        .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
+    Ok(())
+}
+
+/// Delete one version of a managed policy (IAM refuses the default one).
+pub async fn delete_version(iam: &Client, arn: &str, id: &str) -> Result<(), AwsError> {
+    iam.delete_policy_version()
+        .policy_arn(arn)
+        .version_id(id)
+        .send()
+        .await
+        .aws(
+            "iam:DeletePolicyVersion",
+            format!("policy {arn} version {id}"),
+        )?;
+    Ok(())
+}
+
 /// Delete a managed policy: its non-default versions first, as IAM requires.
 pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
     let versions = policy_versions(iam, arn).await?;
     for v in versions.iter().filter(|v| !v.is_default_version()) {
-        let id = v.version_id().unwrap_or_default();
-        iam.delete_policy_version()
-            .policy_arn(arn)
-            .version_id(id)
-            .send()
-            .await
-            .aws(
-                "iam:DeletePolicyVersion",
-                format!("policy {arn} version {id}"),
-            )?;
+        delete_version(iam, arn, v.version_id().unwrap_or_default()).await?;
     }
     iam.delete_policy()
         .policy_arn(arn)
@@ -720,6 +773,37 @@ fn plan_keeps_no_key(plan: &Plan) -> bool {
     plan.user.as_ref().is_some_and(|u| {
         !u.keys.iter().any(|k| k.active) && u.keys.len() >= crate::plan::user::MAX_KEYS
     })
+}
+
+/// The buckets whose CORS this run set, read back: each must hold our rule, once.
+pub async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Result<Vec<String>> {
+    let set = plan.changes.iter().filter_map(|c| match c {
+        Change::PutCors {
+            bucket,
+            region: Some(region),
+            rule,
+            ..
+        } => Some((bucket, region, rule)),
+        _ => None,
+    });
+    let found: Vec<Result<Option<String>>> = stream::iter(set)
+        .map(|(bucket, region, rule)| async move {
+            let now = cors::rules(&(w.s3)(region), bucket).await?;
+            Ok(with_ours(&now, rule).map(|_| {
+                format!(
+                    "bucket {bucket} does not hold the CORS rule {} this run set",
+                    crate::plan::cors::RULE_ID
+                )
+            }))
+        })
+        .buffer_unordered(READS)
+        .collect()
+        .await;
+    let mut differences = Vec::new();
+    for item in found {
+        differences.extend(item?);
+    }
+    Ok(differences)
 }
 
 fn is_absent(err: &anyhow::Error) -> bool {

@@ -10,17 +10,21 @@
 //! (our tags removed, our own policies deleted), and an adopted policy is kept with its default
 //! version from before the adoption restored. When the role is gone, the tool's policies that
 //! a failed run left behind (tagged, attached to nothing) are found by name and deleted.
+//!
+//! Deep Lake's CORS rule (set with `create --cors`) is taken out of the buckets our policies
+//! grant, first, while the role still says which buckets those are; other rules stay.
 
 use anyhow::{bail, Result};
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::apply::delete_policy;
+use super::apply::{delete_policy, delete_version, set_default_version};
 use super::discover::{self, Identity};
 use super::holder::{delete_inline, detach, either};
 use super::journal::untag;
 use super::retry::{eventually, Backoff};
-use super::{keys, AwsResult, Event, Progress, IAM_READS};
+use super::{cors, keys, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS};
+use crate::plan::cors::{without_ours, CorsRule, RULE_ID};
 use crate::plan::{policy_name, Holder, Resource, MAX_POLICIES_PER_ROLE, OWNER_TAG};
 
 /// A managed policy attached to the role.
@@ -33,6 +37,8 @@ pub struct Attached {
     pub adopted: Option<(String, Vec<String>)>,
     /// Attached to other roles, users or groups as well.
     pub shared: bool,
+    /// For a policy of ours: the buckets it grants (whose CORS may hold our rule).
+    pub buckets: Vec<String>,
 }
 
 /// The role (or user) and everything that hangs on it.
@@ -92,6 +98,12 @@ pub enum Step {
         name: String,
         arn: String,
     },
+    /// Our CORS rule comes out of the bucket's configuration; its other rules stay (with
+    /// none left, the configuration goes).
+    RemoveCors {
+        bucket: String,
+        region: String,
+    },
 }
 
 /// What a step does to the resource it touches.
@@ -126,6 +138,9 @@ impl Step {
             }
             Step::DeleteRole { arn, .. } => format!("delete role {arn}"),
             Step::DeleteUser { arn, .. } => format!("delete user {arn}"),
+            Step::RemoveCors { bucket, .. } => format!(
+                "remove the CORS rule {RULE_ID} from bucket {bucket} (its other rules are kept)"
+            ),
         }
     }
 
@@ -149,6 +164,9 @@ impl Step {
             }
             Step::DeleteRole { arn, .. } => format!("deleted role {arn}"),
             Step::DeleteUser { arn, .. } => format!("deleted user {arn}"),
+            Step::RemoveCors { bucket, .. } => {
+                format!("removed the CORS rule {RULE_ID} from bucket {bucket}")
+            }
         }
     }
 
@@ -162,6 +180,9 @@ impl Step {
             | Step::DeleteRole { arn, .. }
             | Step::DeleteUser { arn, .. } => (Fate::Deleted, arn.clone()),
             Step::RestorePolicy { arn, .. } | Step::Untag { arn, .. } => (Fate::Kept, arn.clone()),
+            Step::RemoveCors { bucket, .. } => {
+                (Fate::Deleted, Resource::Cors(bucket.clone()).to_string())
+            }
         }
     }
 }
@@ -231,12 +252,26 @@ async fn attached_policy(
         Some(from) => Some((from.clone(), versions_after(iam, &arn, from).await?)),
         None => None,
     };
+    let document: Option<crate::policy::PolicyDocument> =
+        serde_json::from_value(policy.document).ok();
+    let mut buckets: Vec<String> = crate::audit::granted_scopes(document.iter())
+        .into_iter()
+        .map(|s| s.bucket)
+        .collect();
+    buckets.dedup();
     Ok(Attached {
         shared: discover::attached_elsewhere(iam, &arn, Some(holder)).await?,
         owned: true,
         adopted,
         arn,
+        buckets,
     })
+}
+
+/// The bucket no longer exists: nothing of ours is left in it.
+fn gone(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<super::AwsError>()
+        .is_some_and(|e| e.is("NoSuchBucket"))
 }
 
 fn denied(err: &anyhow::Error) -> bool {
@@ -398,6 +433,7 @@ pub async fn orphans(iam: &Client, who: &Identity, policy: &str) -> Result<Vec<S
 
 async fn run_step(
     iam: &Client,
+    s3: S3For<'_>,
     step: &Step,
     backoff: Backoff,
     progress: Progress<'_>,
@@ -419,27 +455,53 @@ async fn run_step(
         Step::DeleteUser { name, .. } => {
             delete_holder(iam, &Holder::User(name.clone()), backoff, progress).await?
         }
+        Step::RemoveCors { bucket, region } => remove_cors(&s3(region), bucket).await?,
     }
     Ok(())
 }
 
+/// Take our rule out of the bucket's CORS configuration as it is now.
+async fn remove_cors(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<()> {
+    let now = cors::rules(s3, bucket).await?;
+    if let Some(rest) = without_ours(&now) {
+        cors::put(s3, bucket, &rest).await?;
+    }
+    Ok(())
+}
+
+/// For each bucket our policies grant whose CORS holds our rule, a step that removes it. A
+/// bucket that cannot be read (gone, or the caller may not read its CORS) is skipped, with a
+/// warning saying so.
+pub async fn cors_steps(conn: &Connection, buckets: Vec<String>) -> (Vec<Step>, Vec<String>) {
+    let found: Vec<Result<Option<Step>>> = stream::iter(buckets)
+        .map(|bucket| async move {
+            let region = discover::bucket_region(&conn.s3("us-east-1"), &bucket).await?;
+            let rules = cors::rules(&conn.s3(&region), &bucket).await?;
+            Ok(rules
+                .iter()
+                .any(CorsRule::is_ours)
+                .then_some(Step::RemoveCors { bucket, region }))
+        })
+        .buffered(READS)
+        .collect()
+        .await;
+    let (mut steps, mut warnings) = (Vec::new(), Vec::new());
+    for item in found {
+        match item {
+            Ok(step) => steps.extend(step),
+            Err(e) if gone(&e) => {}
+            Err(e) => warnings.push(format!(
+                "{e:#}; a CORS rule {RULE_ID} there, if any, is left as it is"
+            )),
+        }
+    }
+    (steps, warnings)
+}
+
 async fn restore_policy(iam: &Client, arn: &str, version: &str, newer: &[String]) -> Result<()> {
-    iam.set_default_policy_version()
-        .policy_arn(arn)
-        .version_id(version)
-        .send()
-        .await
-        .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
+    set_default_version(iam, arn, version).await?;
     for id in newer {
-        iam.delete_policy_version()
-            .policy_arn(arn)
-            .version_id(id)
-            .send()
-            .await
-            .aws(
-                "iam:DeletePolicyVersion",
-                format!("policy {arn} version {id}"),
-            )?;
+        delete_version(iam, arn, id).await?;
     }
     Ok(())
 }
@@ -468,6 +530,7 @@ async fn delete_holder(
 /// is set. On a failure, the error says what had been done before it.
 pub async fn execute(
     iam: &Client,
+    s3: S3For<'_>,
     steps: &[Step],
     backoff: Backoff,
     cancel: &crate::cancel::Cancel,
@@ -481,7 +544,7 @@ pub async fn execute(
             )
             .into());
         }
-        if let Err(err) = run_step(iam, step, backoff, progress).await {
+        if let Err(err) = run_step(iam, s3, step, backoff, progress).await {
             let so_far = if finished.is_empty() {
                 "nothing was changed".to_string()
             } else {
@@ -513,6 +576,7 @@ mod tests {
             owned,
             shared,
             adopted: None,
+            buckets: Vec::new(),
         };
         Inventory {
             holder: Holder::Role("r".into()),

@@ -101,19 +101,31 @@ pub async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<
     })
 }
 
-/// Region, then encryption, of one bucket.
+/// Region, then encryption (and with `cors`, the CORS rules beside it), of one bucket.
 pub async fn bucket(
     conn: &Connection,
     name: &str,
+    cors: bool,
     progress: Progress<'_>,
 ) -> Result<(String, BucketFacts)> {
     let region = bucket_region(&conn.s3("us-east-1"), name).await?;
-    let encryption = bucket_encryption(&conn.s3(&region), name).await?;
+    let s3 = conn.s3(&region);
+    let (encryption, cors) = tokio::try_join!(bucket_encryption(&s3, name), async {
+        match cors {
+            true => super::cors::rules(&s3, name).await.map(Some),
+            false => Ok(None),
+        }
+    })?;
     progress(Event::Found(format!(
         "bucket {name}: region {region}, default encryption {}",
         encryption.label()
     )));
-    Ok((name.to_string(), BucketFacts { region, encryption }))
+    let facts = BucketFacts {
+        region,
+        encryption,
+        cors,
+    };
+    Ok((name.to_string(), facts))
 }
 
 /// Resolve a key reference (id, alias, ARN) to its key ARN and manager with DescribeKey.
@@ -298,7 +310,7 @@ async fn buckets_and_keys(
         .collect();
     let ((buckets, mut keys), explicit) = tokio::try_join!(
         async {
-            let buckets = all_buckets(conn, names, progress).await?;
+            let buckets = all_buckets(conn, names, req.cors.is_some(), progress).await?;
             let keys = describe_keys(conn, bucket_keys(&buckets), progress).await?;
             Ok::<_, anyhow::Error>((buckets, keys))
         },
@@ -313,10 +325,11 @@ async fn buckets_and_keys(
 async fn all_buckets(
     conn: &Connection,
     names: BTreeSet<&str>,
+    cors: bool,
     progress: Progress<'_>,
 ) -> Result<BTreeMap<String, BucketFacts>> {
     let results: Vec<Result<(String, BucketFacts)>> = stream::iter(names)
-        .map(|name| bucket(conn, name, progress))
+        .map(|name| bucket(conn, name, cors, progress))
         .buffer_unordered(READS)
         .collect()
         .await;

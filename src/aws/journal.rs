@@ -13,9 +13,10 @@ use anyhow::Result;
 use aws_sdk_iam::Client;
 use serde_json::Value;
 
-use super::apply::{delete_policy, put_trust};
+use super::apply::{delete_policy, delete_version, put_trust, set_default_version};
 use super::holder::{self, attach, detach, put_boundary, put_inline, put_tags, remove_tags};
-use super::{discover, keys, AwsResult};
+use super::{cors, discover, keys, AwsResult, S3For};
+use crate::plan::cors::{without_ours, CorsRule, RULE_ID};
 use crate::plan::{Holder, Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning};
 
@@ -99,6 +100,13 @@ pub enum Undo {
         set: Vec<(String, String)>,
         remove: Vec<String>,
     },
+    /// Our CORS rule this run wrote to a bucket, and our rule before (none: it had none).
+    RestoreCors {
+        bucket: String,
+        region: String,
+        previous: Option<CorsRule>,
+        written: CorsRule,
+    },
 }
 
 impl fmt::Display for Undo {
@@ -134,6 +142,9 @@ impl fmt::Display for Undo {
                 write!(f, "restore the permissions boundary of {holder}")
             }
             Undo::RestoreTags { holder, .. } => write!(f, "restore the tags of {holder}"),
+            Undo::RestoreCors { bucket, .. } => {
+                write!(f, "restore the CORS rules of bucket {bucket}")
+            }
         }
     }
 }
@@ -241,6 +252,10 @@ impl Undo {
                     remove.join(" ")
                 )
             }
+            Undo::RestoreCors { bucket, .. } => format!(
+                "aws s3api get-bucket-cors --bucket {bucket}, then put-bucket-cors without the \
+                 rule with ID {RULE_ID} (or delete-bucket-cors if it is the only rule)"
+            ),
             Undo::Untag { resource, arn } => match resource {
                 Resource::Role(name) => format!(
                     "aws iam untag-role --role-name {name} --tag-keys {} {ADOPTED_TAG}",
@@ -335,10 +350,10 @@ impl Rollback {
 
 /// Undo the journal's writes, newest first. Keeps going past a failed step, so as little as
 /// possible is left behind.
-pub async fn rollback(iam: &Client, journal: &Journal) -> Rollback {
+pub async fn rollback(iam: &Client, s3: S3For<'_>, journal: &Journal) -> Rollback {
     let mut report = Rollback::default();
     for entry in journal.take().iter().rev() {
-        match undo(iam, entry).await {
+        match undo(iam, s3, entry).await {
             Ok(Outcome::Done(what)) => report.undone.push(what),
             Ok(Outcome::Left(why)) => report.left.push(why),
             Err(e) => report.failed.push(format!(
@@ -365,7 +380,7 @@ async fn current_trust(iam: &Client, role: &str) -> Result<Option<Value>> {
     Ok(Some(parse_iam_document(raw)?))
 }
 
-async fn undo(iam: &Client, entry: &Entry) -> Result<Outcome> {
+async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
     let step = &entry.undo;
     let done = || Ok(Outcome::Done(past(step)));
     match step {
@@ -476,6 +491,12 @@ async fn undo(iam: &Client, entry: &Entry) -> Result<Outcome> {
             }
             done()
         }
+        Undo::RestoreCors {
+            bucket,
+            region,
+            previous,
+            written,
+        } => restore_cors(&s3(region), bucket, previous.as_ref(), written).await,
     }
 }
 
@@ -540,6 +561,29 @@ async fn delete_key(
     )))
 }
 
+/// Put our earlier rule back (or take ours out) — only if the bucket holds the rule this run
+/// wrote; rules others added or changed meanwhile are kept as they are now.
+async fn restore_cors(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    previous: Option<&CorsRule>,
+    written: &CorsRule,
+) -> Result<Outcome> {
+    let now = cors::rules(s3, bucket).await?;
+    if !now.iter().any(|r| r.same_as(written)) {
+        return Ok(Outcome::Left(format!(
+            "the CORS rule {RULE_ID} of bucket {bucket} is not the one this run wrote (never \
+             written, or changed by another writer since): kept"
+        )));
+    }
+    let mut rules = without_ours(&now).unwrap_or(now);
+    rules.extend(previous.cloned());
+    cors::put(s3, bucket, &rules).await?;
+    Ok(Outcome::Done(format!(
+        "restored the CORS rules of bucket {bucket}"
+    )))
+}
+
 fn is_absent(err: &anyhow::Error) -> bool {
     err.downcast_ref::<super::AwsError>()
         .is_some_and(|e| e.is("NoSuchEntity"))
@@ -567,22 +611,8 @@ async fn restore_version(
              replaced by another run since): kept"
         )));
     }
-    iam.set_default_policy_version()
-        .policy_arn(arn)
-        .version_id(previous)
-        .send()
-        .await
-        .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
-    let made = &now.default_version;
-    iam.delete_policy_version()
-        .policy_arn(arn)
-        .version_id(made)
-        .send()
-        .await
-        .aws(
-            "iam:DeletePolicyVersion",
-            format!("policy {arn} version {made}"),
-        )?;
+    set_default_version(iam, arn, previous).await?;
+    delete_version(iam, arn, &now.default_version).await?;
     Ok(Outcome::Done(format!(
         "restored policy {arn} to version {previous}"
     )))
@@ -639,5 +669,6 @@ fn past(step: &Undo) -> String {
             format!("restored the permissions boundary of {holder}")
         }
         Undo::RestoreTags { holder, .. } => format!("restored the tags of {holder}"),
+        Undo::RestoreCors { bucket, .. } => format!("restored the CORS rules of bucket {bucket}"),
     }
 }

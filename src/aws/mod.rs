@@ -67,6 +67,9 @@ pub enum Event {
 /// Where events go. `&|_| {}` ignores them.
 pub type Progress<'a> = &'a (dyn Fn(Event) + Sync);
 
+/// The S3 client for a region (`&|r| conn.s3(r)`): writes and undos of a bucket's CORS.
+pub type S3For<'a> = &'a (dyn Fn(&str) -> aws_sdk_s3::Client + Sync);
+
 /// Counts every request attempt sent to AWS, for `-v` and the benchmark.
 #[derive(Debug, Clone, Default)]
 pub struct CallCounter(Arc<AtomicUsize>);

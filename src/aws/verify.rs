@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::{discover, holder, keys, AwsResult, Connection, IAM_READS, READS};
 use crate::audit::{
     self, BucketFacts, Expect, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts,
+    RoleSettings,
 };
 use crate::plan::{AccessKeyInfo, BucketScope, Encryption, Holder, KeyFacts, KeyManager, KeyRef};
 use crate::policy::{parse_iam_document, PolicyDocument};
@@ -28,14 +29,15 @@ pub async fn gather(conn: &Connection, expect: &Expect) -> Facts {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
+    let cors = expect.cors.is_some();
     let ((role, keys), buckets) = if expect.scopes.is_empty() {
         let found = read_holder(&conn.iam, &expect.holder).await;
         let scopes = audit::scopes(expect, &found.0);
-        (found, read_buckets(conn, &scopes).await)
+        (found, read_buckets(conn, &scopes, cors).await)
     } else {
         tokio::join!(
             read_holder(&conn.iam, &expect.holder),
-            read_buckets(conn, &expect.scopes)
+            read_buckets(conn, &expect.scopes, cors)
         )
     };
     Facts {
@@ -72,6 +74,12 @@ async fn read_user(iam: &aws_sdk_iam::Client, name: &str) -> HolderFacts {
         // Nobody assumes a user.
         trust: Ok(PolicyDocument::new(Vec::new())),
         policies: managed.into_iter().chain(inline).collect(),
+        settings: RoleSettings {
+            path: user.path,
+            permissions_boundary: user.permissions_boundary,
+            max_session_duration: None,
+            tags: user.tags,
+        },
     };
     (Ok(Some(facts)), Some(Ok(keys)))
 }
@@ -113,6 +121,12 @@ async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Read<Option<RoleFac
         arn: role.arn,
         owned: role.owned,
         policies: managed.into_iter().chain(inline).collect(),
+        settings: RoleSettings {
+            path: role.path,
+            permissions_boundary: role.permissions_boundary,
+            max_session_duration: role.max_session_duration,
+            tags: role.tags,
+        },
     }))
 }
 
@@ -197,7 +211,11 @@ impl<'a> Keys<'a> {
 }
 
 /// Each bucket of the scopes, read concurrently.
-async fn read_buckets(conn: &Connection, scopes: &[BucketScope]) -> BTreeMap<String, BucketFacts> {
+async fn read_buckets(
+    conn: &Connection,
+    scopes: &[BucketScope],
+    cors: bool,
+) -> BTreeMap<String, BucketFacts> {
     let names: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
     let keys = Keys {
         conn,
@@ -205,28 +223,35 @@ async fn read_buckets(conn: &Connection, scopes: &[BucketScope]) -> BTreeMap<Str
     };
     let keys = &keys;
     stream::iter(names)
-        .map(|name| async move { (name.to_string(), read_bucket(conn, keys, name).await) })
+        .map(|name| async move { (name.to_string(), read_bucket(conn, keys, name, cors).await) })
         .buffer_unordered(READS)
         .collect()
         .await
 }
 
-/// The bucket's region, then its encryption (and key) beside its policy.
-async fn read_bucket(conn: &Connection, keys: &Keys<'_>, bucket: &str) -> BucketFacts {
+/// The bucket's region, then its encryption (and key) beside its policy (and its CORS rules).
+async fn read_bucket(conn: &Connection, keys: &Keys<'_>, bucket: &str, cors: bool) -> BucketFacts {
     let region = match discover::bucket_region(&conn.s3("us-east-1"), bucket).await {
         Ok(region) => region,
         Err(e) => return BucketFacts::unreachable(message(e)),
     };
     let s3 = conn.s3(&region);
-    let ((encryption, key), policy) = tokio::join!(
+    let ((encryption, key), policy, cors) = tokio::join!(
         encryption_and_key(keys, &s3, bucket, &region),
-        bucket_policy(&s3, bucket)
+        bucket_policy(&s3, bucket),
+        async {
+            match cors {
+                true => Some(super::cors::rules(&s3, bucket).await.map_err(message)),
+                false => None,
+            }
+        }
     );
     BucketFacts {
         region: Ok(region),
         encryption: Some(encryption),
         key,
         policy: Some(policy.map_err(message)),
+        cors,
     }
 }
 

@@ -219,10 +219,26 @@ pub struct RoleArgs {
     pub prune: bool,
 
     #[command(flatten)]
+    pub cors: CorsArgs,
+
+    #[command(flatten)]
     pub identity: IdentityArgs,
 
     #[command(flatten)]
     pub guardrails: GuardrailArgs,
+}
+
+/// The CORS rule the Deep Lake web app needs to show data from the buckets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct CorsArgs {
+    /// Add Deep Lake's CORS rule to each bucket (other rules are kept), so the Activeloop
+    /// web visualizer can show its data.
+    #[arg(long)]
+    pub cors: bool,
+
+    /// Origin the CORS rule allows (repeatable; implies --cors) [default: *.activeloop.ai].
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = values::cors_origin)]
+    pub origins: Vec<String>,
 }
 
 /// What a company's guardrails (service control policies) may require of the role.
@@ -324,6 +340,14 @@ pub struct VerifyArgs {
     /// Fail (exit 1) on warnings too, e.g. no external ID or a KMS grant broader than needed.
     #[arg(long)]
     pub strict: bool,
+
+    /// Also check each bucket has Deep Lake's CORS rule, for the Activeloop web visualizer.
+    #[arg(long)]
+    pub cors: bool,
+
+    /// Origin the CORS rule must allow (repeatable; implies --cors) [default: *.activeloop.ai].
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = values::cors_origin)]
+    pub cors_origins: Vec<String>,
 
     #[command(flatten)]
     pub identity: IdentityArgs,

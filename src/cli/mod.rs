@@ -4,9 +4,10 @@
 
 pub mod args;
 pub mod resolve;
+pub mod shell;
 pub mod values;
 
 pub use args::{
-    Cli, Command, CreateArgs, CredentialArgs, DeleteArgs, ExportArgs, ExportFormat, GlobalArgs,
-    IdentityArgs, OutputFormat, PlanArgs, RoleArgs, RotateKeyArgs, VerifyArgs,
+    Cli, Command, CorsArgs, CreateArgs, CredentialArgs, DeleteArgs, ExportArgs, ExportFormat,
+    GlobalArgs, IdentityArgs, OutputFormat, PlanArgs, RoleArgs, RotateKeyArgs, VerifyArgs,
 };

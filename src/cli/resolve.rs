@@ -4,14 +4,15 @@
 //! limits that can be known before any request live here. Nothing here talks to AWS.
 
 use super::args::{
-    AccessArg, CredentialArgs, CredentialsFormatArg, GlobalArgs, GuardrailArgs, IdentityArg,
-    IdentityArgs, RoleArgs, VerifyArgs,
+    AccessArg, CorsArgs, CredentialArgs, CredentialsFormatArg, GlobalArgs, GuardrailArgs,
+    IdentityArg, IdentityArgs, RoleArgs, VerifyArgs,
 };
 use super::values::KmsValue;
 use crate::audit::Expect;
 use crate::aws::ConnectOptions;
 use crate::credentials::{Destination, Format, Target};
 use crate::exit::UsageError;
+use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::request::{
     default_policy_name, default_user_policy_name, normalize_scopes, DEFAULT_DESCRIPTION,
     DEFAULT_ROLE_NAME, DEFAULT_USER_NAME,
@@ -163,6 +164,20 @@ fn check_user_flags(args: &RoleArgs) -> Result<(), UsageError> {
     ])
 }
 
+/// `--cors` / `--cors-origin` (which implies it): the origins, deduplicated, or None.
+pub fn cors(args: &CorsArgs) -> Option<Vec<String>> {
+    if !args.cors && args.origins.is_empty() {
+        return None;
+    }
+    let mut origins = args.origins.clone();
+    if origins.is_empty() {
+        origins.push(DEFAULT_ORIGIN.to_string());
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    origins.retain(|o| seen.insert(o.clone()));
+    Some(origins)
+}
+
 /// Check everything the flags say. `buckets` may not be empty.
 pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
     if args.buckets.is_empty() {
@@ -196,6 +211,7 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
         kms: kms_choice(&args.kms)?,
         adopt: args.adopt,
         prune: args.prune,
+        cors: cors(&args.cors),
         guardrails: guardrails(&args.guardrails)?,
     };
     plan::check_limits(&req).map_err(|e| UsageError::new(e.to_string()))?;
@@ -225,6 +241,11 @@ pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
         not_for_users(&[
             (!args.principals.is_empty(), "--principal", TRUST),
             (args.external_id.is_some(), "--external-id", TRUST),
+            (
+                args.guardrails.max_session_duration.is_some(),
+                "--max-session-duration",
+                "an access key has no sessions to limit",
+            ),
         ])?;
     }
     Ok(Expect {
@@ -233,6 +254,11 @@ pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
         access: access(Some(args.access)),
         principals: trust(&args.principals, false).principals(),
         external_id: args.external_id.clone(),
+        cors: cors(&CorsArgs {
+            cors: args.cors,
+            origins: args.cors_origins.clone(),
+        }),
+        guardrails: guardrails(&args.guardrails)?,
     })
 }
 

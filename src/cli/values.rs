@@ -267,6 +267,25 @@ pub fn external_id(id: &str) -> Rule<String> {
     Ok(id.to_string())
 }
 
+/// A `--cors-origin`: what S3 takes as an `AllowedOrigin` — visible ASCII without spaces or
+/// commas, with at most one `*` wildcard, e.g. `*.activeloop.ai` or `https://app.example.com`.
+pub fn cors_origin(origin: &str) -> Rule<String> {
+    if origin.is_empty() || origin.len() > 1024 {
+        return Err("a CORS origin must be 1 to 1024 characters long".to_string());
+    }
+    if let Some(c) = origin.chars().find(|c| !c.is_ascii_graphic() || *c == ',') {
+        return Err(format!(
+            "CORS origin {origin:?} may not contain {c:?}: give one origin per --cors-origin"
+        ));
+    }
+    if origin.matches('*').count() > 1 {
+        return Err(format!(
+            "CORS origin {origin:?} has more than one `*`; S3 allows one wildcard per origin"
+        ));
+    }
+    Ok(origin.to_string())
+}
+
 fn is_key_id(s: &str) -> bool {
     let is_uuid = s.len() == 36
         && s.char_indices().all(|(i, c)| {
@@ -675,6 +694,21 @@ mod tests {
         assert_eq!(session_duration("3600"), Ok(3600));
         for bad in ["13h", "0h", "3599", "43201", "1d", ""] {
             assert!(session_duration(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn cors_origins() {
+        for ok in [
+            "*.activeloop.ai",
+            "https://app.example.com",
+            "*",
+            "http://localhost:3000",
+        ] {
+            assert_eq!(cors_origin(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["", "a b", "a,b", "*.*.example.com", "caf\u{e9}.example"] {
+            assert!(cors_origin(bad).is_err(), "{bad:?} accepted");
         }
     }
 

@@ -49,7 +49,9 @@ pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
             (req, plan, dest)
         }
         Some(req) => {
-            let plan = discover_and_plan(ctx, &conn, &req).await?;
+            let plan = discover_and_plan(ctx, &conn, &req)
+                .await
+                .map_err(before_any_write)?;
             refuse_existing(&plan, dest.as_ref())?;
             review(ctx, &plan, args.yes)?;
             (req, plan, dest)
@@ -57,7 +59,10 @@ pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
     };
     let keys = dest.map(|d| KeyWriter::new(&ctx.printer, d));
     let plan = if plan.is_noop() {
-        ctx.printer.step("IAM already matches: nothing to change");
+        ctx.printer.step(match req.cors {
+            Some(_) => "IAM and the buckets' CORS already match: nothing to change",
+            None => "IAM already matches: nothing to change",
+        });
         plan
     } else {
         converge(ctx, &conn, &req, plan, keys.as_ref()).await?
@@ -94,6 +99,14 @@ fn makes_key(plan: &Plan) -> bool {
     plan.changes
         .iter()
         .any(|c| matches!(c, Change::CreateAccessKey { .. }))
+}
+
+/// A failure before the first write says so (a cancellation says it already).
+fn before_any_write(err: anyhow::Error) -> anyhow::Error {
+    match err.is::<Cancelled>() {
+        true => err,
+        false => err.context("nothing was changed"),
+    }
 }
 
 /// Read the account and plan, with a spinner; Ctrl-C stops at once (nothing was written).
@@ -146,8 +159,9 @@ pub async fn converge(
         Some(keys) => keys.write(key),
         None => Err(anyhow!("access key {} has nowhere to go", key.id)),
     };
-    let writer = super::writer(ctx, &conn.iam, &journal, &show, &sink);
-    let undo = |err| roll_back(ctx, &conn.iam, &journal, err, keys);
+    let s3 = |region: &str| conn.s3(region);
+    let writer = super::writer(ctx, &conn.iam, &s3, &journal, &show, &sink);
+    let undo = |err| roll_back(ctx, conn, &journal, err, keys);
     let mut plan = plan;
     for attempt in 1..=ATTEMPTS {
         let conflict = match apply_and_confirm(&writer, &plan).await {
@@ -197,7 +211,11 @@ async fn apply_and_confirm(w: &Writer<'_>, plan: &Plan) -> Result<()> {
     let mut differences = Vec::new();
     for wait in [0, 1, 3] {
         tokio::time::sleep(Duration::from_secs(wait)).await;
-        differences = apply::confirm(w.iam, plan, &made).await?;
+        let (iam, cors) = tokio::try_join!(
+            apply::confirm(w.iam, plan, &made),
+            apply::confirm_cors(w, plan)
+        )?;
+        differences = [iam, cors].concat();
         if differences.is_empty() {
             return Ok(());
         }
@@ -215,7 +233,7 @@ async fn apply_and_confirm(w: &Writer<'_>, plan: &Plan) -> Result<()> {
 /// deleted goes too.
 pub(super) async fn roll_back(
     ctx: &Context,
-    iam: &aws_sdk_iam::Client,
+    conn: &Connection,
     journal: &Journal,
     err: anyhow::Error,
     keys: Option<&KeyWriter<'_>>,
@@ -225,7 +243,7 @@ pub(super) async fn roll_back(
     }
     ctx.printer
         .warn(&format!("{err:#}; rolling back what this run changed"));
-    let report = journal::rollback(iam, journal).await;
+    let report = journal::rollback(&conn.iam, &|region| conn.s3(region), journal).await;
     for undone in &report.undone {
         ctx.printer.step(&format!("rolled back: {undone}"));
     }

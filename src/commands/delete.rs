@@ -1,11 +1,12 @@
-//! `delete`: show what goes, ask (in a terminal, unless `--yes`), delete step by step.
+//! `delete`: show what goes, ask (in a terminal, unless `--yes`), delete step by step. A role,
+//! or with `--identity user` a user (its access keys first).
 
 use anyhow::{anyhow, Result};
 
 use super::Context;
-use crate::aws::delete::{self, Step};
-use crate::aws::discover;
+use crate::aws::delete::{self, Inventory, Step};
 use crate::aws::retry::Backoff;
+use crate::aws::{discover, Connection};
 use crate::cli::{resolve, DeleteArgs};
 use crate::exit::{ExitStatus, UsageError};
 use crate::plan::request::{default_policy_name, default_user_policy_name};
@@ -25,7 +26,10 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
         orphans(&conn, &args, &holder),
     )?;
     let mut steps = match inventory {
-        Some(inventory) => delete::steps(&inventory, args.force)?,
+        Some(inventory) => {
+            let steps = delete::steps(&inventory, args.force)?;
+            [cors_steps(ctx, &conn, &inventory).await, steps].concat()
+        }
         None if orphans.is_empty() => {
             return Err(anyhow!(
                 "{holder} does not exist, and no policy made by provision-role for it is left \
@@ -51,7 +55,8 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
             "cancelled, nothing was deleted",
         )?;
     }
-    delete::execute(&conn.iam, &steps, Backoff::IAM, &ctx.cancel, &|e| {
+    let s3 = |region: &str| conn.s3(region);
+    delete::execute(&conn.iam, &s3, &steps, Backoff::IAM, &ctx.cancel, &|e| {
         ctx.show(e)
     })
     .await?;
@@ -59,13 +64,26 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// Our CORS rule comes out of the buckets our policies grant; a bucket that cannot be read is
+/// named in a warning and left as it is.
+async fn cors_steps(ctx: &Context, conn: &Connection, inventory: &Inventory) -> Vec<Step> {
+    let mut buckets: Vec<String> = inventory
+        .attached
+        .iter()
+        .flat_map(|p| p.buckets.iter().cloned())
+        .collect();
+    buckets.sort();
+    buckets.dedup();
+    let (steps, warnings) = delete::cors_steps(conn, buckets).await;
+    for warning in warnings {
+        ctx.printer.warn(&warning);
+    }
+    steps
+}
+
 /// What a failed run may have left: the tool's policies for the role (or user), by name,
 /// attached to nothing.
-async fn orphans(
-    conn: &crate::aws::Connection,
-    args: &DeleteArgs,
-    holder: &Holder,
-) -> Result<Vec<Step>> {
+async fn orphans(conn: &Connection, args: &DeleteArgs, holder: &Holder) -> Result<Vec<Step>> {
     let who = discover::identity(&conn.sts).await?;
     let base = args.policy_name.clone().unwrap_or_else(|| match holder {
         Holder::Role(name) => default_policy_name(name),

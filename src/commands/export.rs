@@ -20,6 +20,14 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<ExitStatus> {
         )
         .into());
     }
+    if args.role.cors != Default::default() {
+        return Err(UsageError::new(
+            "export cannot carry --cors: a template cannot add one rule to a bucket's CORS \
+             configuration without replacing the rules other apps rely on. Run `provision-role \
+             create --cors --bucket …` in each account (it keeps the other rules), or drop --cors",
+        )
+        .into());
+    }
     let file = destination(args.output_file.as_deref())?;
     let mut req = resolve::request(&args.role)?;
     if req.user_name().is_some() {

@@ -128,12 +128,14 @@ impl<'a> KeyWriter<'a> {
 pub fn writer<'a>(
     ctx: &'a Context,
     iam: &'a aws_sdk_iam::Client,
+    s3: aws::S3For<'a>,
     journal: &'a aws::journal::Journal,
     progress: aws::Progress<'a>,
     keys: aws::keys::KeySink<'a>,
 ) -> aws::apply::Writer<'a> {
     aws::apply::Writer {
         iam,
+        s3,
         journal,
         backoff: aws::retry::Backoff::IAM,
         cancel: &ctx.cancel,

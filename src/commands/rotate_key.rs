@@ -42,11 +42,12 @@ pub async fn run(ctx: &Context, args: RotateKeyArgs) -> Result<ExitStatus> {
     let journal = Journal::default();
     let show = |e| ctx.show(e);
     let sink = |key: &keys::NewKey| keys.write(key);
-    let w = super::writer(ctx, &conn.iam, &journal, &show, &sink);
+    let s3 = |region: &str| conn.s3(region);
+    let w = super::writer(ctx, &conn.iam, &s3, &journal, &show, &sink);
     let done = match rotate(&w, &name, &old, args.old).await {
         Ok(done) => done,
         Err(err) => {
-            let err = super::create::roll_back(ctx, &conn.iam, &journal, err, Some(&keys));
+            let err = super::create::roll_back(ctx, &conn, &journal, err, Some(&keys));
             return Err(err.await);
         }
     };

@@ -19,6 +19,7 @@ fn req(buckets: usize, external_id: Option<&str>) -> Request {
         kms: KmsChoice::auto(),
         adopt: false,
         prune: false,
+        cors: None,
         guardrails: Guardrails {
             path: Some("/deeplake/".into()),
             permissions_boundary: Some("arn:aws:iam::123456789012:policy/boundary".into()),

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::cors::{self, CorsRule};
 use crate::policy::{self, PolicyDocument};
 
 /// Who holds the policies: the role Activeloop assumes, or (`--identity user`) an IAM user
@@ -77,6 +78,8 @@ pub enum Resource {
         holder: Holder,
         name: String,
     },
+    /// A bucket's CORS configuration.
+    Cors(String),
 }
 
 impl fmt::Display for Resource {
@@ -95,6 +98,7 @@ impl fmt::Display for Resource {
             Resource::InlinePolicy { holder, name } => {
                 write!(f, "{}inline-policy/{}/{name}", user(holder), holder.name())
             }
+            Resource::Cors(bucket) => write!(f, "cors/{bucket}"),
         }
     }
 }
@@ -205,6 +209,15 @@ pub enum Change {
         user: String,
         existing: Vec<String>,
     },
+    /// `--cors`: our rule added to (or replacing an older one of ours in) a bucket's CORS
+    /// configuration; its other rules are kept. `region` and `previous` (the rules before)
+    /// are None in an offline plan.
+    PutCors {
+        bucket: String,
+        region: Option<String>,
+        rule: CorsRule,
+        previous: Option<Vec<CorsRule>>,
+    },
     Unchanged(Resource),
 }
 
@@ -229,6 +242,7 @@ impl Change {
             Change::Attach { holder, policy, .. } | Change::DetachStale { holder, policy, .. } => {
                 attachment(holder, policy)
             }
+            Change::PutCors { bucket, .. } => Resource::Cors(bucket.clone()),
             Change::DeleteStale { policy, .. } => Resource::Policy(policy.clone()),
             Change::DetachForeign { holder, arn } => attachment(holder, policy_name_of(arn)),
             Change::DeleteInline { holder, name } => Resource::InlinePolicy {
@@ -247,6 +261,10 @@ impl Change {
             | Change::Attach { .. }
             | Change::CreateUser { .. }
             | Change::CreateAccessKey { .. } => Action::Create,
+            Change::PutCors { previous, .. } => match previous {
+                Some(rules) if rules.iter().any(CorsRule::is_ours) => Action::Update,
+                _ => Action::Create,
+            },
             Change::UpdatePolicy { .. }
             | Change::UpdateTrust { .. }
             | Change::UpdateRole { .. }
@@ -302,6 +320,7 @@ impl Change {
             Change::DeleteInline { .. } => {
                 vec!["--prune: delete this inline policy".to_string()]
             }
+            Change::PutCors { rule, previous, .. } => cors_details(rule, previous.as_deref()),
             _ => Vec::new(),
         }
     }
@@ -344,9 +363,43 @@ impl Change {
             Change::CreateAccessKey { user, .. } => {
                 format!("created an access key for user {user}")
             }
+            Change::PutCors { bucket, .. } => {
+                format!("set the CORS rule {} on bucket {bucket}", cors::RULE_ID)
+            }
             Change::Unchanged(resource) => format!("{resource} unchanged"),
         }
     }
+}
+
+/// What a CORS change does: our rule as it will be, and what happens to the others.
+fn cors_details(rule: &CorsRule, previous: Option<&[CorsRule]>) -> Vec<String> {
+    let mut out = vec![format!(
+        "+ rule {}: {} from {}",
+        cors::RULE_ID,
+        rule.allowed_methods.join(", "),
+        rule.allowed_origins.join(", ")
+    )];
+    match previous {
+        None => out.push("(offline: the bucket's other rules were not read; they are kept)".into()),
+        Some(rules) => {
+            if let Some(old) = rules.iter().find(|r| r.is_ours()) {
+                out.insert(
+                    0,
+                    format!(
+                        "- rule {}: {} from {}",
+                        cors::RULE_ID,
+                        old.allowed_methods.join(", "),
+                        old.allowed_origins.join(", ")
+                    ),
+                );
+            }
+            let others = rules.iter().filter(|r| !r.is_ours()).count();
+            if others > 0 {
+                out.push(format!("{others} other rule(s) kept as they are"));
+            }
+        }
+    }
+    out
 }
 
 /// The name at the end of a policy ARN (`arn:aws:iam::aws:policy/job-function/X` → `X`).

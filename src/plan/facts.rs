@@ -36,6 +36,8 @@ impl Encryption {
 pub struct BucketFacts {
     pub region: String,
     pub encryption: Encryption,
+    /// Its CORS rules (none: no configuration); None when not read (no `--cors`).
+    pub cors: Option<Vec<super::cors::CorsRule>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]

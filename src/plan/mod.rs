@@ -66,6 +66,13 @@ pub enum PlanError {
          --adopt to take it over"
     )]
     NotOwned { kind: &'static str, name: String },
+    /// A bucket's CORS configuration has no room for our rule (exit 1).
+    #[error(
+        "bucket {0} already has {max} CORS rules, S3's limit, so Deep Lake's rule cannot be \
+         added; remove a rule it does not need, or run without --cors",
+        max = cors::MAX_RULES
+    )]
+    CorsFull(String),
 }
 
 /// The `delete` flags that name a role or user.
@@ -501,7 +508,39 @@ fn changes(
     for policy in policies {
         out.push(attachment(&holder, held, policy));
     }
+    out.extend(cors_changes(req, facts)?);
     out.extend(stale(req, facts, policies, notes));
+    Ok(out)
+}
+
+/// With `--cors`, one change per bucket: our rule added or replaced, or unchanged when the
+/// bucket has it already. Offline (no rules read) it is planned as added.
+fn cors_changes(req: &Request, facts: &Facts) -> Result<Vec<Change>, PlanError> {
+    let Some(origins) = &req.cors else {
+        return Ok(Vec::new());
+    };
+    let rule = cors::CorsRule::ours(origins);
+    let buckets: BTreeSet<&str> = req.buckets.iter().map(|s| s.bucket.as_str()).collect();
+    let mut out = Vec::new();
+    for bucket in buckets {
+        let found = facts.buckets.get(bucket);
+        let previous = found.and_then(|b| b.cors.clone());
+        if let Some(rules) = &previous {
+            let Some(next) = cors::with_ours(rules, &rule) else {
+                out.push(Change::Unchanged(Resource::Cors(bucket.to_string())));
+                continue;
+            };
+            if next.len() > cors::MAX_RULES {
+                return Err(PlanError::CorsFull(bucket.to_string()));
+            }
+        }
+        out.push(Change::PutCors {
+            bucket: bucket.to_string(),
+            region: found.map(|b| b.region.clone()),
+            rule: rule.clone(),
+            previous,
+        });
+    }
     Ok(out)
 }
 

@@ -301,6 +301,9 @@ pub struct Request {
     pub adopt: bool,
     /// Detach the managed policies and delete the inline policies the plan does not write.
     pub prune: bool,
+    /// `--cors`: the origins Deep Lake's CORS rule allows on every bucket; None leaves the
+    /// buckets' CORS as it is.
+    pub cors: Option<Vec<String>>,
     pub guardrails: Guardrails,
 }
 

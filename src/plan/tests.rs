@@ -27,6 +27,7 @@ fn req(buckets: &[&str]) -> Request {
         kms: KmsChoice::auto(),
         adopt: false,
         prune: false,
+        cors: None,
         guardrails: Guardrails::default(),
     }
 }
@@ -45,6 +46,7 @@ fn with_bucket(mut facts: Facts, name: &str, encryption: Encryption) -> Facts {
         facts::BucketFacts {
             region: "us-east-1".into(),
             encryption,
+            cors: None,
         },
     );
     facts

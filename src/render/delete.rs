@@ -34,7 +34,7 @@ pub struct UserDeleteReport {
 pub struct DeleteReport {
     pub role_name: String,
     /// What was (or, with `--dry-run`, would be) deleted: inline policies as
-    /// `inline-policy/NAME`, policy and role ARNs.
+    /// `inline-policy/NAME`, policy and role ARNs, and Deep Lake's CORS rule as `cors/BUCKET`.
     pub deleted: Vec<String>,
     /// Every policy taken off the role; those not also in `deleted` were kept.
     pub detached: Vec<String>,

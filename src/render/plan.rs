@@ -121,7 +121,8 @@ pub struct BucketJson {
 
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ChangeJson {
-    /// `policy/NAME`, `role/NAME`, `attachment/ROLE/POLICY` or `inline-policy/ROLE/NAME`.
+    /// `policy/NAME`, `role/NAME`, `attachment/ROLE/POLICY`, `inline-policy/ROLE/NAME` or
+    /// `cors/BUCKET` (Deep Lake's CORS rule in the bucket, with `--cors`).
     pub resource: String,
     pub action: Action,
     /// What an update or delete changes (`- …` removed, `+ …` added).

@@ -3,28 +3,15 @@
 use console::style;
 
 use crate::aws::ConnectOptions;
+use crate::cli::shell::{cors_flags, flag, guardrail_flags};
 use crate::plan::request::{
     default_policy_name, default_user_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME,
     DEFAULT_USER_NAME,
 };
-use crate::plan::{Access, Guardrails, Identity, KmsChoice, Request, Trust};
+use crate::plan::{Access, Identity, KmsChoice, Request, Trust};
 
 /// Lines longer than this are broken with `\` continuations when shown.
 const WIDTH: usize = 76;
-
-/// Quote for a POSIX shell, only when needed.
-fn shell_quote(s: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c);
-    if !s.is_empty() && s.chars().all(plain) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-fn flag(name: &str, value: &str) -> String {
-    format!("{name} {}", shell_quote(value))
-}
 
 /// The trust flags: none for Activeloop production, `--trust-dev`, or `--principal` each.
 fn trust_flags(trust: &Trust) -> Vec<String> {
@@ -44,24 +31,6 @@ fn kms_flags(kms: &KmsChoice) -> Vec<String> {
             .collect(),
         KmsChoice::Only(keys) => keys.iter().map(|k| flag("--kms", k.as_str())).collect(),
     }
-}
-
-/// `--path`, `--permissions-boundary`, `--tag`, `--max-session-duration` as given.
-fn guardrail_flags(g: &Guardrails) -> Vec<String> {
-    let mut flags = Vec::new();
-    if let Some(path) = &g.path {
-        flags.push(flag("--path", path));
-    }
-    if let Some(arn) = &g.permissions_boundary {
-        flags.push(flag("--permissions-boundary", arn));
-    }
-    for (key, value) in &g.tags {
-        flags.push(flag("--tag", &format!("{key}={value}")));
-    }
-    if let Some(seconds) = g.max_session_duration {
-        flags.push(flag("--max-session-duration", &seconds.to_string()));
-    }
-    flags
 }
 
 /// Where the run connected: `--profile`, `--region`, `--endpoint-url` as given.
@@ -111,6 +80,7 @@ fn command_flags(req: &Request, connect: &ConnectOptions) -> Vec<String> {
         flags.push(flag("--external-id", id));
     }
     flags.extend(kms_flags(&req.kms));
+    flags.extend(cors_flags(req.cors.as_deref()));
     flags.extend(guardrail_flags(&req.guardrails));
     if req.adopt {
         flags.push("--adopt".to_string());
@@ -153,10 +123,10 @@ pub fn next_steps(req: &Request, connect: &ConnectOptions) -> String {
         style("To do the same without questions (scripts, CI):").bold(),
         shown_command(req, connect),
     );
-    if req.trust.trusts_activeloop() {
+    if req.trust.trusts_activeloop() && req.cors.is_none() {
         out.push_str(&format!(
-            "\n\n{} enable CORS on the bucket(s) so the Activeloop UI can show your data;\n\
-             see Deep Lake's 'Enabling CORS in AWS S3' guide at https://docs.deeplake.ai/",
+            "\n\n{} the buckets have no CORS rule for Activeloop, so its web visualizer cannot\n\
+             show their data; run again with --cors to add one (other rules are kept).",
             style("Next:").bold()
         ));
     }

@@ -104,6 +104,14 @@ fn check_flags(flags: &RoleArgs) -> Result<()> {
     Ok(())
 }
 
+/// The answers start with CORS on: Deep Lake's web visualizer needs it, and the rule is
+/// added beside the buckets' other rules. "Change a setting…" turns it off.
+fn with_cors(flags: &RoleArgs) -> RoleArgs {
+    let mut answers = flags.clone();
+    answers.cors.cors = true;
+    answers
+}
+
 /// Whether the buckets' customer-managed keys are granted, and which other keys are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct KmsAnswer {
@@ -138,7 +146,7 @@ pub async fn run_with(
         d,
         flags: &args.role,
         yes: args.yes,
-        answers: args.role.clone(),
+        answers: with_cors(&args.role),
         current: None,
         listing: Listing::Names(Vec::new()),
         kms: KmsAnswer {

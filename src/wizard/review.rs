@@ -13,7 +13,9 @@ use super::text::{given, heading, say, warn};
 use super::{cancelled, KmsAnswer, Wizard};
 use crate::cli::args::IdentityArg;
 use crate::cli::values::KmsValue;
+use crate::cli::CorsArgs;
 use crate::exit::Cancelled;
+use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::request::normalize_scopes;
 use crate::plan::{
     self, BucketScope, Encryption, Facts, KeyManager, KmsChoice, Level, Plan, PlanError, Request,
@@ -39,8 +41,19 @@ pub(super) fn reading(req: &Request, current: Option<&CurrentRole>) -> Request {
     Request {
         access: crate::plan::Access::ReadWrite,
         buckets: normalize_scopes(buckets).0,
+        // Read CORS whatever was answered, so turning it on needs no second read.
+        cors: req
+            .cors
+            .clone()
+            .or_else(|| Some(vec![DEFAULT_ORIGIN.to_string()])),
         ..req.clone()
     }
+}
+
+/// Whether any bucket read holds Deep Lake's CORS rule.
+fn has_our_rule(facts: &Facts) -> bool {
+    let rules = facts.buckets.values().flat_map(|b| b.cors.iter().flatten());
+    rules.into_iter().any(crate::plan::cors::CorsRule::is_ours)
 }
 
 /// The key ARNs the default encryption of these buckets names.
@@ -125,12 +138,13 @@ enum Next {
 /// Up to this many notes on encryption are all shown.
 const FEW_NOTES: usize = 4;
 
-const SETTINGS: [&str; 7] = [
+const SETTINGS: [&str; 8] = [
     "Buckets",
     "Access",
     "Trust and external ID",
     "Names and description",
     "KMS key grant",
+    "CORS for the web visualizer",
     "Access method: role (recommended) or access keys",
     "Back to the review",
 ];
@@ -142,6 +156,10 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
     pub(super) async fn finish(&mut self, early: Request, facts: Facts) -> Result<(Request, Plan)> {
         let (mut facts, mut read) = (facts, early);
         let mut kms_asked = false;
+        if self.current.is_some() && self.flags.cors == CorsArgs::default() {
+            // A re-run keeps CORS as the buckets have it: on if they have our rule.
+            self.answers.cors.cors = has_our_rule(&facts);
+        }
         loop {
             let req = self.request()?;
             if !serves(&read, &req) {
@@ -330,9 +348,36 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
                 let grant = self.kms.grant;
                 self.ask_kms(1, grant)
             }
-            5 => self.access_method(),
+            5 => self.ask_cors(),
+            6 => self.access_method(),
             _ => Ok(()),
         }
+    }
+
+    /// CORS on (Deep Lake's rule beside the buckets' other rules) or off (their CORS is left
+    /// as it is).
+    fn ask_cors(&mut self) -> Result<()> {
+        if self.flags.cors != Default::default() {
+            say(self.p, "CORS was given with --cors or --cors-origin.");
+            return Ok(());
+        }
+        say(
+            self.p,
+            "The Activeloop web app can show the data only if each bucket has a CORS rule \
+             for it; the buckets' other rules are kept.",
+        );
+        let items = [
+            "On: add Deep Lake's rule to each bucket",
+            "Off: leave the buckets' CORS as it is",
+        ]
+        .map(String::from);
+        let on = self.answers.cors.cors;
+        self.answers.cors.cors = self.p.select(
+            "CORS rule for Activeloop's web visualizer?",
+            &items,
+            usize::from(!on),
+        )? == 0;
+        Ok(())
     }
 
     /// "Change a setting… → Access method": the role (recommended), or an IAM user with one

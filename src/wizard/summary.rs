@@ -10,7 +10,7 @@ use console::style;
 
 use super::grants::Grants;
 use crate::plan::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
-use crate::plan::{Access, Action, Change, Guardrails, Level, Plan};
+use crate::plan::{Access, Action, Change, Guardrails, Level, Plan, Resource};
 use crate::render::text;
 
 /// Labels are this wide; a one-character change mark and the value follow.
@@ -213,6 +213,32 @@ pub fn plan_line(plan: &Plan) -> String {
     )
 }
 
+/// The CORS row, with `--cors`: Deep Lake's rule, on how many buckets, and how many have it
+/// already; and whether any is set by this run.
+fn cors(plan: &Plan) -> Option<(bool, Vec<String>)> {
+    let (mut set, mut have, mut origins) = (0, 0, String::new());
+    for change in &plan.changes {
+        match change {
+            Change::PutCors { rule, .. } => {
+                set += 1;
+                origins = rule.allowed_origins.join(", ");
+            }
+            Change::Unchanged(Resource::Cors(_)) => have += 1,
+            _ => {}
+        }
+    }
+    let mut values = Vec::new();
+    if set > 0 {
+        values.push(format!(
+            "rule for {origins} on {set} bucket(s), others kept"
+        ));
+    }
+    if have > 0 {
+        values.push(format!("already set on {have} bucket(s)"));
+    }
+    (!values.is_empty()).then_some((set > 0, values))
+}
+
 fn guardrails(g: &Guardrails) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(path) = &g.path {
@@ -267,6 +293,11 @@ pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
     }
     let notes = key_notes(plan);
     out.extend(rows.iter().map(|r| row_text(r, &notes, width)));
+    if let Some((set, values)) = cors(plan) {
+        // Marked as an addition only in a diff against a role that exists.
+        let mark = if set && before.is_some() { '+' } else { ' ' };
+        out.push(line("CORS", mark, &values, width));
+    }
     if plan.user.is_some() {
         out.push(line("Access key", ' ', &[access_key(plan)], width));
     }

@@ -214,6 +214,7 @@ impl Fake {
         let bucket = |encryption| BucketFacts {
             region: "us-east-1".into(),
             encryption,
+            cors: None,
         };
         let mut facts = Facts::offline();
         facts.account_id = Some(ACCOUNT.into());
@@ -372,6 +373,12 @@ fn request_for(buckets: &[&str]) -> Request {
     resolve::request(&args).unwrap()
 }
 
+/// The request with Deep Lake's CORS rule, as the wizard asks by default on a first run.
+fn cors_on(mut req: Request) -> Request {
+    req.cors = Some(vec![crate::plan::cors::DEFAULT_ORIGIN.into()]);
+    req
+}
+
 /// `facts` in which the role exists exactly as `req` asks.
 fn existing_facts(facts: &Facts, req: &Request) -> Facts {
     let fresh = plan::build(req, facts).unwrap();
@@ -423,7 +430,7 @@ fn first_run_defaults_give_the_same_request_as_the_flags() {
     let answers = with(up_to_encryption(vec![PLAIN_DATA]), [A::Keep]);
     let (outcome, script) = wizard(answers, &fake, &CreateArgs::default());
     let (req, plan) = outcome.unwrap();
-    assert_eq!(req, request_for(&["plain-data"]));
+    assert_eq!(req, cors_on(request_for(&["plain-data"])));
     assert_eq!(
         plan.role_arn.as_deref(),
         Some("arn:aws:iam::123456789012:role/activeloop-deeplake-access")
@@ -438,7 +445,8 @@ fn first_run_defaults_give_the_same_request_as_the_flags() {
     assert!(script.said(ACCOUNT) && script.said("Region   us-east-1"));
     assert!(script.said("does not exist yet: this run creates it"));
     assert!(script.said("no default encryption"));
-    assert!(script.said("Plan: 3 to create, 0 to update, 0 to remove"));
+    assert!(script.said("Plan: 4 to create, 0 to update, 0 to remove"));
+    assert!(script.said("  CORS          rule for *.activeloop.ai on 1 bucket(s), others kept"));
     assert!(!script.said("\"Version\""), "documents only on request");
     assert!(script.asked("select Create the role? [\"Create the role\""));
     assert!(script.asked("[default 0]"), "Enter creates the role");
@@ -775,6 +783,47 @@ fn the_documents_are_one_choice_away_and_always_shown_with_verbose() {
 }
 
 #[test]
+fn cors_is_on_by_default_and_can_be_turned_off_in_the_review() {
+    let fake = Fake::new();
+    let cors_setting = 5;
+    let answers = with(
+        up_to_encryption(vec![PLAIN_DATA]),
+        [A::Pick(CHANGE), A::Pick(cors_setting), A::Pick(1), A::Keep],
+    );
+    let (outcome, script) = wizard(answers, &fake, &CreateArgs::default());
+    let (req, plan) = outcome.unwrap();
+    assert_eq!(
+        req,
+        request_for(&["plain-data"]),
+        "CORS off: nothing else moved"
+    );
+    assert!(!plan
+        .changes
+        .iter()
+        .any(|c| matches!(c, crate::plan::Change::PutCors { .. })));
+    assert!(script.asked("select CORS rule for Activeloop's web visualizer?"));
+    assert!(script.asked("[default 0]"), "on is the default");
+    assert!(!script.note("Plan:").contains("CORS"), "{}", script.text());
+    assert_eq!(fake.reads.get(), 1, "CORS was read with the buckets");
+    let command = equivalent_command(&req, &ConnectOptions::default());
+    assert!(!command.contains("--cors"), "{command}");
+}
+
+#[test]
+fn a_rerun_keeps_cors_as_the_buckets_have_it() {
+    let req = cors_on(request_for(&["plain-data"]));
+    let mut fake = Fake::with_role(&req);
+    let ours = crate::plan::cors::CorsRule::ours(&[crate::plan::cors::DEFAULT_ORIGIN.into()]);
+    for bucket in fake.facts.buckets.values_mut() {
+        bucket.cors = Some(vec![ours.clone()]);
+    }
+    let (outcome, script) = wizard(vec![A::Keep; 6], &fake, &CreateArgs::default());
+    let (got, plan) = outcome.unwrap();
+    assert_eq!(got, req, "{}", script.text());
+    assert!(plan.is_noop(), "{:?}", plan.changes);
+}
+
+#[test]
 fn change_a_setting_asks_that_step_again() {
     let fake = Fake::new();
     let answers = with(
@@ -794,7 +843,7 @@ fn change_a_setting_asks_that_step_again() {
 /// make the plan a user's, with no trust rows, a row for its key, and the safer role named.
 #[test]
 fn access_keys_are_one_setting_away() {
-    const ACCESS_METHOD: usize = 5;
+    const ACCESS_METHOD: usize = 6;
     let fake = Fake::new();
     let answers = with(
         up_to_encryption(vec![PLAIN_DATA]),
@@ -842,7 +891,7 @@ fn a_role_flag_keeps_the_role() {
         A::Keep,
         A::Keep,
         A::Pick(CHANGE),
-        A::Pick(5),
+        A::Pick(6),
         A::Pick(1),
         A::Keep,
     ];
@@ -1199,7 +1248,10 @@ fn next_steps_show_the_command_and_cors_when_activeloop_is_trusted() {
     let none = ConnectOptions::default();
     let text = next_steps(&request_for(&["my-data"]), &none);
     assert!(text.contains("  provision-role create --bucket my-data --yes"));
-    assert!(text.contains("Enabling CORS in AWS S3"));
+    assert!(text.contains("run again with --cors"), "{text}");
+    let text = next_steps(&cors_on(request_for(&["my-data"])), &none);
+    assert!(text.contains("  provision-role create --bucket my-data --cors --yes"));
+    assert!(!text.contains("Next:"), "CORS is done: {text}");
     let mut long = request_for(&["first-long-bucket-name", "second-long-bucket-name"]);
     long.role_name = "a-rather-long-role-name".into();
     let text = next_steps(&long, &none);
@@ -1221,6 +1273,7 @@ fn the_summary_of_ten_buckets_fits_one_screen() {
         let b = BucketFacts {
             region: "us-east-1".into(),
             encryption: Encryption::None,
+            cors: None,
         };
         facts.buckets.insert(name.clone(), b);
     }

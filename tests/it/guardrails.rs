@@ -143,3 +143,80 @@ fn guardrails_are_set_then_reconciled() {
     moved.code_is(1).stderr_has("IAM cannot move a role");
     assert_eq!(env.role(ROLE).path(), "/deeplake/");
 }
+
+/// The checks of a verify run, by name, as `(level, detail)`.
+fn checks(out: &serde_json::Value) -> BTreeMap<String, (String, String)> {
+    out["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            let text = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+            (text("name"), (text("level"), text("detail")))
+        })
+        .collect()
+}
+
+#[test]
+fn verify_catches_a_removed_boundary_and_its_fix_restores_it() {
+    let env = TestEnv::new();
+    env.create_bucket("guarded-logs");
+    let allow_s3 = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "s3:*", "Resource": "*"}]});
+    let limit = env.create_policy("boundary", &allow_s3);
+    let rails = [
+        "--permissions-boundary",
+        &limit,
+        "--tag",
+        "team=data",
+        "--max-session-duration",
+        "2h",
+    ];
+    let named = ["--role-name", ROLE, "--bucket", "guarded-logs"];
+    env.run(&[&["create", "--yes"][..], &named, &rails].concat())
+        .ok();
+    let verify = [&["verify", "--output", "json"][..], &named, &rails].concat();
+    let out = env.run(&verify).ok().json();
+    let have = checks(&out);
+    for name in ["permissions boundary", "tags", "session length"] {
+        assert_eq!(have[name].0, "ok", "{name}: {out}");
+    }
+
+    env.rt
+        .block_on(
+            env.iam
+                .delete_role_permissions_boundary()
+                .role_name(ROLE)
+                .send(),
+        )
+        .expect("DeleteRolePermissionsBoundary");
+    assert_eq!(boundary(&env), None);
+    let failed = env.run(&verify);
+    failed.code_is(1);
+    let out = failed.json();
+    let have = checks(&out);
+    assert_eq!(have["permissions boundary"].0, "fail", "{out}");
+    assert!(have["permissions boundary"]
+        .1
+        .contains("no permissions boundary"));
+    assert_eq!(have["tags"].0, "ok");
+    let fix = out["fix_command"]
+        .as_str()
+        .expect("a fix command")
+        .to_string();
+    assert!(
+        fix.contains(&format!("--permissions-boundary {limit}")),
+        "{fix}"
+    );
+
+    // The fix, run as printed, puts the boundary back and verify passes again.
+    let words: Vec<&str> = fix.split(' ').skip(1).collect();
+    env.run(&[&words[..], &["--yes"]].concat()).ok();
+    assert_eq!(boundary(&env).as_deref(), Some(limit.as_str()));
+    env.run(&verify).ok();
+
+    // A path the role does not have fails, and says the role must be made again.
+    let moved = [&verify[..], &["--path", "/elsewhere/"]].concat();
+    let out = env.run(&moved).code_is(1).json();
+    assert!(checks(&out)["path"].1.contains("not /elsewhere/"), "{out}");
+}

@@ -141,6 +141,15 @@ fn create_flags() {
             create(&["--max-session-duration", "3599"]),
             "--max-session-duration",
         ),
+        (create(&["--cors-origin", "a b"]), "--cors-origin"),
+        (
+            create(&["--cors-origin", "*.*.example.com"]),
+            "one wildcard",
+        ),
+        (
+            create(&["--cors-origin", "a.example,b.example"]),
+            "--cors-origin",
+        ),
         (create(&["--output", "yaml"]), "--output"),
         (create(&["-v", "-q"]), "--quiet"),
         (create(&["--no-such-flag"]), "--no-such-flag"),
@@ -180,6 +189,8 @@ fn other_commands() {
         ),
         (vec!["verify", "--external-id", "x"], "--external-id"),
         (vec!["verify", "--access", "everything"], "--access"),
+        (vec!["verify", "--cors-origin", "a b"], "--cors-origin"),
+        (vec!["verify", "--tag", "a=1", "--tag", "A=2"], "--tag"),
         (vec!["delete", "--role-name", ""], "--role-name"),
         (vec!["delete"], "--yes"),
         (vec!["completions", "cmd.exe"], "cmd.exe"),
@@ -231,6 +242,7 @@ fn export_flags() {
             "--max-session-duration",
         ),
         (export(&["--tag", "managed-by=me"]), "--tag"),
+        (export(&["--cors"]), "export cannot carry --cors"),
     ]);
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert!(left.is_empty(), "nothing is written: {left:?}");

@@ -175,10 +175,15 @@ fn defaults_create_the_role_and_print_its_arn_last() {
         "AWS_ENDPOINT_URL is not a flag, so the command has none: {screen}"
     );
     assert!(
-        screen.contains("provision-role create --bucket alpha-data --yes"),
+        screen.contains("provision-role create --bucket alpha-data --cors --yes"),
         "{screen}"
     );
-    assert!(screen.contains("Enabling CORS in AWS S3"), "{screen}");
+    assert!(!screen.contains("Next:"), "CORS is done: {screen}");
+    let cors = env
+        .cors("alpha-data")
+        .expect("a CORS configuration")
+        .to_string();
+    assert!(cors.contains("provision-role-deeplake"), "{cors}");
     assert_eq!(
         decisions(&screen),
         7,
@@ -221,7 +226,7 @@ fn the_happy_path_takes_at_most_eight_decisions_and_the_review_fits_the_screen()
         assert!(line.chars().count() <= 80 || one_word, "{line:?}\n{review}");
     }
     assert!(
-        review.contains("Plan: 3 to create, 0 to update, 0 to remove"),
+        review.contains("Plan: 4 to create, 0 to update, 0 to remove"),
         "{review}"
     );
     pty.press(ENTER);

@@ -537,6 +537,67 @@ impl TestEnv {
         .unwrap_or_else(|e| sdk_panic("CreateBucket", name, e));
     }
 
+    /// Replaces the bucket's CORS configuration with `rules`, given as S3's JSON
+    /// (`[{"ID": …, "AllowedMethods": […], "AllowedOrigins": […], …}]`).
+    pub fn put_cors(&self, bucket: &str, rules: &Value) {
+        use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
+        let list = |r: &Value, k: &str| -> Option<Vec<String>> {
+            r[k].as_array()
+                .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+        };
+        let rules = rules.as_array().expect("a list of rules").iter().map(|r| {
+            CorsRule::builder()
+                .set_id(r["ID"].as_str().map(str::to_string))
+                .set_allowed_headers(list(r, "AllowedHeaders"))
+                .set_allowed_methods(list(r, "AllowedMethods"))
+                .set_allowed_origins(list(r, "AllowedOrigins"))
+                .set_expose_headers(list(r, "ExposeHeaders"))
+                .build()
+                .expect("methods and origins are given")
+        });
+        let config = CorsConfiguration::builder()
+            .set_cors_rules(Some(rules.collect()))
+            .build()
+            .unwrap();
+        self.block_on(
+            self.s3
+                .put_bucket_cors()
+                .bucket(bucket)
+                .cors_configuration(config)
+                .send(),
+        )
+        .unwrap_or_else(|e| sdk_panic("PutBucketCors", bucket, e));
+    }
+
+    /// The bucket's CORS rules as S3 holds them, in S3's JSON; None without a
+    /// configuration.
+    pub fn cors(&self, bucket: &str) -> Option<Value> {
+        let out = match self.block_on(self.s3.get_bucket_cors().bucket(bucket).send()) {
+            Ok(out) => out,
+            Err(e)
+                if e.as_service_error().and_then(|s| s.meta().code())
+                    == Some("NoSuchCORSConfiguration") =>
+            {
+                return None
+            }
+            Err(e) => sdk_panic("GetBucketCors", bucket, e),
+        };
+        let rules: Vec<Value> = out
+            .cors_rules()
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "ID": r.id(),
+                    "AllowedHeaders": r.allowed_headers(),
+                    "AllowedMethods": r.allowed_methods(),
+                    "AllowedOrigins": r.allowed_origins(),
+                    "ExposeHeaders": r.expose_headers(),
+                })
+            })
+            .collect();
+        Some(Value::Array(rules))
+    }
+
     /// Sets the bucket's default encryption to SSE-KMS with `key` (a key id,
     /// key ARN, alias name or alias ARN; stored as given).
     pub fn put_bucket_kms(&self, name: &str, key: &str) {
