@@ -254,6 +254,21 @@ fn a_user_with_one_working_key_from_create_to_delete() {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert!(names.contains(&"access keys"), "{names:?}");
+    let keys_check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "access keys")
+        .unwrap();
+    let detail = keys_check["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("one active: {first_id} (active, created ")),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("last used") && detail.contains("by s3"),
+        "the signed calls count: {detail}"
+    );
     assert!(!names.iter().any(|n| n.starts_with("trust")), "{names:?}");
 
     // rotate-key: a new active key in the file asked for; the old one deactivated.
@@ -600,4 +615,35 @@ fn a_key_that_cannot_be_written_is_deleted() {
     taker.code_is(1).stderr_has("rolled back");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "taken meanwhile");
     assert_eq!(env.iam_state(), before, "{taker:?}");
+}
+
+/// A user provision-role did not make is not its to change: `create` refuses it (without
+/// `--adopt`), and `rotate-key` and `delete` leave it and its key alone.
+#[test]
+fn a_user_the_tool_did_not_make_is_left_alone() {
+    let env = TestEnv::new();
+    env.create_bucket("lake");
+    env.rt
+        .block_on(env.iam.create_user().user_name(USER).send())
+        .unwrap();
+    env.rt
+        .block_on(env.iam.create_access_key().user_name(USER).send())
+        .unwrap();
+    let before = env.iam_state();
+    let create = env.run(&["create", "--identity", "user", "--bucket", "lake", "--yes"]);
+    create
+        .code_is(1)
+        .stderr_has("was not created by provision-role");
+    let rotate = env.run(&["rotate-key", "--credentials-file", "k.ini"]);
+    rotate
+        .code_is(1)
+        .stderr_has("not the tool's to rotate")
+        .stderr_has("nothing was changed");
+    let delete = env.run(&["delete", "--identity", "user", "--yes"]);
+    delete
+        .code_is(1)
+        .stderr_has("was not created by provision-role");
+    assert_eq!(env.iam_state(), before);
+    assert!(credential_files(env.home.path()).is_empty());
+    assert!(!env.home.path().join("k.ini").exists());
 }
