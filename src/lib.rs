@@ -14,6 +14,7 @@ pub mod aws;
 pub mod cancel;
 pub mod cli;
 pub mod commands;
+pub mod credentials;
 pub mod exit;
 pub mod export;
 pub mod plan;

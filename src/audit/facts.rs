@@ -13,12 +13,26 @@ pub type Read<T> = Result<T, String>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
-    /// `Ok(None)`: IAM has no role of that name.
+    /// `Ok(None)`: IAM has no role (or user) of that name.
     pub role: Read<Option<RoleFacts>>,
     /// By bucket name, for every bucket checked.
     pub buckets: BTreeMap<String, BucketFacts>,
+    /// For a user: its access keys (None for a role).
+    pub keys: Option<Read<Vec<KeyUse>>>,
+    /// When the facts were read, in seconds since the epoch (for key ages).
+    pub now: i64,
 }
 
+/// One access key of a user: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUse {
+    pub key: crate::plan::AccessKeyInfo,
+    /// When it was last used (`Ok(None)`: never).
+    pub last_used: Read<Option<crate::aws::keys::LastUsed>>,
+}
+
+/// The role, or with `--identity user` the user: its ARN and policies (a user's trust is an
+/// empty document: nobody assumes it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleFacts {
     pub arn: String,

@@ -7,8 +7,8 @@ use super::facts::RoleFacts;
 use super::trust::external_ids;
 use super::Expect;
 use crate::cli::shell::{cors_flags, guardrail_flags};
-use crate::plan::request::{default_policy_name, normalize_scopes};
-use crate::plan::{Access, BucketScope, Guardrails, Trust};
+use crate::plan::request::{default_policy_name, default_user_policy_name, normalize_scopes};
+use crate::plan::{Access, BucketScope, Guardrails, Holder, Trust};
 use crate::policy::{eval, Effect, PolicyDocument};
 
 /// The AWS principals the trust policy's Allow statements for `sts:AssumeRole` name, and the
@@ -32,16 +32,20 @@ fn current_trust(trust: &PolicyDocument) -> (Vec<String>, Option<String>) {
     (principals, id)
 }
 
-/// The base name of the managed policies provision-role made for the role, when it is not the
-/// default one.
-fn policy_name(role_name: &str, role: &RoleFacts) -> Option<String> {
+/// The base name of the managed policies provision-role made for the role (or user), when
+/// it is not the default one.
+fn policy_name(holder: &Holder, role: &RoleFacts) -> Option<String> {
     let base = role
         .policies
         .iter()
         .filter(|p| p.is_ours())
         .map(|p| p.name.as_str())
         .min_by_key(|n| n.len())?;
-    (base != default_policy_name(role_name)).then(|| base.to_string())
+    let default = match holder {
+        Holder::Role(name) => default_policy_name(name),
+        Holder::User(name) => default_user_policy_name(name),
+    };
+    (base != default).then(|| base.to_string())
 }
 
 pub(super) fn command(
@@ -51,8 +55,13 @@ pub(super) fn command(
     rewrite_trust: bool,
     prune: bool,
 ) -> String {
-    let mut cmd = format!("provision-role create --role-name {}", expect.role_name);
-    if let Some(name) = role.and_then(|r| policy_name(&expect.role_name, r)) {
+    let mut cmd = match &expect.holder {
+        Holder::Role(name) => format!("provision-role create --role-name {name}"),
+        Holder::User(name) => {
+            format!("provision-role create --identity user --user-name {name}")
+        }
+    };
+    if let Some(name) = role.and_then(|r| policy_name(&expect.holder, r)) {
         cmd.push_str(&format!(" --policy-name {name}"));
     }
     let (scopes, _) = normalize_scopes(scopes.to_vec());
@@ -64,6 +73,9 @@ pub(super) fn command(
     }
     if expect.access == Access::ReadOnly {
         cmd.push_str(" --access read-only");
+    }
+    if expect.holder.is_user() {
+        return finish(cmd, expect, role, prune);
     }
     let current = match role.map(|r| &r.trust) {
         Some(Ok(doc)) if !rewrite_trust => Some(current_trust(doc)),
@@ -87,6 +99,12 @@ pub(super) fn command(
     if let Some(id) = id {
         cmd.push_str(&format!(" --external-id {id}"));
     }
+    finish(cmd, expect, role, prune)
+}
+
+/// `--adopt` when the role or user is not ours, `--prune` when asked, then the CORS and
+/// guardrail flags.
+fn finish(mut cmd: String, expect: &Expect, role: Option<&RoleFacts>, prune: bool) -> String {
     if role.is_some_and(|r| !r.owned) {
         cmd.push_str(" --adopt");
     }

@@ -3,13 +3,13 @@
 
 use super::facts::{RoleFacts, RoleSettings};
 use super::{Check, Expect, SEE_COMMAND};
-use crate::plan::Guardrails;
+use crate::plan::{Guardrails, Holder};
 
 pub(super) fn checks(expect: &Expect, role: &RoleFacts) -> Vec<Check> {
     let (g, have) = (&expect.guardrails, &role.settings);
     [
         boundary(g, have),
-        path(g, have, &expect.role_name),
+        path(g, have, &expect.holder),
         tags(g, have),
         session(g, have),
     ]
@@ -37,19 +37,23 @@ fn boundary(g: &Guardrails, have: &RoleSettings) -> Option<Check> {
     Some(check.with_command())
 }
 
-/// IAM cannot move a role, so the fix is to delete it and create it again.
-fn path(g: &Guardrails, have: &RoleSettings, role: &str) -> Option<Check> {
+/// IAM cannot move a role (or user), so the fix is to delete it and create it again.
+fn path(g: &Guardrails, have: &RoleSettings, holder: &Holder) -> Option<Check> {
     let want = g.path.as_ref()?;
     let name = "path";
     if have.path == *want {
         return Some(Check::pass(name, want.clone()));
     }
+    let (kind, named) = match holder {
+        Holder::Role(role) => ("role", format!("--role-name {role}")),
+        Holder::User(user) => ("user", format!("--identity user --user-name {user}")),
+    };
     Some(Check::fail(
         name,
-        format!("the role's path is {}, not {want}", have.path),
+        format!("the {kind}'s path is {}, not {want}", have.path),
         format!(
-            "IAM cannot move a role: delete it (provision-role delete --role-name {role}) and \
-             create it again with --path {want}"
+            "IAM cannot move a {kind}: delete it (provision-role delete {named}) and create it \
+             again with --path {want}"
         ),
     ))
 }

@@ -12,6 +12,7 @@ mod cors;
 pub mod facts;
 mod fix;
 mod guardrails;
+pub mod keys;
 mod permissions;
 mod trust;
 
@@ -23,16 +24,19 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use facts::{BucketFacts, Facts, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings};
+pub use facts::{
+    BucketFacts, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings,
+};
 
 use crate::plan::request::normalize_scopes;
-use crate::plan::{Access, BucketScope, Guardrails, KeyManager};
+use crate::plan::{Access, BucketScope, Guardrails, Holder, KeyManager};
 use crate::policy::{Effect, PolicyDocument};
 
-/// What the role must give, and to whom.
+/// What the role (or user) must give, and to whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expect {
-    pub role_name: String,
+    /// The role, or with `--identity user` the user, to check.
+    pub holder: Holder,
     /// The exact scopes the role should reach. Empty: the scopes its policies grant objects in.
     pub scopes: Vec<BucketScope>,
     pub access: Access,
@@ -122,8 +126,9 @@ pub const SEE_COMMAND: &str = "the create command below";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
-    pub role_name: String,
-    pub role_arn: Option<String>,
+    pub holder: Holder,
+    /// The role's or user's ARN; None when it does not exist.
+    pub arn: Option<String>,
     pub checks: Vec<Check>,
     /// The `provision-role create …` command that fixes the checks that refer to it.
     pub fix_command: Option<String>,
@@ -212,19 +217,21 @@ struct Subject<'a> {
 
 /// Judge what was read against what is expected.
 pub fn audit(facts: &Facts, expect: &Expect) -> Report {
+    let holder = &expect.holder;
     let mut report = Report {
-        role_name: expect.role_name.clone(),
-        role_arn: None,
+        holder: holder.clone(),
+        arn: None,
         checks: Vec::new(),
         fix_command: None,
     };
+    let exists = format!("{} exists", holder.kind());
     let role = match &facts.role {
         Ok(Some(role)) => role,
         Ok(None) => {
             report.checks.push(
                 Check::fail(
-                    "role exists",
-                    format!("role {} does not exist", expect.role_name),
+                    exists,
+                    format!("{holder} does not exist"),
                     format!("create it: {SEE_COMMAND}"),
                 )
                 .with_command(),
@@ -233,19 +240,24 @@ pub fn audit(facts: &Facts, expect: &Expect) -> Report {
             return report;
         }
         Err(why) => {
+            let kind = match holder {
+                Holder::Role(_) => "Role",
+                Holder::User(_) => "User",
+            };
             report.checks.push(Check::fail(
-                "role exists",
-                format!("could not read the role: {why}"),
-                "let the caller call iam:GetRole, iam:ListAttachedRolePolicies and \
-                 iam:ListRolePolicies on the role",
+                exists,
+                format!("could not read {}: {why}", holder.the()),
+                format!(
+                    "let the caller call iam:Get{kind}, iam:ListAttached{kind}Policies and \
+                     iam:List{kind}Policies on {}",
+                    holder.the()
+                ),
             ));
             return report;
         }
     };
-    report.role_arn = Some(role.arn.clone());
-    report
-        .checks
-        .push(Check::pass("role exists", role.arn.clone()));
+    report.arn = Some(role.arn.clone());
+    report.checks.push(Check::pass(exists, role.arn.clone()));
     let scopes = scopes(expect, &facts.role);
     let keys = expected_keys(facts, &scopes);
     let expected =
@@ -257,12 +269,19 @@ pub fn audit(facts: &Facts, expect: &Expect) -> Report {
         expected,
         keys,
     };
-    let trust = trust::checks(&subject);
+    // A user is not assumed: it has access keys where a role has trust.
+    let trust = match holder {
+        Holder::Role(_) => trust::checks(&subject),
+        Holder::User(_) => Vec::new(),
+    };
     let rewrite_trust = trust.iter().any(|c| c.uses_command);
     let (permissions, prune) = permissions::checks(&subject, facts);
     report.checks.extend(trust);
     report.checks.extend(permissions);
     report.checks.extend(guardrails::checks(expect, role));
+    if let (Holder::User(name), Some(keys)) = (holder, &facts.keys) {
+        report.checks.extend(keys::checks(name, keys, facts.now));
+    }
     report.fix_command = report
         .checks
         .iter()

@@ -25,7 +25,7 @@ const BROAD_KMS: [&str; 5] = [
 
 /// The checks, and whether the fix must prune (a policy `create` did not write grants more).
 pub(super) fn checks(s: &Subject, facts: &Facts) -> (Vec<Check>, bool) {
-    let mut out = vec![read_check(s.role)];
+    let mut out = vec![read_check(s.role, &s.expect.holder)];
     let mut prune = false;
     for (policy, doc) in s.role.readable() {
         let check = extra_access(s, policy, doc);
@@ -36,7 +36,10 @@ pub(super) fn checks(s: &Subject, facts: &Facts) -> (Vec<Check>, bool) {
         out.push(
             Check::fail(
                 "S3 access",
-                "the role's policies grant no S3 bucket",
+                format!(
+                    "the {}'s policies grant no S3 bucket",
+                    s.expect.holder.kind()
+                ),
                 format!("name the buckets with --bucket, and grant them: {SEE_COMMAND}"),
             )
             .with_command(),
@@ -53,7 +56,7 @@ pub(super) fn checks(s: &Subject, facts: &Facts) -> (Vec<Check>, bool) {
 
 /// Which permission policies were read; one that could not be read may hold grants verify
 /// cannot see.
-fn read_check(role: &RoleFacts) -> Check {
+fn read_check(role: &RoleFacts, holder: &crate::plan::Holder) -> Check {
     let count = |inline: bool| {
         role.readable()
             .filter(|(p, _)| (p.kind == PolicyKind::Inline) == inline)
@@ -76,8 +79,12 @@ fn read_check(role: &RoleFacts) -> Check {
     Check::fail(
         "permission policies",
         format!("{detail}; could not read {}", unreadable.join("; ")),
-        "let the caller call iam:GetPolicy and iam:GetPolicyVersion on every attached policy \
-         and iam:GetRolePolicy on the role",
+        format!(
+            "let the caller call iam:GetPolicy and iam:GetPolicyVersion on every attached \
+             policy and iam:Get{}Policy on {}",
+            if holder.is_user() { "User" } else { "Role" },
+            holder.the()
+        ),
     )
 }
 
@@ -142,16 +149,17 @@ fn extra_access(s: &Subject, policy: &PolicyFacts, doc: &PolicyDocument) -> Chec
 }
 
 fn extra_fix(s: &Subject, policy: &PolicyFacts) -> String {
-    let role = &s.expect.role_name;
+    let holder = &s.expect.holder;
+    let (kind, name) = (holder.kind(), holder.name());
     match &policy.kind {
         PolicyKind::Managed { owned: true, .. } => format!("rewrite it: {SEE_COMMAND}"),
         PolicyKind::Managed { arn, .. } => format!(
-            "detach it (aws iam detach-role-policy --role-name {role} --policy-arn {arn}), or \
-             run {SEE_COMMAND}, which detaches it (--prune)"
+            "detach it (aws iam detach-{kind}-policy --{kind}-name {name} --policy-arn {arn}), \
+             or run {SEE_COMMAND}, which detaches it (--prune)"
         ),
         PolicyKind::Inline => format!(
-            "delete it (aws iam delete-role-policy --role-name {role} --policy-name {}), or \
-             run {SEE_COMMAND}, which deletes it (--prune)",
+            "delete it (aws iam delete-{kind}-policy --{kind}-name {name} --policy-name {}), \
+             or run {SEE_COMMAND}, which deletes it (--prune)",
             policy.name
         ),
     }
@@ -270,7 +278,10 @@ fn s3_check(s: &Subject, scope: &BucketScope) -> Check {
     if level == Level::Ok {
         return Check::pass(name, "every required action is allowed");
     }
-    let fix = format!("grant it: {SEE_COMMAND} (or add the actions to one of the role's policies)");
+    let fix = format!(
+        "grant it: {SEE_COMMAND} (or add the actions to one of the {}'s policies)",
+        s.expect.holder.kind()
+    );
     Check::at(level, name, detail, fix).with_command()
 }
 
@@ -399,7 +410,10 @@ fn bucket_policy_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check 
         }
     }
     if fails.is_empty() && warns.is_empty() {
-        return Check::pass(name, "no Deny statement applies to the role");
+        return Check::pass(
+            name,
+            format!("no Deny statement applies to {}", s.expect.holder.the()),
+        );
     }
     let level = if fails.is_empty() {
         Level::Warn
@@ -412,6 +426,9 @@ fn bucket_policy_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check 
         level,
         name,
         lines.join("; "),
-        "review those Deny statements; exempt the role if they would block it".to_string(),
+        format!(
+            "review those Deny statements; exempt {} if they would block it",
+            s.expect.holder.the()
+        ),
     )
 }

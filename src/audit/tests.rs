@@ -108,12 +108,14 @@ fn made_by_create(req: &Request) -> Facts {
             },
         })),
         buckets,
+        keys: None,
+        now: 0,
     }
 }
 
 fn expect(buckets: &[&str]) -> Expect {
     Expect {
-        role_name: ROLE.into(),
+        holder: Holder::Role(ROLE.into()),
         scopes: buckets
             .iter()
             .map(|b| crate::cli::values::bucket_scope(b).unwrap())
@@ -660,6 +662,8 @@ fn read_failures_are_reported_not_fatal() {
     let gone = Facts {
         role: Err("iam:GetRole on role r failed: AccessDenied".into()),
         buckets: BTreeMap::new(),
+        keys: None,
+        now: 0,
     };
     let report = audit(&gone, &expect(&["bkt"]));
     assert_eq!(not_ok(&report), vec![(Level::Fail, "role exists")]);
@@ -672,6 +676,8 @@ fn a_missing_role_has_the_create_command_as_its_fix() {
         &Facts {
             role: Ok(None),
             buckets: BTreeMap::new(),
+            keys: None,
+            now: 0,
         },
         &expect(&["bkt", "cat/p"]),
     );

@@ -9,22 +9,23 @@
 use std::collections::HashMap;
 
 use anyhow::{anyhow, Result};
-use aws_sdk_iam::types::{PolicyVersion, Tag};
+use aws_sdk_iam::types::PolicyVersion;
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use thiserror::Error;
 
+use super::holder::{self, tag};
 use super::journal::{Journal, Undo};
+use super::keys::{self, KeySink};
 use super::retry::{eventually, is_propagation, Backoff};
 use super::{
-    cors, discover, AwsError, AwsResult, Event, Failure, Progress, S3For, IAM_READS, IAM_WRITES,
-    READS,
+    cors, AwsError, AwsResult, Event, Failure, Progress, S3For, IAM_READS, IAM_WRITES, READS,
 };
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
 use crate::plan::cors::{with_ours, CorsRule, MAX_RULES};
-use crate::plan::{Change, Guardrails, Plan, PlanError, Resource, ADOPTED_TAG, OWNER_TAG};
+use crate::plan::{Change, Guardrails, Holder, Plan, PlanError, Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
@@ -44,32 +45,32 @@ pub struct Writer<'a> {
     pub backoff: Backoff,
     pub cancel: &'a Cancel,
     pub progress: Progress<'a>,
+    /// Where a new access key goes (`--identity user`); an error there deletes the key again.
+    pub keys: KeySink<'a>,
 }
 
 /// The default version each of the plan's policies has once this run's writes are done, by ARN.
 pub type Versions = HashMap<String, String>;
 
-fn tag_of(key: &str, value: &str) -> Tag {
-    Tag::builder()
-        .key(key)
-        .value(value)
-        .build()
-        .expect("key and value are set")
-}
-
-fn owner_tag() -> Tag {
-    tag_of(OWNER_TAG.0, OWNER_TAG.1)
+fn owner_tag() -> aws_sdk_iam::types::Tag {
+    tag(OWNER_TAG.0, OWNER_TAG.1)
 }
 
 /// Bring IAM to the plan (all but deleting policies no longer needed, see [`finish`]).
 pub async fn apply(w: &Writer<'_>, plan: &Plan) -> Result<Versions> {
     let in_wave = |n: usize| plan.changes.iter().filter(move |c| wave_of(c) == Some(n));
-    let mut versions = wave(w, in_wave(0), &Versions::new()).await?;
-    versions.extend(wave(w, in_wave(1), &versions).await?);
+    let mut versions = Versions::new();
+    for n in 0..WAVES {
+        let made = wave(w, in_wave(n), &versions).await?;
+        versions.extend(made);
+    }
     Ok(versions)
 }
 
-/// Policies, the role and tags first; attachments and detachments, which need them, next.
+const WAVES: usize = 3;
+
+/// Policies, the role or user and tags first; attachments and detachments, which need them,
+/// next; a user's access key last, so no secret exists before its user holds its grants.
 /// Deletions are not waves: they wait for [`finish`].
 fn wave_of(change: &Change) -> Option<usize> {
     match change {
@@ -77,6 +78,7 @@ fn wave_of(change: &Change) -> Option<usize> {
         | Change::DetachStale { .. }
         | Change::DetachForeign { .. }
         | Change::DeleteInline { .. } => Some(1),
+        Change::CreateAccessKey { .. } => Some(2),
         Change::DeleteStale { .. } | Change::Unchanged(_) => None,
         _ => Some(0),
     }
@@ -151,27 +153,37 @@ async fn write(
             description,
             max_session_duration,
         } => update_role(w, role, description, *max_session_duration).await?,
-        Change::SetBoundary { role, arn } => set_boundary(w, role, arn).await?,
-        Change::TagRole { role, tags } => tag_role(w, role, tags).await?,
-        Change::UntagRole { role, keys } => untag_role(w, role, keys).await?,
+        Change::SetBoundary { holder, arn } => set_boundary(w, holder, arn).await?,
+        Change::Tag { holder, tags } => tag_holder(w, holder, tags).await?,
+        Change::Untag { holder, keys } => untag_holder(w, holder, keys).await?,
         Change::Adopt {
             resource,
             arn,
             from,
         } => adopt(w, resource, arn, from).await?,
-        Change::Attach { role, policy, arn } => {
+        Change::Attach {
+            holder,
+            policy,
+            arn,
+        } => {
             let arn = known
                 .keys()
                 .find(|a| a.rsplit('/').next() == Some(policy))
                 .or(arn.as_ref())
                 .ok_or_else(|| anyhow!("policy {policy} has no ARN: the plan is offline"))?;
-            attach(w, role, arn).await?;
+            attach(w, holder, arn).await?;
         }
-        Change::DetachStale { role, arn, .. } | Change::DetachForeign { role, arn } => {
-            let result = detach(w.iam, role, arn).await;
-            settle(w.journal, result, reattach(role, arn))?;
+        Change::DetachStale { holder, arn, .. } | Change::DetachForeign { holder, arn } => {
+            let result = holder::detach(w.iam, holder, arn).await;
+            settle(w.journal, result, reattach(holder, arn))?;
         }
-        Change::DeleteInline { role, name } => delete_inline(w, role, name).await?,
+        Change::DeleteInline { holder, name } => delete_inline(w, holder, name).await?,
+        Change::CreateUser { name, guardrails } => create_user(w, name, guardrails).await?,
+        Change::CreateAccessKey { user, existing } => {
+            create_access_key(w, user, existing).await?;
+            // The key's id was said where it was written.
+            return Ok(None);
+        }
         Change::PutCors {
             bucket,
             region,
@@ -189,9 +201,9 @@ async fn write(
     Ok(made)
 }
 
-fn reattach(role: &str, arn: &str) -> Undo {
+fn reattach(holder: &Holder, arn: &str) -> Undo {
     Undo::Reattach {
-        role: role.to_string(),
+        holder: holder.clone(),
         arn: arn.to_string(),
     }
 }
@@ -336,7 +348,7 @@ async fn create_role(
         .description(description)
         .set_permissions_boundary(guardrails.permissions_boundary.clone())
         .set_max_session_duration(guardrails.max_session_duration.map(|s| s as i32))
-        .set_tags(Some(tags.iter().map(|(k, v)| tag_of(k, v)).collect()))
+        .set_tags(Some(tags.iter().map(|(k, v)| tag(k, v)).collect()))
         .send()
         .await
         .aws("iam:CreateRole", format!("role {name}"))
@@ -346,6 +358,59 @@ async fn create_role(
         trust: trust.to_value(),
     };
     settle(w.journal, result, undo)?;
+    Ok(())
+}
+
+/// `--identity user`: the user, with the guardrails a user can have (path, boundary, tags).
+async fn create_user(w: &Writer<'_>, name: &str, guardrails: &Guardrails) -> Result<()> {
+    let tags = guardrails.role_tags();
+    let result = w
+        .iam
+        .create_user()
+        .user_name(name)
+        .path(guardrails.path())
+        .set_permissions_boundary(guardrails.permissions_boundary.clone())
+        .set_tags(Some(tags.iter().map(|(k, v)| tag(k, v)).collect()))
+        .send()
+        .await
+        .aws("iam:CreateUser", format!("user {name}"))
+        .map_err(|e| conflict_if_exists(e, &format!("user {name}")));
+    let undo = Undo::DeleteUser {
+        name: name.to_string(),
+    };
+    settle(w.journal, result, undo)?;
+    Ok(())
+}
+
+/// Make the user's key and hand it to the key sink, which writes it down. The key is
+/// journaled first, so when the sink fails (the file cannot be written) the rollback deletes
+/// it: no key exists whose secret nobody has. A lost answer is journaled with the keys the
+/// user had, so the rollback deletes any other.
+pub async fn create_access_key(w: &Writer<'_>, user: &str, existing: &[String]) -> Result<()> {
+    let result = eventually(w.backoff, keys::nothing_made, w.progress, || {
+        keys::create(w.iam, user)
+    })
+    .await
+    .map_err(anyhow::Error::from);
+    let undo = Undo::DeleteAccessKey {
+        user: user.to_string(),
+        id: result.as_ref().ok().map(|k| k.id.clone()),
+        existing: existing.to_vec(),
+    };
+    let key = settle(w.journal, result, undo)?;
+    (w.keys)(&key)
+}
+
+/// `rotate-key`: make an old key inactive, journaled so a failure makes it active again.
+pub async fn deactivate_key(w: &Writer<'_>, user: &str, id: &str) -> Result<()> {
+    let result = keys::set_active(w.iam, user, id, false).await;
+    let undo = Undo::RestoreKeyStatus {
+        user: user.to_string(),
+        id: id.to_string(),
+        active: true,
+    };
+    settle(w.journal, result, undo)?;
+    (w.progress)(Event::Done(format!("deactivated the old access key {id}")));
     Ok(())
 }
 
@@ -421,54 +486,20 @@ async fn update_role(
     settle(w.journal, result, undo)
 }
 
-async fn set_boundary(w: &Writer<'_>, role: &str, arn: &str) -> Result<()> {
-    let now = role_now(w.iam, role).await?;
-    let previous = now
-        .permissions_boundary()
-        .and_then(|b| b.permissions_boundary_arn())
-        .map(str::to_string);
-    let result = put_boundary(w.iam, role, Some(arn)).await;
+async fn set_boundary(w: &Writer<'_>, holder: &Holder, arn: &str) -> Result<()> {
+    let previous = holder::settings(w.iam, holder).await?.boundary;
+    let result = holder::put_boundary(w.iam, holder, Some(arn)).await;
     let undo = Undo::RestoreBoundary {
-        role: role.to_string(),
+        holder: holder.clone(),
         previous,
     };
     settle(w.journal, result, undo)
 }
 
-/// Set the role's permissions boundary, or remove it (`None`).
-pub async fn put_boundary(iam: &Client, role: &str, arn: Option<&str>) -> Result<()> {
-    match arn {
-        Some(arn) => {
-            iam.put_role_permissions_boundary()
-                .role_name(role)
-                .permissions_boundary(arn)
-                .send()
-                .await
-                .aws("iam:PutRolePermissionsBoundary", format!("role {role}"))?;
-        }
-        None => {
-            iam.delete_role_permissions_boundary()
-                .role_name(role)
-                .send()
-                .await
-                .aws("iam:DeleteRolePermissionsBoundary", format!("role {role}"))?;
-        }
-    }
-    Ok(())
-}
-
-/// The role's tags, as pairs.
-fn tags_of(role: &aws_sdk_iam::types::Role) -> Vec<(String, String)> {
-    role.tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect()
-}
-
 /// How to put tags `keys` back as they were: the old values, and the keys that were absent.
-fn tags_before(have: &[(String, String)], keys: &[&str]) -> Undo {
+fn tags_before(holder: &Holder, have: &[(String, String)], keys: &[&str]) -> Undo {
     Undo::RestoreTags {
-        role: String::new(),
+        holder: holder.clone(),
         set: have
             .iter()
             .filter(|(k, _)| keys.contains(&k.as_str()))
@@ -482,105 +513,69 @@ fn tags_before(have: &[(String, String)], keys: &[&str]) -> Undo {
     }
 }
 
-async fn tag_role(w: &Writer<'_>, role: &str, tags: &[(String, String)]) -> Result<()> {
-    let have = tags_of(&role_now(w.iam, role).await?);
-    let result = put_tags(w.iam, role, tags).await;
+async fn tag_holder(w: &Writer<'_>, holder: &Holder, tags: &[(String, String)]) -> Result<()> {
+    let have = holder::settings(w.iam, holder).await?.tags;
+    let result = holder::put_tags(w.iam, holder, tags).await;
     let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
-    settle(w.journal, result, for_role(tags_before(&have, &keys), role))
+    settle(w.journal, result, tags_before(holder, &have, &keys))
 }
 
-async fn untag_role(w: &Writer<'_>, role: &str, keys: &[String]) -> Result<()> {
-    let have = tags_of(&role_now(w.iam, role).await?);
-    let result = remove_tags(w.iam, role, keys).await;
+async fn untag_holder(w: &Writer<'_>, holder: &Holder, keys: &[String]) -> Result<()> {
+    let have = holder::settings(w.iam, holder).await?.tags;
+    let result = holder::remove_tags(w.iam, holder, keys).await;
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    settle(w.journal, result, for_role(tags_before(&have, &keys), role))
+    settle(w.journal, result, tags_before(holder, &have, &keys))
 }
 
-fn for_role(undo: Undo, role: &str) -> Undo {
-    match undo {
-        Undo::RestoreTags { set, remove, .. } => Undo::RestoreTags {
-            role: role.to_string(),
-            set,
-            remove,
-        },
-        other => other,
-    }
-}
-
-pub async fn put_tags(iam: &Client, role: &str, tags: &[(String, String)]) -> Result<()> {
-    iam.tag_role()
-        .role_name(role)
-        .set_tags(Some(tags.iter().map(|(k, v)| tag_of(k, v)).collect()))
-        .send()
-        .await
-        .aws("iam:TagRole", format!("role {role}"))?;
-    Ok(())
-}
-
-pub async fn remove_tags(iam: &Client, role: &str, keys: &[String]) -> Result<()> {
-    iam.untag_role()
-        .role_name(role)
-        .set_tag_keys(Some(keys.to_vec()))
-        .send()
-        .await
-        .aws("iam:UntagRole", format!("role {role}"))?;
-    Ok(())
-}
-
-/// With `--adopt`, a role or policy we take over gets our tag, so later runs know it is ours,
-/// and the adopted tag (a policy's holds its default version before), so `delete` keeps it.
+/// With `--adopt`, a role, user or policy we take over gets our tag, so later runs know it is
+/// ours, and the adopted tag (a policy's holds its default version before), so `delete` keeps
+/// it.
 async fn adopt(
     w: &Writer<'_>,
     resource: &Resource,
     arn: &str,
     from: &Option<String>,
 ) -> Result<()> {
-    let adopted = tag_of(ADOPTED_TAG, from.as_deref().unwrap_or("yes"));
+    let adopted = (
+        ADOPTED_TAG.to_string(),
+        from.clone().unwrap_or("yes".to_string()),
+    );
+    let ours = (OWNER_TAG.0.to_string(), OWNER_TAG.1.to_string());
     let result = match resource {
-        Resource::Role(name) => w
-            .iam
-            .tag_role()
-            .role_name(name)
-            .tags(owner_tag())
-            .tags(adopted)
-            .send()
-            .await
-            .aws("iam:TagRole", format!("role {name}"))
-            .map(drop),
+        Resource::Role(name) => {
+            holder::put_tags(w.iam, &Holder::Role(name.clone()), &[ours, adopted]).await
+        }
+        Resource::User(name) => {
+            holder::put_tags(w.iam, &Holder::User(name.clone()), &[ours, adopted]).await
+        }
         _ => w
             .iam
             .tag_policy()
             .policy_arn(arn)
-            .tags(owner_tag())
-            .tags(adopted)
+            .tags(tag(&ours.0, &ours.1))
+            .tags(tag(&adopted.0, &adopted.1))
             .send()
             .await
             .aws("iam:TagPolicy", format!("policy {arn}"))
-            .map(drop),
+            .map(drop)
+            .map_err(Into::into),
     };
     let undo = Undo::Untag {
         resource: resource.clone(),
         arn: arn.to_string(),
     };
-    settle(w.journal, result.map_err(Into::into), undo)
+    settle(w.journal, result, undo)
 }
 
-/// Attach, waiting out IAM's propagation delay for a policy or role created a moment ago.
-async fn attach(w: &Writer<'_>, role: &str, arn: &str) -> Result<()> {
+/// Attach, waiting out IAM's propagation delay for a policy, role or user created a moment ago.
+async fn attach(w: &Writer<'_>, holder: &Holder, arn: &str) -> Result<()> {
     let result = eventually(w.backoff, is_propagation, w.progress, || async {
-        w.iam
-            .attach_role_policy()
-            .role_name(role)
-            .policy_arn(arn)
-            .send()
-            .await
-            .aws("iam:AttachRolePolicy", format!("role {role}, policy {arn}"))
+        holder::attach(w.iam, holder, arn).await
     })
     .await
-    .map(drop)
     .map_err(Into::into);
     let undo = Undo::Detach {
-        role: role.to_string(),
+        holder: holder.clone(),
         arn: arn.to_string(),
     };
     settle(w.journal, result, undo)
@@ -609,68 +604,15 @@ async fn put_cors(w: &Writer<'_>, bucket: &str, region: &str, rule: &CorsRule) -
 
 /// `--prune`: delete an inline policy, journaling the document it had (read just before), so
 /// a rollback puts it back as it was.
-async fn delete_inline(w: &Writer<'_>, role: &str, name: &str) -> Result<()> {
-    let resource = || format!("role {role}, inline policy {name}");
-    let out = w
-        .iam
-        .get_role_policy()
-        .role_name(role)
-        .policy_name(name)
-        .send()
-        .await
-        .aws("iam:GetRolePolicy", resource())?;
-    let document = parse_iam_document(out.policy_document())?;
-    let result = w
-        .iam
-        .delete_role_policy()
-        .role_name(role)
-        .policy_name(name)
-        .send()
-        .await
-        .aws("iam:DeleteRolePolicy", resource())
-        .map(drop)
-        .map_err(Into::into);
+async fn delete_inline(w: &Writer<'_>, holder: &Holder, name: &str) -> Result<()> {
+    let document = holder::inline_document(w.iam, holder, name).await?;
+    let result = holder::delete_inline(w.iam, holder, name).await;
     let undo = Undo::PutInline {
-        role: role.to_string(),
+        holder: holder.clone(),
         name: name.to_string(),
         document,
     };
     settle(w.journal, result, undo)
-}
-
-pub async fn put_inline(iam: &Client, role: &str, name: &str, document: &Value) -> Result<()> {
-    iam.put_role_policy()
-        .role_name(role)
-        .policy_name(name)
-        .policy_document(document.to_string())
-        .send()
-        .await
-        .aws(
-            "iam:PutRolePolicy",
-            format!("role {role}, inline policy {name}"),
-        )?;
-    Ok(())
-}
-
-/// One attach, no waiting (rollback re-attaching what it detached).
-pub async fn attach_once(iam: &Client, role: &str, arn: &str) -> Result<()> {
-    iam.attach_role_policy()
-        .role_name(role)
-        .policy_arn(arn)
-        .send()
-        .await
-        .aws("iam:AttachRolePolicy", format!("role {role}, policy {arn}"))?;
-    Ok(())
-}
-
-pub async fn detach(iam: &Client, role: &str, arn: &str) -> Result<()> {
-    iam.detach_role_policy()
-        .role_name(role)
-        .policy_arn(arn)
-        .send()
-        .await
-        .aws("iam:DetachRolePolicy", format!("role {role}, policy {arn}"))?;
-    Ok(())
 }
 
 async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersion>> {
@@ -723,31 +665,30 @@ pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
     Ok(())
 }
 
-/// Read the role back and list how IAM differs from the plan: a run succeeds only if, when it
-/// ends, IAM holds exactly its plan. One round trip: GetRole, the role's attachments and each
-/// planned policy's default version, side by side.
+/// Read the role (or user) back and list how IAM differs from the plan: a run succeeds only
+/// if, when it ends, IAM holds exactly its plan. One round trip: the role or user, its
+/// attachments and each planned policy's default version, side by side.
 pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<String>> {
-    let role = plan.role_name.as_str();
+    let holder = plan.holder();
     let arns: Vec<String> = plan.policies.iter().filter_map(|p| p.arn.clone()).collect();
     let (now, attached, defaults) = tokio::try_join!(
         async {
-            match role_now(iam, role).await {
+            match settings_differ(iam, plan, &holder).await {
                 Err(e) if is_absent(&e) => Ok(None),
                 other => other.map(Some),
             }
         },
         async {
-            match discover::attached_arns(iam, role).await {
+            match holder::attached_arns(iam, &holder).await {
                 Err(e) if is_absent(&e) => Ok(Vec::new()),
                 other => other,
             }
         },
         default_versions(iam, arns),
     )?;
-    let Some(now) = now else {
-        return Ok(vec![format!("role {role} no longer exists")]);
+    let Some(mut differences) = now else {
+        return Ok(vec![format!("{holder} no longer exists")]);
     };
-    let mut differences = settings_differ(plan, &now)?;
     for policy in &plan.policies {
         let Some(arn) = &policy.arn else { continue };
         if !attached.contains(arn) {
@@ -777,34 +718,61 @@ pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<S
     Ok(differences)
 }
 
-/// The role's trust policy and the guardrails asked for, against what IAM holds.
-fn settings_differ(plan: &Plan, now: &aws_sdk_iam::types::Role) -> Result<Vec<String>> {
-    let role = &plan.role_name;
-    let mut out = Vec::new();
-    let trust = parse_iam_document(now.assume_role_policy_document().unwrap_or("{}"))?;
-    if !same_meaning(&trust, &plan.trust.to_value()) {
-        out.push(format!("the trust policy of role {role} is not this run's"));
-    }
+/// The role's trust policy and session length, or the user's access key, and the guardrails
+/// asked for, against what IAM holds.
+async fn settings_differ(iam: &Client, plan: &Plan, holder: &Holder) -> Result<Vec<String>> {
     let g = &plan.guardrails;
-    let boundary = now
-        .permissions_boundary()
-        .and_then(|b| b.permissions_boundary_arn());
-    if g.permissions_boundary.is_some() && boundary != g.permissions_boundary.as_deref() {
+    let mut out = Vec::new();
+    let (boundary, tags) = match holder {
+        Holder::Role(role) => {
+            let now = role_now(iam, role).await?;
+            let trust = parse_iam_document(now.assume_role_policy_document().unwrap_or("{}"))?;
+            if !same_meaning(&trust, &plan.trust.to_value()) {
+                out.push(format!("the trust policy of role {role} is not this run's"));
+            }
+            let session = g.max_session_duration.map(|s| s as i32);
+            if session.is_some() && now.max_session_duration() != session {
+                out.push(format!(
+                    "the session length of role {role} is not this run's"
+                ));
+            }
+            let boundary = now
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string);
+            let tags = now
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_string(), t.value().to_string()))
+                .collect::<Vec<_>>();
+            (boundary, tags)
+        }
+        Holder::User(user) => {
+            let (now, keys) =
+                tokio::try_join!(holder::settings(iam, holder), keys::list(iam, user))?;
+            if !keys.iter().any(|k| k.active) && !plan_keeps_no_key(plan) {
+                out.push(format!("user {user} has no active access key"));
+            }
+            (now.boundary, now.tags)
+        }
+    };
+    if g.permissions_boundary.is_some() && boundary != g.permissions_boundary {
         out.push(format!(
-            "the permissions boundary of role {role} is not this run's"
+            "the permissions boundary of {holder} is not this run's"
         ));
     }
-    let session = g.max_session_duration.map(|s| s as i32);
-    if session.is_some() && now.max_session_duration() != session {
-        out.push(format!(
-            "the session length of role {role} is not this run's"
-        ));
-    }
-    let tags = tags_of(now);
     if let Some((k, _)) = g.tags.iter().find(|t| !tags.contains(t)) {
-        out.push(format!("role {role} lacks the tag {k} this run set"));
+        out.push(format!("{holder} lacks the tag {k} this run set"));
     }
     Ok(out)
+}
+
+/// Whether the plan leaves a user without an active key on purpose (two inactive keys: it
+/// says so, and makes none).
+fn plan_keeps_no_key(plan: &Plan) -> bool {
+    plan.user.as_ref().is_some_and(|u| {
+        !u.keys.iter().any(|k| k.active) && u.keys.len() >= crate::plan::user::MAX_KEYS
+    })
 }
 
 /// The buckets whose CORS this run set, read back: each must hold our rule, once.
@@ -867,7 +835,8 @@ async fn default_versions(iam: &Client, arns: Vec<String>) -> Result<Versions> {
 }
 
 /// The last, irreversible step: delete the policies no longer needed, now detached. A failure
-/// leaves the role as planned; the error says which policy is left and how to delete it.
+/// leaves the role (or user) as planned; the error says which policy is left and how to
+/// delete it.
 pub async fn finish(w: &Writer<'_>, plan: &Plan) -> Result<()> {
     for change in &plan.changes {
         let Change::DeleteStale { policy, arn } = change else {
@@ -875,8 +844,9 @@ pub async fn finish(w: &Writer<'_>, plan: &Plan) -> Result<()> {
         };
         delete_policy(w.iam, arn).await.map_err(|e| {
             e.context(format!(
-                "the role is as planned, but policy {policy} (now detached) could not be \
-                 deleted; delete it with: aws iam delete-policy --policy-arn {arn}"
+                "{} is as planned, but policy {policy} (now detached) could not be \
+                 deleted; delete it with: aws iam delete-policy --policy-arn {arn}",
+                plan.holder().the()
             ))
         })?;
         (w.progress)(Event::Done(change.done()));

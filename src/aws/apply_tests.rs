@@ -31,7 +31,9 @@ use super::journal::{rollback, Journal, Undo};
 use super::retry::Backoff;
 use crate::cancel::Cancel;
 use crate::cli::{resolve, values, RoleArgs};
-use crate::plan::{self, Action, Change, ExistingPolicy, ExistingRole, Facts, Plan, Request};
+use crate::plan::{
+    self, Action, Change, ExistingPolicy, ExistingRole, Facts, Holder, Plan, Request,
+};
 
 const ACCOUNT: &str = "123456789012";
 const ROLE: &str = "r";
@@ -107,6 +109,7 @@ async fn run(iam: &Client, plan: &Plan, journal: &Journal) -> anyhow::Result<Ver
         backoff: Backoff::IMMEDIATE,
         cancel: &Cancel::default(),
         progress: &|_| {},
+        keys: &|_| Ok(()),
     };
     apply(&writer, plan).await
 }
@@ -246,7 +249,7 @@ async fn attach_waits_out_propagation_and_journals_every_write() {
     assert_eq!(
         undo.pop(),
         Some(Undo::Detach {
-            role: ROLE.into(),
+            holder: Holder::Role(ROLE.into()),
             arn: POLICY_ARN.into()
         }),
         "the attachment comes last"
@@ -572,6 +575,7 @@ async fn a_cancelled_run_starts_no_write_and_journals_nothing() {
         backoff: Backoff::IMMEDIATE,
         cancel: &cancel,
         progress: &|_| {},
+        keys: &|_| Ok(()),
     };
     let err = apply(&writer, &new_role_plan())
         .await

@@ -1,9 +1,10 @@
-//! Deletion of a role and its policies.
+//! Deletion of a role (or `--identity user` user) and its policies.
 //!
 //! Only what this tool created is deleted. A role without our tag is refused. Its managed
 //! policies are detached; those the tool created are deleted too, unless something else also
 //! uses them. Policies the tool did not create are detached (IAM will not delete a role with
-//! attachments) but never deleted. Inline policies belong to the role and go with it.
+//! attachments) but never deleted. Inline policies belong to the role and go with it. A user
+//! is deleted the same way, its access keys first.
 //!
 //! What `--adopt` took over existed before the tool: unless `--force`, an adopted role is kept
 //! (our tags removed, our own policies deleted), and an adopted policy is kept with its default
@@ -17,13 +18,14 @@ use anyhow::{bail, Result};
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::apply::{delete_policy, delete_version, detach, set_default_version};
+use super::apply::{delete_policy, delete_version, set_default_version};
 use super::discover::{self, Identity};
+use super::holder::{delete_inline, detach, either};
 use super::journal::untag;
 use super::retry::{eventually, Backoff};
-use super::{cors, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS};
+use super::{cors, keys, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS};
 use crate::plan::cors::{without_ours, CorsRule, RULE_ID};
-use crate::plan::{policy_name, Resource, MAX_POLICIES_PER_ROLE, OWNER_TAG};
+use crate::plan::{policy_name, Holder, Resource, MAX_POLICIES_PER_ROLE, OWNER_TAG};
 
 /// A managed policy attached to the role.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -39,30 +41,37 @@ pub struct Attached {
     pub buckets: Vec<String>,
 }
 
-/// The role and everything that hangs on it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// The role (or user) and everything that hangs on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inventory {
-    pub role_name: String,
-    pub role_arn: String,
+    pub holder: Holder,
+    pub arn: String,
     pub owned: bool,
     pub adopted: bool,
     pub attached: Vec<Attached>,
     /// Names of its inline policies.
     pub inline: Vec<String>,
-    /// Names of the instance profiles that contain it.
+    /// Names of the instance profiles that contain it (a role's).
     pub instance_profiles: Vec<String>,
+    /// Ids of its access keys (a user's).
+    pub keys: Vec<String>,
 }
 
 /// One write of a deletion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// A user's access key: IAM deletes no user that has one.
+    DeleteAccessKey {
+        user: String,
+        id: String,
+    },
     DeleteInline {
-        role: String,
+        holder: Holder,
         name: String,
     },
     /// `keep` says why the policy stays after being detached, if it does.
     Detach {
-        role: String,
+        holder: Holder,
         arn: String,
         keep: Option<&'static str>,
     },
@@ -82,6 +91,10 @@ pub enum Step {
         arn: String,
     },
     DeleteRole {
+        name: String,
+        arn: String,
+    },
+    DeleteUser {
         name: String,
         arn: String,
     },
@@ -105,6 +118,7 @@ impl Step {
     /// What the step will do.
     pub fn todo(&self) -> String {
         match self {
+            Step::DeleteAccessKey { id, .. } => format!("delete access key {id}"),
             Step::DeleteInline { name, .. } => format!("delete inline policy {name}"),
             Step::Detach {
                 arn,
@@ -123,6 +137,7 @@ impl Step {
                 )
             }
             Step::DeleteRole { arn, .. } => format!("delete role {arn}"),
+            Step::DeleteUser { arn, .. } => format!("delete user {arn}"),
             Step::RemoveCors { bucket, .. } => format!(
                 "remove the CORS rule {RULE_ID} from bucket {bucket} (its other rules are kept)"
             ),
@@ -132,6 +147,7 @@ impl Step {
     /// What the step did.
     pub fn done(&self) -> String {
         match self {
+            Step::DeleteAccessKey { id, .. } => format!("deleted access key {id}"),
             Step::DeleteInline { name, .. } => format!("deleted inline policy {name}"),
             Step::Detach {
                 arn,
@@ -147,6 +163,7 @@ impl Step {
                 format!("removed the {} tags from {resource} (kept)", OWNER_TAG.1)
             }
             Step::DeleteRole { arn, .. } => format!("deleted role {arn}"),
+            Step::DeleteUser { arn, .. } => format!("deleted user {arn}"),
             Step::RemoveCors { bucket, .. } => {
                 format!("removed the CORS rule {RULE_ID} from bucket {bucket}")
             }
@@ -156,11 +173,12 @@ impl Step {
     /// The resource the step touches, and what happens to it.
     pub fn resource(&self) -> (Fate, String) {
         match self {
+            Step::DeleteAccessKey { id, .. } => (Fate::Deleted, format!("access-key/{id}")),
             Step::DeleteInline { name, .. } => (Fate::Deleted, format!("inline-policy/{name}")),
             Step::Detach { arn, .. } => (Fate::Detached, arn.clone()),
-            Step::DeletePolicy { arn } | Step::DeleteRole { arn, .. } => {
-                (Fate::Deleted, arn.clone())
-            }
+            Step::DeletePolicy { arn }
+            | Step::DeleteRole { arn, .. }
+            | Step::DeleteUser { arn, .. } => (Fate::Deleted, arn.clone()),
             Step::RestorePolicy { arn, .. } | Step::Untag { arn, .. } => (Fate::Kept, arn.clone()),
             Step::RemoveCors { bucket, .. } => {
                 (Fate::Deleted, Resource::Cors(bucket.clone()).to_string())
@@ -169,30 +187,41 @@ impl Step {
     }
 }
 
-/// The role and what is attached to it, or None if it does not exist.
+/// The role (or user) and what is attached to it, or None if it does not exist.
 pub async fn inventory(
     iam: &Client,
-    name: &str,
+    holder: &Holder,
     progress: Progress<'_>,
 ) -> Result<Option<Inventory>> {
-    let Some(role) = discover::role(iam, name).await? else {
+    let found = match holder {
+        Holder::Role(name) => discover::role(iam, name).await?.map(|r| {
+            let found = (r.arn, r.owned, r.adopted, r.attached, r.inline);
+            (found, Vec::new())
+        }),
+        Holder::User(name) => discover::user(iam, name).await?.map(|u| {
+            let keys = u.keys.into_iter().map(|k| k.id).collect();
+            ((u.arn, u.owned, u.adopted, u.attached, u.inline), keys)
+        }),
+    };
+    let Some(((arn, owned, adopted, attached, inline), keys)) = found else {
         return Ok(None);
     };
     let (attached, instance_profiles) = tokio::try_join!(
-        stream::iter(role.attached)
-            .map(|arn| attached_policy(iam, arn, name, progress))
+        stream::iter(attached)
+            .map(|arn| attached_policy(iam, arn, holder, progress))
             .buffered(IAM_READS)
             .try_collect(),
-        instance_profiles(iam, name),
+        instance_profiles(iam, holder),
     )?;
     Ok(Some(Inventory {
-        role_name: name.to_string(),
-        role_arn: role.arn,
-        owned: role.owned,
-        adopted: role.adopted,
+        holder: holder.clone(),
+        arn,
+        owned,
+        adopted,
         attached,
-        inline: role.inline,
+        inline,
         instance_profiles,
+        keys,
     }))
 }
 
@@ -200,7 +229,7 @@ pub async fn inventory(
 async fn attached_policy(
     iam: &Client,
     arn: String,
-    role: &str,
+    holder: &Holder,
     progress: Progress<'_>,
 ) -> Result<Attached> {
     let found = match discover::policy(iam, arn.clone()).await {
@@ -231,7 +260,7 @@ async fn attached_policy(
         .collect();
     buckets.dedup();
     Ok(Attached {
-        shared: discover::attached_elsewhere(iam, &arn, role).await?,
+        shared: discover::attached_elsewhere(iam, &arn, Some(holder)).await?,
         owned: true,
         adopted,
         arn,
@@ -274,7 +303,11 @@ async fn versions_after(iam: &Client, arn: &str, from: &str) -> Result<Vec<Strin
     Ok(newer)
 }
 
-async fn instance_profiles(iam: &Client, role: &str) -> Result<Vec<String>> {
+/// The instance profiles a role is in (a user is in none).
+async fn instance_profiles(iam: &Client, holder: &Holder) -> Result<Vec<String>> {
+    let Holder::Role(role) = holder else {
+        return Ok(Vec::new());
+    };
     let profiles: Vec<_> = iam
         .list_instance_profiles_for_role()
         .role_name(role)
@@ -290,54 +323,57 @@ async fn instance_profiles(iam: &Client, role: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-/// The writes that delete the role (or, for an adopted role without `force`, hand it back as
-/// it was), in order; or why this tool will not touch it.
+/// The writes that delete the role or user (or, for an adopted one without `force`, hand it
+/// back as it was), in order; or why this tool will not touch it.
 pub fn steps(inv: &Inventory, force: bool) -> Result<Vec<Step>> {
-    let role = &inv.role_name;
+    let holder = &inv.holder;
     if !inv.owned {
         bail!(
-            "role {role} was not created by provision-role (it has no {}={} tag); nothing was \
+            "{holder} was not created by provision-role (it has no {}={} tag); nothing was \
              deleted. Delete it with the AWS console or CLI if you mean to",
             OWNER_TAG.0,
             OWNER_TAG.1
         );
     }
-    let keep_role = inv.adopted && !force;
-    if !keep_role && !inv.instance_profiles.is_empty() {
+    let keep = inv.adopted && !force;
+    if !keep && !inv.instance_profiles.is_empty() {
         bail!(
-            "role {role} is in instance profile(s) {}, so EC2 instances may be using it; nothing \
+            "{holder} is in instance profile(s) {}, so EC2 instances may be using it; nothing \
              was deleted. Remove it from them first (aws iam remove-role-from-instance-profile)",
             inv.instance_profiles.join(", ")
         );
     }
     let mut steps: Vec<Step> = Vec::new();
-    if !keep_role {
+    if !keep {
+        steps.extend(inv.keys.iter().map(|id| Step::DeleteAccessKey {
+            user: holder.name().to_string(),
+            id: id.clone(),
+        }));
         steps.extend(inv.inline.iter().map(|name| Step::DeleteInline {
-            role: role.clone(),
+            holder: holder.clone(),
             name: name.clone(),
         }));
     }
     for policy in &inv.attached {
-        steps.extend(policy_steps(role, policy, keep_role, force));
+        steps.extend(policy_steps(holder, policy, keep, force));
     }
-    steps.push(match keep_role {
-        true => Step::Untag {
-            resource: Resource::Role(role.clone()),
-            arn: inv.role_arn.clone(),
+    let (name, arn) = (holder.name().to_string(), inv.arn.clone());
+    steps.push(match (keep, holder) {
+        (true, _) => Step::Untag {
+            resource: holder.resource(),
+            arn,
         },
-        false => Step::DeleteRole {
-            name: role.clone(),
-            arn: inv.role_arn.clone(),
-        },
+        (false, Holder::Role(_)) => Step::DeleteRole { name, arn },
+        (false, Holder::User(_)) => Step::DeleteUser { name, arn },
     });
     Ok(steps)
 }
 
 /// What happens to one attached policy.
-fn policy_steps(role: &str, policy: &Attached, keep_role: bool, force: bool) -> Vec<Step> {
+fn policy_steps(holder: &Holder, policy: &Attached, keep_role: bool, force: bool) -> Vec<Step> {
     let arn = policy.arn.clone();
     let detach = |keep| Step::Detach {
-        role: role.to_string(),
+        holder: holder.clone(),
         arn: arn.clone(),
         keep,
     };
@@ -382,7 +418,7 @@ pub async fn orphans(iam: &Client, who: &Identity, policy: &str) -> Result<Vec<S
             let Some(p) = discover::policy(iam, arn.clone()).await? else {
                 return Ok(None);
             };
-            let used = discover::attached_elsewhere(iam, &arn, "").await?;
+            let used = discover::attached_elsewhere(iam, &arn, None).await?;
             Ok::<_, anyhow::Error>((p.owned && p.adopted_from.is_none() && !used).then_some(arn))
         })
         .buffered(IAM_READS)
@@ -403,18 +439,9 @@ async fn run_step(
     progress: Progress<'_>,
 ) -> Result<()> {
     match step {
-        Step::DeleteInline { role, name } => {
-            iam.delete_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .send()
-                .await
-                .aws(
-                    "iam:DeleteRolePolicy",
-                    format!("role {role}, inline policy {name}"),
-                )?;
-        }
-        Step::Detach { role, arn, .. } => detach(iam, role, arn).await?,
+        Step::DeleteAccessKey { user, id } => keys::delete(iam, user, id).await?,
+        Step::DeleteInline { holder, name } => delete_inline(iam, holder, name).await?,
+        Step::Detach { holder, arn, .. } => detach(iam, holder, arn).await?,
         Step::DeletePolicy { arn } => delete_policy(iam, arn).await?,
         Step::RestorePolicy {
             arn,
@@ -422,7 +449,12 @@ async fn run_step(
             newer,
         } => restore_policy(iam, arn, version, newer).await?,
         Step::Untag { resource, arn } => untag(iam, resource, arn).await?,
-        Step::DeleteRole { name, .. } => delete_role(iam, name, backoff, progress).await?,
+        Step::DeleteRole { name, .. } => {
+            delete_holder(iam, &Holder::Role(name.clone()), backoff, progress).await?
+        }
+        Step::DeleteUser { name, .. } => {
+            delete_holder(iam, &Holder::User(name.clone()), backoff, progress).await?
+        }
         Step::RemoveCors { bucket, region } => remove_cors(&s3(region), bucket).await?,
     }
     Ok(())
@@ -474,20 +506,21 @@ async fn restore_policy(iam: &Client, arn: &str, version: &str, newer: &[String]
     Ok(())
 }
 
-/// Delete the role, waiting out IAM's propagation of the detachments just made.
-async fn delete_role(
+/// Delete the role or user, waiting out IAM's propagation of the detachments just made.
+async fn delete_holder(
     iam: &Client,
-    name: &str,
+    holder: &Holder,
     backoff: Backoff,
     progress: Progress<'_>,
 ) -> Result<()> {
     let conflict = |e: &super::AwsError| e.is("DeleteConflict") || e.is("ConcurrentModification");
     eventually(backoff, conflict, progress, || async {
-        iam.delete_role()
-            .role_name(name)
-            .send()
-            .await
-            .aws("iam:DeleteRole", format!("role {name}"))
+        either!(
+            iam,
+            holder,
+            holder,
+            delete_role("iam:DeleteRole") | delete_user("iam:DeleteUser")
+        )
     })
     .await?;
     Ok(())
@@ -546,8 +579,8 @@ mod tests {
             buckets: Vec::new(),
         };
         Inventory {
-            role_name: "r".into(),
-            role_arn: "arn:aws:iam::123456789012:role/r".into(),
+            holder: Holder::Role("r".into()),
+            arn: "arn:aws:iam::123456789012:role/r".into(),
             owned,
             adopted,
             attached: vec![
@@ -561,6 +594,7 @@ mod tests {
             ],
             inline: vec!["extra".into()],
             instance_profiles: Vec::new(),
+            keys: Vec::new(),
         }
     }
 
@@ -631,6 +665,48 @@ mod tests {
         inv.instance_profiles = vec!["web".into()];
         let err = steps(&inv, false).unwrap_err().to_string();
         assert!(err.contains("instance profile(s) web"), "{err}");
+    }
+
+    #[test]
+    fn a_user_goes_with_its_keys_first_and_is_refused_when_not_ours() {
+        let mut inv = inventory(true, false);
+        inv.holder = Holder::User("u".into());
+        inv.arn = "arn:aws:iam::123456789012:user/u".into();
+        inv.keys = vec!["AKIA1".into(), "AKIA2".into()];
+        let all = steps(&inv, false).unwrap();
+        assert_eq!(
+            all[..2],
+            [
+                Step::DeleteAccessKey {
+                    user: "u".into(),
+                    id: "AKIA1".into()
+                },
+                Step::DeleteAccessKey {
+                    user: "u".into(),
+                    id: "AKIA2".into()
+                }
+            ]
+        );
+        assert!(matches!(all.last(), Some(Step::DeleteUser { .. })));
+        assert!(fates(&all, Fate::Deleted).contains(&"access-key/AKIA1".to_string()));
+        inv.adopted = true;
+        let kept = steps(&inv, false).unwrap();
+        assert!(!kept
+            .iter()
+            .any(|s| matches!(s, Step::DeleteAccessKey { .. })));
+        assert!(matches!(
+            kept.last(),
+            Some(Step::Untag {
+                resource: Resource::User(_),
+                ..
+            })
+        ));
+        inv.owned = false;
+        let err = steps(&inv, false).unwrap_err().to_string();
+        assert!(
+            err.starts_with("user u was not created by provision-role"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -13,10 +13,11 @@ use anyhow::{Context, Result};
 use aws_sdk_iam::types::Tag;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::{AwsError, AwsResult, Connection, Event, Progress, IAM_READS, READS};
+use super::holder::{self, attached_arns, inline_names};
+use super::{keys, AwsError, AwsResult, Connection, Event, Progress, IAM_READS, READS};
 use crate::plan::{
-    self, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts,
-    KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
+    self, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser, Facts,
+    Holder, KeyFacts, KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
 };
 use crate::policy::{self, parse_iam_document};
 
@@ -177,14 +178,14 @@ pub fn key_region(reference: &str, fallback: &str) -> String {
 /// Discover everything the planner needs for `req`.
 pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> Result<Facts> {
     let base = req.policy_name.as_str();
-    let ((who, base_policy), (buckets, keys), (role, family)) = tokio::try_join!(
+    let ((who, base_policy), (buckets, keys), (role, user, family)) = tokio::try_join!(
         async {
             let who = identity(&conn.sts).await?;
             let found = policy(&conn.iam, policy_arn(&who, base)).await?;
             Ok::<_, anyhow::Error>((who, found))
         },
         buckets_and_keys(conn, req, progress),
-        role_and_family(&conn.iam, req),
+        holder_and_family(&conn.iam, req),
     )?;
     let mut looked_up: BTreeSet<String> = BTreeSet::from([base.to_string()]);
     looked_up.extend(family.iter().map(|p| name_of(&p.arn).to_string()));
@@ -196,6 +197,7 @@ pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> 
         keys,
         existing: Existing {
             role,
+            user,
             policies: base_policy
                 .into_iter()
                 .chain(family)
@@ -235,7 +237,7 @@ async fn mark_shared_stale(
         .collect();
     let shared: Vec<(String, bool)> = stream::iter(stale)
         .map(|arn| async move {
-            let shared = attached_elsewhere(iam, &arn, &req.role_name).await?;
+            let shared = attached_elsewhere(iam, &arn, Some(&req.holder())).await?;
             Ok::<_, anyhow::Error>((arn, shared))
         })
         .buffer_unordered(IAM_READS)
@@ -249,19 +251,27 @@ async fn mark_shared_stale(
     Ok(())
 }
 
-/// Whether a managed policy is attached to any principal but the role `role`.
-pub async fn attached_elsewhere(iam: &aws_sdk_iam::Client, arn: &str, role: &str) -> Result<bool> {
+/// Whether a managed policy is attached to any principal but `holder` (to any at all when
+/// `None`).
+pub async fn attached_elsewhere(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    holder: Option<&Holder>,
+) -> Result<bool> {
     let out = iam
         .list_entities_for_policy()
         .policy_arn(arn)
         .send()
         .await
         .aws("iam:ListEntitiesForPolicy", format!("policy {arn}"))?;
-    let other_roles = out
-        .policy_roles()
-        .iter()
-        .any(|r| r.role_name() != Some(role));
-    Ok(other_roles || !out.policy_users().is_empty() || !out.policy_groups().is_empty())
+    let (role, user) = match holder {
+        Some(Holder::Role(name)) => (Some(name.as_str()), None),
+        Some(Holder::User(name)) => (None, Some(name.as_str())),
+        None => (None, None),
+    };
+    let other_roles = out.policy_roles().iter().any(|r| r.role_name() != role);
+    let other_users = out.policy_users().iter().any(|u| u.user_name() != user);
+    Ok(other_roles || other_users || !out.policy_groups().is_empty())
 }
 
 fn policy_arn(who: &Identity, name: &str) -> String {
@@ -386,16 +396,26 @@ async fn describe_keys(
         .await
 }
 
-/// The role, and the policies this request's family (`NAME-N`) already attached to it.
-async fn role_and_family(
+/// The role (or user), and the policies this request's family (`NAME-N`) already attached
+/// to it.
+async fn holder_and_family(
     iam: &aws_sdk_iam::Client,
     req: &Request,
-) -> Result<(Option<ExistingRole>, Vec<ExistingPolicy>)> {
-    let Some(role) = role(iam, &req.role_name).await? else {
-        return Ok((None, Vec::new()));
+) -> Result<(
+    Option<ExistingRole>,
+    Option<ExistingUser>,
+    Vec<ExistingPolicy>,
+)> {
+    let (role, user) = match req.user_name() {
+        None => (role(iam, &req.role_name).await?, None),
+        Some(name) => (None, user(iam, name).await?),
     };
-    let family: Vec<String> = role
-        .attached
+    let attached = match (&role, &user) {
+        (Some(r), _) => &r.attached,
+        (_, Some(u)) => &u.attached,
+        _ => return Ok((None, None, Vec::new())),
+    };
+    let family: Vec<String> = attached
         .iter()
         .filter(|arn| {
             let name = name_of(arn);
@@ -404,7 +424,7 @@ async fn role_and_family(
         .cloned()
         .collect();
     let found = policies(iam, family).await?;
-    Ok((Some(role), found))
+    Ok((role, user, found))
 }
 
 /// Whether the tags mark a resource this tool created (or adopted).
@@ -432,8 +452,9 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
     let role = out.role().context("iam:GetRole returned no role")?;
     let trust = parse_iam_document(role.assume_role_policy_document().unwrap_or("{}"))
         .with_context(|| format!("the trust policy of role {name} is not valid JSON"))?;
+    let holder = Holder::Role(name.to_string());
     let (attached, inline) =
-        tokio::try_join!(attached_arns(iam, name), inline_policy_names(iam, name))?;
+        tokio::try_join!(attached_arns(iam, &holder), inline_names(iam, &holder))?;
     let tags = role.tags();
     Ok(Some(ExistingRole {
         arn: role.arn().to_string(),
@@ -456,32 +477,36 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
     }))
 }
 
-/// ARNs of the managed policies attached to a role.
-pub async fn attached_arns(iam: &aws_sdk_iam::Client, role: &str) -> Result<Vec<String>> {
-    let policies: Vec<_> = iam
-        .list_attached_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("iam:ListAttachedRolePolicies", format!("role {role}"))?;
-    Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
-}
-
-/// Names of a role's inline policies.
-pub async fn inline_policy_names(iam: &aws_sdk_iam::Client, role: &str) -> Result<Vec<String>> {
-    let names = iam
-        .list_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("iam:ListRolePolicies", format!("role {role}"))?;
-    Ok(names)
+/// The user with its policies, tags and access keys, or None if IAM has no user of that name.
+pub async fn user(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<ExistingUser>> {
+    let found = match holder::user(iam, name).await {
+        Ok(user) => user,
+        Err(e) => return e.absent_if("NoSuchEntity"),
+    };
+    let holder = Holder::User(name.to_string());
+    let (attached, inline, keys) = tokio::try_join!(
+        attached_arns(iam, &holder),
+        inline_names(iam, &holder),
+        keys::list(iam, name)
+    )?;
+    let tags = found.tags();
+    Ok(Some(ExistingUser {
+        arn: found.arn().to_string(),
+        owned: owned(tags),
+        adopted: tag_value(tags, ADOPTED_TAG).is_some(),
+        attached,
+        inline,
+        path: found.path().to_string(),
+        permissions_boundary: found
+            .permissions_boundary()
+            .and_then(|b| b.permissions_boundary_arn())
+            .map(str::to_string),
+        tags: tags
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+        keys,
+    }))
 }
 
 /// The managed policy with its default version's document, or None if it does not exist.

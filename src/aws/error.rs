@@ -114,6 +114,19 @@ impl AwsError {
         }
     }
 
+    /// An answer that lacked what it must hold: whether the call took effect is unknown.
+    pub fn malformed(call: &'static str, resource: impl Into<String>, why: &str) -> Self {
+        AwsError {
+            call,
+            resource: resource.into(),
+            failure: Failure::Other,
+            why: Why::BadResponse,
+            code: None,
+            message: None,
+            debug: why.to_string(),
+        }
+    }
+
     pub fn is(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }

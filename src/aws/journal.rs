@@ -13,13 +13,11 @@ use anyhow::Result;
 use aws_sdk_iam::Client;
 use serde_json::Value;
 
-use super::apply::{
-    attach_once, delete_policy, delete_version, detach, put_boundary, put_inline, put_tags,
-    put_trust, remove_tags, set_default_version,
-};
-use super::{cors, discover, AwsResult, S3For};
+use super::apply::{delete_policy, delete_version, put_trust, set_default_version};
+use super::holder::{self, attach, detach, put_boundary, put_inline, put_tags, remove_tags};
+use super::{cors, discover, keys, AwsResult, S3For};
 use crate::plan::cors::{without_ours, CorsRule, RULE_ID};
-use crate::plan::{Resource, ADOPTED_TAG, OWNER_TAG};
+use crate::plan::{Holder, Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning};
 
 /// One write this run made, described by how to take it back.
@@ -35,13 +33,30 @@ pub enum Undo {
         name: String,
         trust: Value,
     },
+    /// A user this run created (`--identity user`).
+    DeleteUser {
+        name: String,
+    },
+    /// An access key this run made. `id` is unknown when the call's answer was lost: then any
+    /// key of the user not among `existing` (its keys before) is this run's.
+    DeleteAccessKey {
+        user: String,
+        id: Option<String>,
+        existing: Vec<String>,
+    },
+    /// An access key `rotate-key` switched off (or on).
+    RestoreKeyStatus {
+        user: String,
+        id: String,
+        active: bool,
+    },
     Detach {
-        role: String,
+        holder: Holder,
         arn: String,
     },
-    /// A policy this run detached from the role.
+    /// A policy this run detached from the role or user.
     Reattach {
-        role: String,
+        holder: Holder,
         arn: String,
     },
     /// A policy version this run made the default. `created` is unknown when the call's
@@ -57,14 +72,14 @@ pub enum Undo {
         previous: Value,
         written: Value,
     },
-    /// A role or policy `--adopt` tagged.
+    /// A role, user or policy `--adopt` tagged.
     Untag {
         resource: Resource,
         arn: String,
     },
     /// An inline policy `--prune` deleted, with its document.
     PutInline {
-        role: String,
+        holder: Holder,
         name: String,
         document: Value,
     },
@@ -74,14 +89,14 @@ pub enum Undo {
         description: Option<String>,
         max_session_duration: Option<i32>,
     },
-    /// A role's permissions boundary before (none: remove it).
+    /// A role's or user's permissions boundary before (none: remove it).
     RestoreBoundary {
-        role: String,
+        holder: Holder,
         previous: Option<String>,
     },
     /// Tags to put back as they were, and tags that were absent.
     RestoreTags {
-        role: String,
+        holder: Holder,
         set: Vec<(String, String)>,
         remove: Vec<String>,
     },
@@ -100,8 +115,18 @@ impl fmt::Display for Undo {
         match self {
             Undo::DeletePolicy { arn, .. } => write!(f, "delete policy {arn}"),
             Undo::DeleteRole { name, .. } => write!(f, "delete role {name}"),
-            Undo::Detach { role, arn } => write!(f, "detach {arn} from role {role}"),
-            Undo::Reattach { role, arn } => write!(f, "attach {arn} to role {role} again"),
+            Undo::DeleteUser { name } => write!(f, "delete user {name}"),
+            Undo::DeleteAccessKey { user, id, .. } => match id {
+                Some(id) => write!(f, "delete access key {id} of user {user}"),
+                None => write!(f, "delete the access key this run made for user {user}"),
+            },
+            Undo::RestoreKeyStatus { user, id, active } => write!(
+                f,
+                "make access key {id} of user {user} {} again",
+                status(*active)
+            ),
+            Undo::Detach { holder, arn } => write!(f, "detach {arn} from {holder}"),
+            Undo::Reattach { holder, arn } => write!(f, "attach {arn} to {holder} again"),
             Undo::RestorePolicyVersion { arn, previous, .. } => {
                 write!(f, "restore policy {arn} to version {previous}")
             }
@@ -109,19 +134,31 @@ impl fmt::Display for Undo {
             Undo::Untag { resource, .. } => {
                 write!(f, "remove the {} tags from {resource}", OWNER_TAG.1)
             }
-            Undo::PutInline { role, name, .. } => {
-                write!(f, "put inline policy {name} back on role {role}")
+            Undo::PutInline { holder, name, .. } => {
+                write!(f, "put inline policy {name} back on {holder}")
             }
             Undo::RestoreRole { role, .. } => write!(f, "restore the settings of role {role}"),
-            Undo::RestoreBoundary { role, .. } => {
-                write!(f, "restore the permissions boundary of role {role}")
+            Undo::RestoreBoundary { holder, .. } => {
+                write!(f, "restore the permissions boundary of {holder}")
             }
-            Undo::RestoreTags { role, .. } => write!(f, "restore the tags of role {role}"),
+            Undo::RestoreTags { holder, .. } => write!(f, "restore the tags of {holder}"),
             Undo::RestoreCors { bucket, .. } => {
                 write!(f, "restore the CORS rules of bucket {bucket}")
             }
         }
     }
+}
+
+fn status(active: bool) -> &'static str {
+    match active {
+        true => "Active",
+        false => "Inactive",
+    }
+}
+
+/// `--role-name NAME` or `--user-name NAME`, as the AWS CLI names the holder.
+fn cli_name(holder: &Holder) -> String {
+    format!("--{}-name {}", holder.kind(), holder.name())
 }
 
 impl Undo {
@@ -136,12 +173,27 @@ impl Undo {
                 )
             }
             Undo::DeleteRole { name, .. } => format!("provision-role delete --role-name {name} --yes"),
-            Undo::Detach { role, arn } => {
-                format!("aws iam detach-role-policy --role-name {role} --policy-arn {arn}")
+            Undo::DeleteUser { name } => {
+                format!("provision-role delete --identity user --user-name {name} --yes")
             }
-            Undo::Reattach { role, arn } => {
-                format!("aws iam attach-role-policy --role-name {role} --policy-arn {arn}")
-            }
+            Undo::DeleteAccessKey { user, id, .. } => format!(
+                "aws iam delete-access-key --user-name {user} --access-key-id {}",
+                id.as_deref().unwrap_or("ID (aws iam list-access-keys --user-name USER)")
+            ),
+            Undo::RestoreKeyStatus { user, id, active } => format!(
+                "aws iam update-access-key --user-name {user} --access-key-id {id} --status {}",
+                status(*active)
+            ),
+            Undo::Detach { holder, arn } => format!(
+                "aws iam detach-{}-policy {} --policy-arn {arn}",
+                holder.kind(),
+                cli_name(holder)
+            ),
+            Undo::Reattach { holder, arn } => format!(
+                "aws iam attach-{}-policy {} --policy-arn {arn}",
+                holder.kind(),
+                cli_name(holder)
+            ),
             Undo::RestorePolicyVersion { arn, previous, .. } => format!(
                 "aws iam set-default-policy-version --policy-arn {arn} --version-id {previous}"
             ),
@@ -149,12 +201,13 @@ impl Undo {
                 "aws iam update-assume-role-policy --role-name {role} --policy-document '{previous}'"
             ),
             Undo::PutInline {
-                role,
+                holder,
                 name,
                 document,
             } => format!(
-                "aws iam put-role-policy --role-name {role} --policy-name {name} \
-                 --policy-document '{document}'"
+                "aws iam put-{}-policy {} --policy-name {name} --policy-document '{document}'",
+                holder.kind(),
+                cli_name(holder)
             ),
             Undo::RestoreRole {
                 role,
@@ -170,21 +223,31 @@ impl Undo {
                 }
                 cmd
             }
-            Undo::RestoreBoundary { role, previous } => match previous {
+            Undo::RestoreBoundary { holder, previous } => match previous {
                 Some(arn) => format!(
-                    "aws iam put-role-permissions-boundary --role-name {role} \
-                     --permissions-boundary {arn}"
+                    "aws iam put-{}-permissions-boundary {} --permissions-boundary {arn}",
+                    holder.kind(),
+                    cli_name(holder)
                 ),
-                None => format!("aws iam delete-role-permissions-boundary --role-name {role}"),
+                None => format!(
+                    "aws iam delete-{}-permissions-boundary {}",
+                    holder.kind(),
+                    cli_name(holder)
+                ),
             },
-            Undo::RestoreTags { role, set, remove } => {
+            Undo::RestoreTags {
+                holder,
+                set,
+                remove,
+            } => {
                 let set: Vec<String> = set
                     .iter()
                     .map(|(k, v)| format!("Key={k},Value={v}"))
                     .collect();
+                let (kind, name) = (holder.kind(), cli_name(holder));
                 format!(
-                    "aws iam tag-role --role-name {role} --tags {} ; aws iam untag-role \
-                     --role-name {role} --tag-keys {}",
+                    "aws iam tag-{kind} {name} --tags {} ; aws iam untag-{kind} {name} \
+                     --tag-keys {}",
                     set.join(" "),
                     remove.join(" ")
                 )
@@ -196,6 +259,10 @@ impl Undo {
             Undo::Untag { resource, arn } => match resource {
                 Resource::Role(name) => format!(
                     "aws iam untag-role --role-name {name} --tag-keys {} {ADOPTED_TAG}",
+                    OWNER_TAG.0
+                ),
+                Resource::User(name) => format!(
+                    "aws iam untag-user --user-name {name} --tag-keys {} {ADOPTED_TAG}",
                     OWNER_TAG.0
                 ),
                 _ => format!(
@@ -342,14 +409,22 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
             result.aws("iam:DeleteRole", format!("role {name}"))?;
             done()
         }
-        Undo::Detach { role, arn } => match detach(iam, role, arn).await {
-            Err(e) if !entry.certain && is_absent(&e) => Ok(Outcome::Left(format!(
-                "{arn} was not attached to role {role}"
-            ))),
+        Undo::DeleteUser { name } => delete_user(iam, name).await,
+        Undo::DeleteAccessKey { user, id, existing } => {
+            delete_key(iam, user, id.as_deref(), existing).await
+        }
+        Undo::RestoreKeyStatus { user, id, active } => {
+            keys::set_active(iam, user, id, *active).await?;
+            done()
+        }
+        Undo::Detach { holder, arn } => match detach(iam, holder, arn).await {
+            Err(e) if !entry.certain && is_absent(&e) => {
+                Ok(Outcome::Left(format!("{arn} was not attached to {holder}")))
+            }
             other => other.and_then(|()| done()),
         },
-        Undo::Reattach { role, arn } => {
-            attach_once(iam, role, arn).await?;
+        Undo::Reattach { holder, arn } => {
+            attach(iam, holder, arn).await?;
             done()
         }
         Undo::RestorePolicyVersion {
@@ -378,11 +453,11 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
             done()
         }
         Undo::PutInline {
-            role,
+            holder,
             name,
             document,
         } => {
-            put_inline(iam, role, name, document).await?;
+            put_inline(iam, holder, name, document).await?;
             done()
         }
         Undo::RestoreRole {
@@ -399,16 +474,20 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
                 .aws("iam:UpdateRole", format!("role {role}"))?;
             done()
         }
-        Undo::RestoreBoundary { role, previous } => {
-            put_boundary(iam, role, previous.as_deref()).await?;
+        Undo::RestoreBoundary { holder, previous } => {
+            put_boundary(iam, holder, previous.as_deref()).await?;
             done()
         }
-        Undo::RestoreTags { role, set, remove } => {
+        Undo::RestoreTags {
+            holder,
+            set,
+            remove,
+        } => {
             if !set.is_empty() {
-                put_tags(iam, role, set).await?;
+                put_tags(iam, holder, set).await?;
             }
             if !remove.is_empty() {
-                remove_tags(iam, role, remove).await?;
+                remove_tags(iam, holder, remove).await?;
             }
             done()
         }
@@ -419,6 +498,67 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
             written,
         } => restore_cors(&s3(region), bucket, previous.as_ref(), written).await,
     }
+}
+
+/// Delete a user this run created: only while it is still ours, and holds no access key this
+/// run did not make (those undos ran first, being newer).
+async fn delete_user(iam: &Client, name: &str) -> Result<Outcome> {
+    let user = match holder::user(iam, name).await {
+        Ok(user) => user,
+        Err(e) if e.is("NoSuchEntity") => {
+            return Ok(Outcome::Left(format!("user {name} was not created")))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let keys = keys::list(iam, name).await?;
+    if !discover::owned(user.tags()) || !keys.is_empty() {
+        return Ok(Outcome::Left(format!(
+            "user {name} was changed by another run since this one created it: kept"
+        )));
+    }
+    iam.delete_user()
+        .user_name(name)
+        .send()
+        .await
+        .aws("iam:DeleteUser", format!("user {name}"))?;
+    Ok(Outcome::Done(format!("deleted user {name}")))
+}
+
+/// Delete the key this run made; when its answer was lost, the user's keys not among those
+/// it had before.
+async fn delete_key(
+    iam: &Client,
+    user: &str,
+    id: Option<&str>,
+    existing: &[String],
+) -> Result<Outcome> {
+    let now = match keys::list(iam, user).await {
+        Ok(now) => now,
+        Err(e) if is_absent(&e) => {
+            return Ok(Outcome::Left(format!("user {user} no longer exists")))
+        }
+        Err(e) => return Err(e),
+    };
+    let ours: Vec<&str> = now
+        .iter()
+        .map(|k| k.id.as_str())
+        .filter(|k| match id {
+            Some(id) => *k == id,
+            None => !existing.iter().any(|e| e == k),
+        })
+        .collect();
+    if ours.is_empty() {
+        return Ok(Outcome::Left(format!(
+            "no access key of user {user} was made by this run"
+        )));
+    }
+    for key in &ours {
+        keys::delete(iam, user, key).await?;
+    }
+    Ok(Outcome::Done(format!(
+        "deleted access key {} of user {user}",
+        ours.join(", ")
+    )))
 }
 
 /// Put our earlier rule back (or take ours out) — only if the bucket holds the rule this run
@@ -483,12 +623,10 @@ pub async fn untag(iam: &Client, resource: &Resource, arn: &str) -> Result<()> {
     let keys = [OWNER_TAG.0.to_string(), ADOPTED_TAG.to_string()];
     match resource {
         Resource::Role(name) => {
-            iam.untag_role()
-                .role_name(name)
-                .set_tag_keys(Some(keys.to_vec()))
-                .send()
-                .await
-                .aws("iam:UntagRole", format!("role {name}"))?;
+            remove_tags(iam, &Holder::Role(name.clone()), &keys).await?;
+        }
+        Resource::User(name) => {
+            remove_tags(iam, &Holder::User(name.clone()), &keys).await?;
         }
         _ => {
             iam.untag_policy()
@@ -507,21 +645,30 @@ fn past(step: &Undo) -> String {
     match step {
         Undo::DeletePolicy { arn, .. } => format!("deleted policy {arn}"),
         Undo::DeleteRole { name, .. } => format!("deleted role {name}"),
-        Undo::Detach { role, arn } => format!("detached {arn} from role {role}"),
-        Undo::Reattach { role, arn } => format!("attached {arn} to role {role} again"),
+        Undo::DeleteUser { name } => format!("deleted user {name}"),
+        Undo::DeleteAccessKey { user, id, .. } => format!(
+            "deleted access key {} of user {user}",
+            id.as_deref().unwrap_or("(made by this run)")
+        ),
+        Undo::RestoreKeyStatus { user, id, active } => format!(
+            "made access key {id} of user {user} {} again",
+            status(*active)
+        ),
+        Undo::Detach { holder, arn } => format!("detached {arn} from {holder}"),
+        Undo::Reattach { holder, arn } => format!("attached {arn} to {holder} again"),
         Undo::RestorePolicyVersion { arn, previous, .. } => {
             format!("restored policy {arn} to version {previous}")
         }
         Undo::RestoreTrust { role, .. } => format!("restored the trust policy of role {role}"),
         Undo::Untag { resource, .. } => format!("removed the {} tags from {resource}", OWNER_TAG.1),
-        Undo::PutInline { role, name, .. } => {
-            format!("put inline policy {name} back on role {role}")
+        Undo::PutInline { holder, name, .. } => {
+            format!("put inline policy {name} back on {holder}")
         }
         Undo::RestoreRole { role, .. } => format!("restored the settings of role {role}"),
-        Undo::RestoreBoundary { role, .. } => {
-            format!("restored the permissions boundary of role {role}")
+        Undo::RestoreBoundary { holder, .. } => {
+            format!("restored the permissions boundary of {holder}")
         }
-        Undo::RestoreTags { role, .. } => format!("restored the tags of role {role}"),
+        Undo::RestoreTags { holder, .. } => format!("restored the tags of {holder}"),
         Undo::RestoreCors { bucket, .. } => format!("restored the CORS rules of bucket {bucket}"),
     }
 }

@@ -9,7 +9,9 @@ pub mod cors;
 pub mod delete;
 pub mod discover;
 pub mod error;
+pub mod holder;
 pub mod journal;
+pub mod keys;
 #[cfg(test)]
 mod prune_tests;
 pub mod retry;

@@ -19,7 +19,7 @@ use super::journal::{rollback, Journal, Undo};
 use super::retry::Backoff;
 use crate::cancel::Cancel;
 use crate::cli::{resolve, values, RoleArgs};
-use crate::plan::{self, Action, ExistingPolicy, ExistingRole, Facts, Plan};
+use crate::plan::{self, Action, ExistingPolicy, ExistingRole, Facts, Holder, Plan};
 
 const ROLE: &str = "r";
 const OURS: &str = "arn:aws:iam::123456789012:policy/r-s3-access";
@@ -99,6 +99,7 @@ async fn run(iam: &Client, plan: &Plan, journal: &Journal) -> Result<Versions> {
         backoff: Backoff::IMMEDIATE,
         cancel: &Cancel::default(),
         progress: &|_| {},
+        keys: &|_| Ok(()),
     };
     apply(&writer, plan).await
 }
@@ -151,12 +152,12 @@ async fn prune_detaches_and_deletes_and_rollback_puts_both_back() {
         undo,
         vec![
             Undo::PutInline {
-                role: ROLE.into(),
+                holder: Holder::Role(ROLE.into()),
                 name: INLINE.into(),
                 document: inline_json(),
             },
             Undo::Reattach {
-                role: ROLE.into(),
+                holder: Holder::Role(ROLE.into()),
                 arn: FOREIGN.into(),
             },
         ]

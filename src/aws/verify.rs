@@ -12,27 +12,89 @@ use futures::future::{BoxFuture, FutureExt, Shared};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
-use super::{discover, AwsResult, Connection, IAM_READS, READS};
+use super::{discover, holder, keys, AwsResult, Connection, IAM_READS, READS};
 use crate::audit::{
-    self, BucketFacts, Expect, Facts, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings,
+    self, BucketFacts, Expect, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts,
+    RoleSettings,
 };
-use crate::plan::{BucketScope, Encryption, KeyFacts, KeyManager, KeyRef};
+use crate::plan::{AccessKeyInfo, BucketScope, Encryption, Holder, KeyFacts, KeyManager, KeyRef};
 use crate::policy::{parse_iam_document, PolicyDocument};
 
-/// Read everything `verify` judges. When the buckets are given they are read beside the role;
-/// otherwise the role's policies say which buckets to read.
+/// The role (or user) with its policies; for a user, also its keys.
+type HolderFacts = (Read<Option<RoleFacts>>, Option<Read<Vec<KeyUse>>>);
+
+/// Read everything `verify` judges. When the buckets are given they are read beside the role
+/// (or user); otherwise its policies say which buckets to read.
 pub async fn gather(conn: &Connection, expect: &Expect) -> Facts {
-    if expect.scopes.is_empty() {
-        let role = read_role(&conn.iam, &expect.role_name).await;
-        let scopes = audit::scopes(expect, &role);
-        let buckets = read_buckets(conn, &scopes, expect.cors.is_some()).await;
-        return Facts { role, buckets };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let cors = expect.cors.is_some();
+    let ((role, keys), buckets) = if expect.scopes.is_empty() {
+        let found = read_holder(&conn.iam, &expect.holder).await;
+        let scopes = audit::scopes(expect, &found.0);
+        (found, read_buckets(conn, &scopes, cors).await)
+    } else {
+        tokio::join!(
+            read_holder(&conn.iam, &expect.holder),
+            read_buckets(conn, &expect.scopes, cors)
+        )
+    };
+    Facts {
+        role,
+        buckets,
+        keys,
+        now,
     }
-    let (role, buckets) = tokio::join!(
-        read_role(&conn.iam, &expect.role_name),
-        read_buckets(conn, &expect.scopes, expect.cors.is_some())
+}
+
+async fn read_holder(iam: &aws_sdk_iam::Client, holder: &Holder) -> HolderFacts {
+    match holder {
+        Holder::Role(name) => (read_role(iam, name).await, None),
+        Holder::User(name) => read_user(iam, name).await,
+    }
+}
+
+/// The user with its permission policies and its keys (each with when it was last used).
+async fn read_user(iam: &aws_sdk_iam::Client, name: &str) -> HolderFacts {
+    let user = match discover::user(iam, name).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return (Ok(None), None),
+        Err(e) => return (Err(message(e)), None),
+    };
+    let holder = Holder::User(name.to_string());
+    let (managed, inline, keys) = tokio::join!(
+        managed_policies(iam, &user.attached),
+        inline_policies(iam, &holder, &user.inline),
+        key_uses(iam, &user.keys)
     );
-    Facts { role, buckets }
+    let facts = RoleFacts {
+        arn: user.arn,
+        owned: user.owned,
+        // Nobody assumes a user.
+        trust: Ok(PolicyDocument::new(Vec::new())),
+        policies: managed.into_iter().chain(inline).collect(),
+        settings: RoleSettings {
+            path: user.path,
+            permissions_boundary: user.permissions_boundary,
+            max_session_duration: None,
+            tags: user.tags,
+        },
+    };
+    (Ok(Some(facts)), Some(Ok(keys)))
+}
+
+async fn key_uses(iam: &aws_sdk_iam::Client, found: &[AccessKeyInfo]) -> Vec<KeyUse> {
+    stream::iter(found)
+        .map(|key| async move {
+            KeyUse {
+                key: key.clone(),
+                last_used: keys::last_used(iam, &key.id).await.map_err(message),
+            }
+        })
+        .buffered(IAM_READS)
+        .collect()
+        .await
 }
 
 fn message(e: anyhow::Error) -> String {
@@ -49,9 +111,10 @@ async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Read<Option<RoleFac
     let Some(role) = discover::role(iam, name).await.map_err(message)? else {
         return Ok(None);
     };
+    let holder = Holder::Role(name.to_string());
     let (managed, inline) = tokio::join!(
         managed_policies(iam, &role.attached),
-        inline_policies(iam, name, &role.inline)
+        inline_policies(iam, &holder, &role.inline)
     );
     Ok(Some(RoleFacts {
         trust: typed(role.trust, "the trust policy"),
@@ -93,41 +156,24 @@ async fn managed_policies(iam: &aws_sdk_iam::Client, arns: &[String]) -> Vec<Pol
 
 async fn inline_policies(
     iam: &aws_sdk_iam::Client,
-    role: &str,
+    holder: &Holder,
     names: &[String],
 ) -> Vec<PolicyFacts> {
     stream::iter(names)
         .map(|name| async move {
+            let document = holder::inline_document(iam, holder, name)
+                .await
+                .map_err(|e| format!("inline policy {name}: {e:#}"))
+                .and_then(|doc| typed(doc, &format!("inline policy {name}")));
             PolicyFacts {
                 name: name.clone(),
                 kind: PolicyKind::Inline,
-                document: inline_document(iam, role, name).await,
+                document,
             }
         })
         .buffered(IAM_READS)
         .collect()
         .await
-}
-
-async fn inline_document(
-    iam: &aws_sdk_iam::Client,
-    role: &str,
-    name: &str,
-) -> Read<PolicyDocument> {
-    let out = iam
-        .get_role_policy()
-        .role_name(role)
-        .policy_name(name)
-        .send()
-        .await
-        .aws(
-            "iam:GetRolePolicy",
-            format!("role {role}, inline policy {name}"),
-        )
-        .map_err(|e| e.to_string())?;
-    let doc = parse_iam_document(out.policy_document())
-        .map_err(|e| format!("inline policy {name} is not valid JSON: {e}"))?;
-    typed(doc, &format!("inline policy {name}"))
 }
 
 /// A DescribeKey in flight or done, which every bucket using the key awaits.

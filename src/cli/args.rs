@@ -18,6 +18,8 @@ Examples:
   provision-role export --format cloudformation --bucket my-data -o deeplake-role.yaml
   provision-role verify --role-name activeloop-deeplake-access --bucket my-data
   provision-role delete --role-name activeloop-deeplake-access --yes
+  provision-role create --identity user --bucket my-data --yes   # an IAM user and access key
+  provision-role rotate-key --user-name activeloop-deeplake-access
 
 Without a subcommand, provision-role means `create` (and takes create's flags).";
 
@@ -46,8 +48,11 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Write the role as a CloudFormation or Terraform template (offline by default).
     Export(ExportArgs),
-    /// Delete a role and the policies this tool created for it.
+    /// Delete a role (or user) and the policies this tool created for it.
     Delete(DeleteArgs),
+    /// Replace the access key of a user made with --identity user: a new key, written once;
+    /// the old one deactivated (or deleted, or kept).
+    RotateKey(RotateKeyArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -57,8 +62,8 @@ pub enum Command {
     Man,
     /// Print the JSON Schema of the `--output json` documents.
     Schema {
-        /// Only this command's document (plan, create, verify, delete, or error).
-        #[arg(value_parser = ["plan", "create", "verify", "delete", "error"])]
+        /// Only this command's document (plan, create, verify, delete, rotate-key, or error).
+        #[arg(value_parser = ["plan", "create", "verify", "delete", "rotate-key", "error"])]
         command: Option<String>,
     },
 }
@@ -120,6 +125,50 @@ pub enum AccessArg {
     ReadOnly,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IdentityArg {
+    /// The role Activeloop assumes (recommended: no long-lived secret).
+    Role,
+    /// An IAM user with an access key, for tools that cannot assume a role.
+    User,
+}
+
+/// Who holds the grants: the role (the default), or an IAM user with an access key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct IdentityArgs {
+    /// Who gets the access: the role Activeloop assumes, or an IAM user with an access key
+    /// (Deep Lake's "IAM User Keys") [default: role].
+    #[arg(long, value_enum)]
+    pub identity: Option<IdentityArg>,
+
+    /// Name of the IAM user, with --identity user [default: activeloop-deeplake-access].
+    #[arg(long, value_name = "NAME", value_parser = values::user_name)]
+    pub user_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsFormatArg {
+    /// An AWS credentials-file profile named after the user (aws_access_key_id, ...).
+    Ini,
+    /// AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines (a .env file).
+    Env,
+    /// One JSON object, as a credential_process prints it.
+    Json,
+}
+
+/// Where a new access key's secret goes: shown once, never logged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
+pub struct CredentialArgs {
+    /// File for a new access key and its secret, created with mode 0600 and never
+    /// overwritten; `-` writes it to stdout [default: ./USER_NAME-KEY_ID.credentials].
+    #[arg(long, value_name = "PATH")]
+    pub credentials_file: Option<PathBuf>,
+
+    /// How the key is written [default: ini].
+    #[arg(long, value_enum)]
+    pub credentials_format: Option<CredentialsFormatArg>,
+}
+
 /// What the role should allow, shared by `create` and `plan`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
 pub struct RoleArgs {
@@ -131,7 +180,7 @@ pub struct RoleArgs {
     #[arg(long, value_name = "NAME", value_parser = values::role_name)]
     pub role_name: Option<String>,
 
-    /// Name of the managed policy [default: ROLE_NAME-s3-access].
+    /// Name of the managed policy [default: ROLE_NAME-s3-access, or USER_NAME-user-s3-access].
     #[arg(long, value_name = "NAME", value_parser = values::policy_name)]
     pub policy_name: Option<String>,
 
@@ -171,6 +220,9 @@ pub struct RoleArgs {
 
     #[command(flatten)]
     pub cors: CorsArgs,
+
+    #[command(flatten)]
+    pub identity: IdentityArgs,
 
     #[command(flatten)]
     pub guardrails: GuardrailArgs,
@@ -213,6 +265,9 @@ pub struct GuardrailArgs {
 pub struct CreateArgs {
     #[command(flatten)]
     pub role: RoleArgs,
+
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
 
     /// Apply without asking for confirmation.
     #[arg(short, long)]
@@ -260,14 +315,9 @@ pub struct ExportArgs {
 
 #[derive(Debug, Clone, Args)]
 pub struct VerifyArgs {
-    /// Role to check.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "activeloop-deeplake-access",
-        value_parser = values::role_name
-    )]
-    pub role_name: String,
+    /// Role to check [default: activeloop-deeplake-access].
+    #[arg(long, value_name = "NAME", value_parser = values::role_name)]
+    pub role_name: Option<String>,
 
     /// Bucket the role must give access to, and the only ones it may (repeatable) [default: the
     /// buckets its policies name].
@@ -300,19 +350,17 @@ pub struct VerifyArgs {
     pub cors_origins: Vec<String>,
 
     #[command(flatten)]
+    pub identity: IdentityArgs,
+
+    #[command(flatten)]
     pub guardrails: GuardrailArgs,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct DeleteArgs {
-    /// Role to delete.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "activeloop-deeplake-access",
-        value_parser = values::role_name
-    )]
-    pub role_name: String,
+    /// Role to delete [default: activeloop-deeplake-access].
+    #[arg(long, value_name = "NAME", value_parser = values::role_name)]
+    pub role_name: Option<String>,
 
     /// Delete without asking for confirmation (required without a TTY).
     #[arg(short, long)]
@@ -328,9 +376,45 @@ pub struct DeleteArgs {
     pub force: bool,
 
     /// The policy name used at create, to find policies a failed run left without a role
-    /// [default: ROLE_NAME-s3-access].
+    /// [default: ROLE_NAME-s3-access, or USER_NAME-user-s3-access].
     #[arg(long, value_name = "NAME", value_parser = values::policy_name)]
     pub policy_name: Option<String>,
+
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OldKey {
+    /// Make it inactive: it stops working, and can be turned back on.
+    Deactivate,
+    /// Delete it for good.
+    Delete,
+    /// Leave it active (deactivate it yourself once the new key is in use).
+    Keep,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RotateKeyArgs {
+    /// The user whose key to replace (made by provision-role create --identity user).
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "activeloop-deeplake-access",
+        value_parser = values::user_name
+    )]
+    pub user_name: String,
+
+    /// What happens to the old key once the new one is written.
+    #[arg(long, value_enum, default_value_t = OldKey::Deactivate)]
+    pub old: OldKey,
+
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+
+    /// Rotate without asking for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
 }
 
 #[cfg(test)]

@@ -8,6 +8,6 @@ pub mod shell;
 pub mod values;
 
 pub use args::{
-    Cli, Command, CorsArgs, CreateArgs, DeleteArgs, ExportArgs, ExportFormat, GlobalArgs,
-    OutputFormat, PlanArgs, RoleArgs, VerifyArgs,
+    Cli, Command, CorsArgs, CreateArgs, CredentialArgs, DeleteArgs, ExportArgs, ExportFormat,
+    GlobalArgs, IdentityArgs, OutputFormat, PlanArgs, RoleArgs, RotateKeyArgs, VerifyArgs,
 };

@@ -3,16 +3,21 @@
 //! [`values`](super::values); the rules that involve several flags, the defaults, and the
 //! limits that can be known before any request live here. Nothing here talks to AWS.
 
-use super::args::{AccessArg, CorsArgs, GlobalArgs, GuardrailArgs, RoleArgs, VerifyArgs};
+use super::args::{
+    AccessArg, CorsArgs, CredentialArgs, CredentialsFormatArg, GlobalArgs, GuardrailArgs,
+    IdentityArg, IdentityArgs, RoleArgs, VerifyArgs,
+};
 use super::values::KmsValue;
 use crate::audit::Expect;
 use crate::aws::ConnectOptions;
+use crate::credentials::{Destination, Format, Target};
 use crate::exit::UsageError;
 use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::request::{
-    default_policy_name, normalize_scopes, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME,
+    default_policy_name, default_user_policy_name, normalize_scopes, DEFAULT_DESCRIPTION,
+    DEFAULT_ROLE_NAME, DEFAULT_USER_NAME,
 };
-use crate::plan::{self, Access, Guardrails, KmsChoice, Request, Trust};
+use crate::plan::{self, Access, Guardrails, Holder, Identity, KmsChoice, Request, Trust};
 
 pub fn connect_options(global: &GlobalArgs) -> ConnectOptions {
     ConnectOptions {
@@ -107,6 +112,58 @@ pub fn guardrails(args: &GuardrailArgs) -> Result<Guardrails, UsageError> {
     Ok(guardrails)
 }
 
+/// `--identity` and `--user-name`: the role, or the named (or default) user. `--user-name`
+/// without `--identity user` is refused rather than guessed at.
+pub fn identity(args: &IdentityArgs) -> Result<Identity, UsageError> {
+    match (args.identity, &args.user_name) {
+        (Some(IdentityArg::User), name) => Ok(Identity::User(
+            name.clone()
+                .unwrap_or_else(|| DEFAULT_USER_NAME.to_string()),
+        )),
+        (_, Some(_)) => Err(UsageError::new(
+            "--user-name names the IAM user of --identity user; add --identity user (a role \
+             is named with --role-name)",
+        )),
+        _ => Ok(Identity::Role),
+    }
+}
+
+/// Refuse the first flag of `given` that is set, with why it does not apply to a user.
+fn not_for_users(given: &[(bool, &str, &str)]) -> Result<(), UsageError> {
+    match given.iter().find(|(set, _, _)| *set) {
+        Some((_, flag, why)) => Err(UsageError::new(format!(
+            "{flag} applies to a role, not to the IAM user of --identity user: {why}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// What an IAM user cannot have: trust (nobody assumes a user), a session length (its key
+/// does not expire), a description; and it is named with `--user-name`.
+fn check_user_flags(args: &RoleArgs) -> Result<(), UsageError> {
+    const TRUST: &str = "a user is not assumed, so it has no trust policy";
+    not_for_users(&[
+        (
+            args.role_name.is_some(),
+            "--role-name",
+            "name the user with --user-name",
+        ),
+        (args.trust_dev, "--trust-dev", TRUST),
+        (!args.principals.is_empty(), "--principal", TRUST),
+        (args.external_id.is_some(), "--external-id", TRUST),
+        (
+            args.guardrails.max_session_duration.is_some(),
+            "--max-session-duration",
+            "an access key has no sessions to limit",
+        ),
+        (
+            args.description.is_some(),
+            "--description",
+            "IAM users have no description",
+        ),
+    ])
+}
+
 /// `--cors` / `--cors-origin` (which implies it): the origins, deduplicated, or None.
 pub fn cors(args: &CorsArgs) -> Option<Vec<String>> {
     if !args.cors && args.origins.is_empty() {
@@ -128,13 +185,19 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
             "missing --bucket: name at least one bucket, e.g. --bucket my-data",
         ));
     }
+    let identity = identity(&args.identity)?;
+    if let Identity::User(_) = identity {
+        check_user_flags(args)?;
+    }
     let (buckets, _covered) = normalize_scopes(args.buckets.clone());
     let role_name = args.role_name.as_deref().unwrap_or(DEFAULT_ROLE_NAME);
-    let policy_name = match &args.policy_name {
-        Some(name) => name.clone(),
-        None => default_policy_name(role_name),
+    let policy_name = match (&args.policy_name, &identity) {
+        (Some(name), _) => name.clone(),
+        (None, Identity::User(user)) => default_user_policy_name(user),
+        (None, Identity::Role) => default_policy_name(role_name),
     };
     let req = Request {
+        identity,
         role_name: role_name.to_string(),
         policy_name,
         description: args
@@ -155,10 +218,38 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
     Ok(req)
 }
 
+/// The role or user a command names: `--role-name`, or with `--identity user`,
+/// `--user-name` (a role name with a user, and the reverse, are refused).
+pub fn holder(identity: &IdentityArgs, role_name: Option<&str>) -> Result<Holder, UsageError> {
+    match self::identity(identity)? {
+        Identity::Role => Ok(Holder::Role(
+            role_name.unwrap_or(DEFAULT_ROLE_NAME).to_string(),
+        )),
+        Identity::User(_) if role_name.is_some() => Err(UsageError::new(
+            "--role-name applies to a role, not to the IAM user of --identity user: name the \
+             user with --user-name",
+        )),
+        Identity::User(name) => Ok(Holder::User(name)),
+    }
+}
+
 /// What `verify` must find.
 pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
+    let holder = holder(&args.identity, args.role_name.as_deref())?;
+    if holder.is_user() {
+        const TRUST: &str = "a user is not assumed, so it has no trust policy to check";
+        not_for_users(&[
+            (!args.principals.is_empty(), "--principal", TRUST),
+            (args.external_id.is_some(), "--external-id", TRUST),
+            (
+                args.guardrails.max_session_duration.is_some(),
+                "--max-session-duration",
+                "an access key has no sessions to limit",
+            ),
+        ])?;
+    }
     Ok(Expect {
-        role_name: args.role_name.clone(),
+        holder,
         scopes: normalize_scopes(args.buckets.clone()).0,
         access: access(Some(args.access)),
         principals: trust(&args.principals, false).principals(),
@@ -169,6 +260,42 @@ pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
         }),
         guardrails: guardrails(&args.guardrails)?,
     })
+}
+
+/// Where a new access key goes: only a user has one, and with `--output json` stdout holds
+/// the report, so `--credentials-file -` is refused then.
+pub fn credentials(
+    args: &CredentialArgs,
+    identity: &Identity,
+    json: bool,
+) -> Result<Option<Destination>, UsageError> {
+    let given = args.credentials_file.is_some() || args.credentials_format.is_some();
+    if let Identity::Role = identity {
+        return match given {
+            true => Err(UsageError::new(
+                "--credentials-file and --credentials-format are for the access key of \
+                 --identity user; a role has no key (nothing secret to write)",
+            )),
+            false => Ok(None),
+        };
+    }
+    let target = match args.credentials_file.as_deref() {
+        Some(p) if p.as_os_str() == "-" => Target::Stdout,
+        Some(p) => Target::File(p.to_path_buf()),
+        None => Target::Default,
+    };
+    if json && target == Target::Stdout {
+        return Err(UsageError::new(
+            "--credentials-file - writes the key to stdout, where --output json puts its \
+             report: name a file, or drop --output json",
+        ));
+    }
+    let format = match args.credentials_format {
+        Some(CredentialsFormatArg::Env) => Format::Env,
+        Some(CredentialsFormatArg::Json) => Format::Json,
+        Some(CredentialsFormatArg::Ini) | None => Format::Ini,
+    };
+    Ok(Some(Destination { target, format }))
 }
 
 #[cfg(test)]

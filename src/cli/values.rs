@@ -137,6 +137,11 @@ pub fn role_name(name: &str) -> Rule<String> {
     iam_name("role name", name, 64)
 }
 
+/// IAM user name: 1–64 of `[A-Za-z0-9+=,.@_-]`.
+pub fn user_name(name: &str) -> Rule<String> {
+    iam_name("user name", name, 64)
+}
+
 /// IAM managed policy name: 1–128 of `[A-Za-z0-9+=,.@_-]`, and at most 125 with no `-N` end,
 /// since extra policies for large grants are named `NAME-2` … `NAME-10`.
 pub fn policy_name(name: &str) -> Rule<String> {

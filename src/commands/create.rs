@@ -1,19 +1,23 @@
 //! `create`: discover, plan, confirm (in a terminal, unless `--yes`), apply, report. Without
-//! `--bucket` in a terminal, the wizard asks for the request first.
+//! `--bucket` in a terminal, the wizard asks for the request first. With `--identity user`
+//! the user's new access key is written where `--credentials-file` says, checked before any
+//! request (its directory) and before any write (that the file is new).
 
-use anyhow::Result;
+use anyhow::{anyhow, Result};
 use console::style;
 
-use super::Context;
+use super::{Context, KeyWriter};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::aws::apply::{self, Conflict, Writer};
 use crate::aws::journal::{self, Journal};
-use crate::aws::retry::Backoff;
+use crate::aws::keys::NewKey;
 use crate::aws::{discover, Connection};
 use crate::cli::{resolve, CreateArgs};
+use crate::credentials::{Destination, Target, Written};
 use crate::exit::{Cancelled, ExitStatus, UsageError};
-use crate::plan::{self, Plan, Request};
+use crate::plan::{self, Change, Plan, Request};
+use crate::render::keys::ROLE_IS_SAFER;
 use crate::render::plan as render;
 use crate::wizard;
 
@@ -31,18 +35,29 @@ pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
         true => None,
         false => Some(resolve::request(&args.role)?),
     };
+    let dest = match &req {
+        Some(req) => destination(ctx, &args, req)?,
+        None => None,
+    };
     ctx.cancel.on_ctrl_c();
     let conn = ctx.connection().await;
-    let (req, plan) = match req {
-        None => wizard::run(ctx, &conn, &args).await?,
+    let (req, plan, dest) = match req {
+        None => {
+            let (req, plan) = wizard::run(ctx, &conn, &args).await?;
+            let dest = destination(ctx, &args, &req)?;
+            refuse_existing(&plan, dest.as_ref())?;
+            (req, plan, dest)
+        }
         Some(req) => {
             let plan = discover_and_plan(ctx, &conn, &req)
                 .await
                 .map_err(before_any_write)?;
+            refuse_existing(&plan, dest.as_ref())?;
             review(ctx, &plan, args.yes)?;
-            (req, plan)
+            (req, plan, dest)
         }
     };
+    let keys = dest.map(|d| KeyWriter::new(&ctx.printer, d));
     let plan = if plan.is_noop() {
         ctx.printer.step(match req.cors {
             Some(_) => "IAM and the buckets' CORS already match: nothing to change",
@@ -50,12 +65,40 @@ pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
         });
         plan
     } else {
-        converge(ctx, &conn, &req, plan).await?
+        converge(ctx, &conn, &req, plan, keys.as_ref()).await?
     };
     ctx.printer
         .verbose(&format!("{} AWS requests", conn.calls.get()));
-    report(ctx, &req, &plan, wizard_runs);
+    report(ctx, &req, &plan, wizard_runs, keys.as_ref());
     Ok(ExitStatus::Success)
+}
+
+/// Where a user's new key goes, checked before any request: a directory that cannot take a
+/// new file is refused (exit 2). None for a role.
+fn destination(
+    ctx: &Context,
+    args: &CreateArgs,
+    req: &Request,
+) -> Result<Option<Destination>, UsageError> {
+    let dest = resolve::credentials(&args.credentials, &req.identity, ctx.json())?;
+    if let Some(dest) = &dest {
+        dest.check()?;
+    }
+    Ok(dest)
+}
+
+/// A run that will make a key refuses a credentials file that exists (before any write).
+fn refuse_existing(plan: &Plan, dest: Option<&Destination>) -> Result<(), UsageError> {
+    match dest {
+        Some(dest) if makes_key(plan) => dest.refuse_existing(),
+        _ => Ok(()),
+    }
+}
+
+fn makes_key(plan: &Plan) -> bool {
+    plan.changes
+        .iter()
+        .any(|c| matches!(c, Change::CreateAccessKey { .. }))
 }
 
 /// A failure before the first write says so (a cancellation says it already).
@@ -103,18 +146,22 @@ const ATTEMPTS: u32 = 4;
 /// read it again, re-plan and apply again (a few times, at jittered intervals so racing runs
 /// drift apart); on a failure or Ctrl-C, undo this run's writes and say exactly what exists.
 /// Returns the plan that was applied last.
-pub async fn converge(ctx: &Context, conn: &Connection, req: &Request, plan: Plan) -> Result<Plan> {
+pub async fn converge(
+    ctx: &Context,
+    conn: &Connection,
+    req: &Request,
+    plan: Plan,
+    keys: Option<&KeyWriter<'_>>,
+) -> Result<Plan> {
     let journal = Journal::default();
     let show = |e| ctx.show(e);
-    let s3 = |region: &str| conn.s3(region);
-    let writer = Writer {
-        iam: &conn.iam,
-        s3: &s3,
-        journal: &journal,
-        backoff: Backoff::IAM,
-        cancel: &ctx.cancel,
-        progress: &show,
+    let sink = |key: &NewKey| match keys {
+        Some(keys) => keys.write(key),
+        None => Err(anyhow!("access key {} has nowhere to go", key.id)),
     };
+    let s3 = |region: &str| conn.s3(region);
+    let writer = super::writer(ctx, &conn.iam, &s3, &journal, &show, &sink);
+    let undo = |err| roll_back(ctx, conn, &journal, err, keys);
     let mut plan = plan;
     for attempt in 1..=ATTEMPTS {
         let conflict = match apply_and_confirm(&writer, &plan).await {
@@ -123,23 +170,21 @@ pub async fn converge(ctx: &Context, conn: &Connection, req: &Request, plan: Pla
                 return Ok(plan);
             }
             Err(e) if e.is::<Conflict>() && !ctx.cancel.is_cancelled() => e,
-            Err(e) => return Err(roll_back(ctx, conn, &journal, e).await),
+            Err(e) => return Err(undo(e).await),
         };
         if attempt == ATTEMPTS {
             return Err(conflict.context(format!(
-                "another change to role {} happened during this run, {ATTEMPTS} times; IAM \
+                "another change to {} happened during this run, {ATTEMPTS} times; IAM \
                  now holds the other writer's changes, listed above; run again to apply yours",
-                plan.role_name
+                plan.holder()
             )));
         }
-        ctx.printer.warn(&format!(
-            "{conflict:#}; reading role {} again",
-            plan.role_name
-        ));
+        ctx.printer
+            .warn(&format!("{conflict:#}; reading {} again", plan.holder()));
         tokio::time::sleep(jitter(attempt)).await;
         plan = match discover_and_plan(ctx, conn, req).await {
             Ok(plan) => plan,
-            Err(e) => return Err(roll_back(ctx, conn, &journal, e).await),
+            Err(e) => return Err(undo(e).await),
         };
         if !ctx.json() {
             ctx.printer.info(render::plan_text(&plan).trim_end());
@@ -176,20 +221,22 @@ async fn apply_and_confirm(w: &Writer<'_>, plan: &Plan) -> Result<()> {
         }
     }
     Err(Conflict(format!(
-        "role {} changed during this run: {}",
-        plan.role_name,
+        "{} changed during this run: {}",
+        plan.holder(),
         differences.join("; ")
     ))
     .into())
 }
 
 /// Undo this run's writes after `err`, show each step, and return the error that ends the run,
-/// saying what was undone and what still exists.
-async fn roll_back(
+/// saying what was undone and what still exists. A key file written for a key that is now
+/// deleted goes too.
+pub(super) async fn roll_back(
     ctx: &Context,
     conn: &Connection,
     journal: &Journal,
     err: anyhow::Error,
+    keys: Option<&KeyWriter<'_>>,
 ) -> anyhow::Error {
     if journal.is_empty() {
         return err.context("nothing was changed");
@@ -206,17 +253,40 @@ async fn roll_back(
     for failed in &report.failed {
         ctx.printer.error(failed);
     }
+    if let (Some(keys), true) = (keys, report.failed.is_empty()) {
+        keys.discard();
+    }
     err.context(report.summary())
 }
 
 /// The ARN last on stdout (text) or the plan as JSON; after the wizard, also the command that
 /// repeats the run without questions.
-fn report(ctx: &Context, req: &Request, plan: &Plan, after_wizard: bool) {
+fn report(
+    ctx: &Context,
+    req: &Request,
+    plan: &Plan,
+    after_wizard: bool,
+    keys: Option<&KeyWriter<'_>>,
+) {
     let warning = plan::external_id_warning(req);
     if ctx.json() {
-        let mut report = render::report(plan);
-        report.notes.extend(warning.iter().map(render::note_json));
+        let mut report = render::report(plan, keys.and_then(KeyWriter::json));
+        report
+            .notes_mut()
+            .extend(warning.iter().map(render::note_json));
         ctx.printer.json(&report);
+        return;
+    }
+    if let (Some(user), Some(keys)) = (&plan.user, keys) {
+        let arn = user.arn.clone().unwrap_or_default();
+        report_user(ctx, &arn, keys);
+        if after_wizard {
+            ctx.printer.block(&wizard::next_steps(req, &ctx.connect));
+        }
+        // With `--credentials-file -`, stdout holds the key and nothing else.
+        if keys.dest.target != Target::Stdout {
+            ctx.printer.result(&arn);
+        }
         return;
     }
     let arn = plan.role_arn.clone().unwrap_or_default();
@@ -239,4 +309,21 @@ fn report(ctx: &Context, req: &Request, plan: &Plan, after_wizard: bool) {
         ctx.printer.block(&wizard::next_steps(req, &ctx.connect));
     }
     ctx.printer.result(&arn);
+}
+
+/// What to do with the key, for people (the ARN follows on stdout).
+fn report_user(ctx: &Context, arn: &str, keys: &KeyWriter<'_>) {
+    let shown = style(arn).bold().green();
+    let key = match keys.made() {
+        Some((id, Written::File(path))) => {
+            format!("access key {id} (its secret is in {})", path.display())
+        }
+        Some((id, Written::Stdout)) => format!("access key {id} (written to stdout)"),
+        None => "access key it already has (rotate-key makes a new one)".to_string(),
+    };
+    ctx.printer.info(&format!(
+        "\nUser {shown} is ready. Give Deep Lake (\"IAM User Keys\") or the tool that needs \
+         it the {key}."
+    ));
+    ctx.printer.info(ROLE_IS_SAFER);
 }

@@ -1,4 +1,5 @@
-//! `delete`: show what goes, ask (in a terminal, unless `--yes`), delete step by step.
+//! `delete`: show what goes, ask (in a terminal, unless `--yes`), delete step by step. A role,
+//! or with `--identity user` a user (its access keys first).
 
 use anyhow::{anyhow, Result};
 
@@ -6,13 +7,14 @@ use super::Context;
 use crate::aws::delete::{self, Inventory, Step};
 use crate::aws::retry::Backoff;
 use crate::aws::{discover, Connection};
-use crate::cli::DeleteArgs;
+use crate::cli::{resolve, DeleteArgs};
 use crate::exit::{ExitStatus, UsageError};
-use crate::plan::request::default_policy_name;
+use crate::plan::request::{default_policy_name, default_user_policy_name};
+use crate::plan::Holder;
 use crate::render::delete as render;
 
 pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
-    let role = args.role_name.as_str();
+    let holder = resolve::holder(&args.identity, args.role_name.as_deref())?;
     if !args.yes && !args.dry_run && !ctx.may_prompt {
         return Err(UsageError::new("delete needs --yes when not run in a terminal").into());
     }
@@ -20,8 +22,8 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
     let conn = ctx.connection().await;
     let show = |e| ctx.show(e);
     let (inventory, orphans) = tokio::try_join!(
-        delete::inventory(&conn.iam, role, &show),
-        orphans(&conn, &args),
+        delete::inventory(&conn.iam, &holder, &show),
+        orphans(&conn, &args, &holder),
     )?;
     let mut steps = match inventory {
         Some(inventory) => {
@@ -30,8 +32,9 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
         }
         None if orphans.is_empty() => {
             return Err(anyhow!(
-                "role {role} does not exist, and no policy made by provision-role for it is left \
-                 without a role"
+                "{holder} does not exist, and no policy made by provision-role for it is left \
+                 without a {}",
+                holder.kind()
             ))
         }
         None => Vec::new(),
@@ -40,15 +43,15 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
     let asking = !args.yes && !args.dry_run;
     if !ctx.json() || asking {
         ctx.printer
-            .info(render::steps_text(role, &steps, args.dry_run).trim_end());
+            .info(render::steps_text(&holder, &steps, args.dry_run).trim_end());
     }
     if args.dry_run {
-        report(ctx, role, &steps, true);
+        report(ctx, &holder, &steps, true);
         return Ok(ExitStatus::Success);
     }
     if asking {
         super::confirm(
-            &format!("Delete role {role} as listed above?"),
+            &format!("Delete {holder} as listed above?"),
             "cancelled, nothing was deleted",
         )?;
     }
@@ -57,7 +60,7 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
         ctx.show(e)
     })
     .await?;
-    report(ctx, role, &steps, false);
+    report(ctx, &holder, &steps, false);
     Ok(ExitStatus::Success)
 }
 
@@ -78,20 +81,20 @@ async fn cors_steps(ctx: &Context, conn: &Connection, inventory: &Inventory) -> 
     steps
 }
 
-/// What a failed run may have left: the tool's policies for the role, by name, attached to
-/// nothing.
-async fn orphans(conn: &Connection, args: &DeleteArgs) -> Result<Vec<Step>> {
+/// What a failed run may have left: the tool's policies for the role (or user), by name,
+/// attached to nothing.
+async fn orphans(conn: &Connection, args: &DeleteArgs, holder: &Holder) -> Result<Vec<Step>> {
     let who = discover::identity(&conn.sts).await?;
-    let base = args
-        .policy_name
-        .clone()
-        .unwrap_or_else(|| default_policy_name(&args.role_name));
+    let base = args.policy_name.clone().unwrap_or_else(|| match holder {
+        Holder::Role(name) => default_policy_name(name),
+        Holder::User(name) => default_user_policy_name(name),
+    });
     delete::orphans(&conn.iam, &who, &base).await
 }
 
 /// The JSON result; text mode has said everything on stderr already.
-fn report(ctx: &Context, role: &str, steps: &[Step], dry_run: bool) {
+fn report(ctx: &Context, holder: &Holder, steps: &[Step], dry_run: bool) {
     if ctx.json() {
-        ctx.printer.json(&render::report(role, steps, dry_run));
+        ctx.printer.json(&render::report(holder, steps, dry_run));
     }
 }

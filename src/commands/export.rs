@@ -30,6 +30,15 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<ExitStatus> {
     }
     let file = destination(args.output_file.as_deref())?;
     let mut req = resolve::request(&args.role)?;
+    if req.user_name().is_some() {
+        return Err(UsageError::new(
+            "export writes roles only: an IAM user's access key is a secret, and a secret does \
+             not belong in a template (or in the state of the tool that deploys it). Use \
+             `provision-role create --identity user`, which writes the key once to a private \
+             file",
+        )
+        .into());
+    }
     // Ownership decides what `create` may change in place; a template changes nothing by
     // itself, and the stack that deployed it owns its policies (CloudFormation cannot tag
     // them), so a role or policy that is already there never stops an export.

@@ -7,17 +7,23 @@ pub mod delete;
 pub mod export;
 pub mod man;
 pub mod plan;
+pub mod rotate_key;
 pub mod schema;
 pub mod verify;
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 
 use anyhow::Result;
 
+use crate::aws::keys::NewKey;
 use crate::aws::{self, ConnectOptions, Connection, Event};
 use crate::cancel::Cancel;
 use crate::cli::{resolve, Command, CreateArgs, GlobalArgs, OutputFormat};
+use crate::credentials::{self, Destination, Written};
 use crate::exit::{Cancelled, ExitStatus, UsageError};
+use crate::render::keys::written_text;
+use crate::render::plan::AccessKeyJson;
 use crate::render::Printer;
 
 /// What every command gets: where output goes, how to reach AWS, whether it may ask, and the
@@ -67,6 +73,77 @@ impl Context {
     }
 }
 
+/// A new access key's one trip: written where the run was told (the secret goes nowhere
+/// else), said on stderr by id, and remembered for the report.
+pub struct KeyWriter<'a> {
+    printer: &'a Printer,
+    pub dest: Destination,
+    made: Mutex<Option<(String, Written)>>,
+}
+
+impl<'a> KeyWriter<'a> {
+    pub fn new(printer: &'a Printer, dest: Destination) -> KeyWriter<'a> {
+        KeyWriter {
+            printer,
+            dest,
+            made: Mutex::new(None),
+        }
+    }
+
+    /// Write the key down; an error makes the run delete the key again.
+    pub fn write(&self, key: &NewKey) -> Result<()> {
+        let written = self.dest.write(key)?;
+        self.printer
+            .step(&written_text(&key.id, &key.user, &written, &self.dest));
+        *self.made.lock().expect("never poisoned") = Some((key.id.clone(), written));
+        Ok(())
+    }
+
+    /// The key this run made and where it went.
+    pub fn made(&self) -> Option<(String, Written)> {
+        self.made.lock().expect("never poisoned").clone()
+    }
+
+    pub fn json(&self) -> Option<AccessKeyJson> {
+        let (id, written) = self.made()?;
+        Some(AccessKeyJson::made(&id, &written, &self.dest))
+    }
+
+    /// The key was rolled back (deleted): its file would only mislead, so it goes too.
+    pub fn discard(&self) {
+        if let Some((id, written @ Written::File(_))) =
+            self.made.lock().expect("never poisoned").take()
+        {
+            credentials::remove(&written);
+            self.printer.step(&format!(
+                "removed {}: its key {id} was deleted",
+                written.label()
+            ));
+        }
+    }
+}
+
+/// The writer of a run: its journal, IAM's propagation backoff, the run's cancellation, and
+/// where progress and a new key go.
+pub fn writer<'a>(
+    ctx: &'a Context,
+    iam: &'a aws_sdk_iam::Client,
+    s3: aws::S3For<'a>,
+    journal: &'a aws::journal::Journal,
+    progress: aws::Progress<'a>,
+    keys: aws::keys::KeySink<'a>,
+) -> aws::apply::Writer<'a> {
+    aws::apply::Writer {
+        iam,
+        s3,
+        journal,
+        backoff: aws::retry::Backoff::IAM,
+        cancel: &ctx.cancel,
+        progress,
+        keys,
+    }
+}
+
 /// Ask yes or no on the terminal (default No), drawn like the wizard's prompts. Anything but
 /// yes — no, Esc, Ctrl-C — is a cancellation saying `cancelled`.
 pub fn confirm(prompt: &str, cancelled: &str) -> Result<()> {
@@ -105,6 +182,7 @@ pub async fn run(ctx: &Context, command: Option<Command>, bare: CreateArgs) -> R
         Some(Command::Plan(args)) => plan::run(ctx, args).await,
         Some(Command::Verify(args)) => verify::run(ctx, args).await,
         Some(Command::Delete(args)) => delete::run(ctx, args).await,
+        Some(Command::RotateKey(args)) => rotate_key::run(ctx, args).await,
         Some(Command::Export(args)) => export::run(ctx, args).await,
         Some(Command::Completions { shell }) => completions::run(ctx, shell),
         Some(Command::Man) => man::run(ctx),

@@ -1,4 +1,5 @@
-//! `plan`: the documents and changes, never a write. Offline unless `--discover`.
+//! `plan`: the documents and changes, never a write. Offline unless `--discover`. With
+//! `--identity user`, the user's policies (it has no trust policy) and its access key.
 
 use anyhow::Result;
 
@@ -13,12 +14,15 @@ pub async fn run(ctx: &Context, args: PlanArgs) -> Result<ExitStatus> {
     let req = resolve::request(&args.role)?;
     let plan = build(ctx, &req, args.discover).await?;
     if ctx.json() {
-        ctx.printer.json(&render::report(&plan));
+        ctx.printer.json(&render::report(&plan, None));
         return Ok(ExitStatus::Success);
     }
     ctx.printer.info(render::plan_text(&plan).trim_end());
-    ctx.printer.info(&render::trust_heading(&plan));
-    ctx.printer.result(&plan.trust.to_pretty());
+    // A user is not assumed: it has no trust policy.
+    if plan.user.is_none() {
+        ctx.printer.info(&render::trust_heading(&plan));
+        ctx.printer.result(&plan.trust.to_pretty());
+    }
     for p in &plan.policies {
         ctx.printer
             .info(&render::policy_heading(&p.name, &p.document));

@@ -15,9 +15,10 @@ pub async fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitStatus> {
     let expect = resolve::expect(&args)?;
     ctx.cancel.on_ctrl_c();
     let conn = ctx.connection().await;
-    let spinner = ctx
-        .printer
-        .spinner("Reading the role, its policies and its buckets…");
+    let spinner = ctx.printer.spinner(&format!(
+        "Reading the {}, its policies and its buckets…",
+        expect.holder.kind()
+    ));
     let facts = tokio::select! {
         facts = verify::gather(&conn, &expect) => Ok(facts),
         () = ctx.cancel.cancelled() => Err(Cancelled("cancelled".into())),

@@ -8,6 +8,7 @@ fn req(buckets: usize, external_id: Option<&str>) -> Request {
         .map(|i| crate::cli::values::bucket_scope(&format!("bucket-number-{i:04}")).unwrap())
         .collect();
     Request {
+        identity: plan::Identity::Role,
         buckets: plan::request::normalize_scopes(scopes).0,
         role_name: "r".into(),
         policy_name: "r-s3-access".into(),

@@ -10,17 +10,72 @@ use serde_json::Value;
 use super::cors::{self, CorsRule};
 use crate::policy::{self, PolicyDocument};
 
+/// Who holds the policies: the role Activeloop assumes, or (`--identity user`) an IAM user
+/// with an access key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Holder {
+    Role(String),
+    User(String),
+}
+
+impl Holder {
+    pub fn name(&self) -> &str {
+        match self {
+            Holder::Role(name) | Holder::User(name) => name,
+        }
+    }
+
+    /// `role` or `user`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Holder::Role(_) => "role",
+            Holder::User(_) => "user",
+        }
+    }
+
+    /// `the role` or `the user`, for messages about what a change does to it.
+    pub fn the(&self) -> &'static str {
+        match self {
+            Holder::Role(_) => "the role",
+            Holder::User(_) => "the user",
+        }
+    }
+
+    pub fn resource(&self) -> Resource {
+        match self {
+            Holder::Role(name) => Resource::Role(name.clone()),
+            Holder::User(name) => Resource::User(name.clone()),
+        }
+    }
+
+    pub fn is_user(&self) -> bool {
+        matches!(self, Holder::User(_))
+    }
+}
+
+impl fmt::Display for Holder {
+    /// `role NAME` or `user NAME`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind(), self.name())
+    }
+}
+
 /// Something IAM holds, named the way the JSON output names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Resource {
     Policy(String),
     Role(String),
+    User(String),
+    /// A user's access key (one per user is what the tool keeps).
+    AccessKey {
+        user: String,
+    },
     Attachment {
-        role: String,
+        holder: Holder,
         policy: String,
     },
     InlinePolicy {
-        role: String,
+        holder: Holder,
         name: String,
     },
     /// A bucket's CORS configuration.
@@ -29,11 +84,20 @@ pub enum Resource {
 
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A role's attachments keep their short names; a user's say so (a role may be named
+        // like a user).
+        let user = |holder: &Holder| if holder.is_user() { "user-" } else { "" };
         match self {
             Resource::Policy(name) => write!(f, "policy/{name}"),
             Resource::Role(name) => write!(f, "role/{name}"),
-            Resource::Attachment { role, policy } => write!(f, "attachment/{role}/{policy}"),
-            Resource::InlinePolicy { role, name } => write!(f, "inline-policy/{role}/{name}"),
+            Resource::User(name) => write!(f, "user/{name}"),
+            Resource::AccessKey { user } => write!(f, "access-key/{user}"),
+            Resource::Attachment { holder, policy } => {
+                write!(f, "{}attachment/{}/{policy}", user(holder), holder.name())
+            }
+            Resource::InlinePolicy { holder, name } => {
+                write!(f, "{}inline-policy/{}/{name}", user(holder), holder.name())
+            }
             Resource::Cors(bucket) => write!(f, "cors/{bucket}"),
         }
     }
@@ -81,37 +145,37 @@ pub enum Change {
         description: Option<String>,
         max_session_duration: Option<u32>,
     },
-    /// Set the role's permissions boundary.
+    /// Set the role's (or user's) permissions boundary.
     SetBoundary {
-        role: String,
+        holder: Holder,
         arn: String,
     },
-    /// Tags to add or change on an existing role.
-    TagRole {
-        role: String,
+    /// Tags to add or change on an existing role or user.
+    Tag {
+        holder: Holder,
         tags: Vec<(String, String)>,
     },
     /// Tags an earlier run set that are no longer asked for.
-    UntagRole {
-        role: String,
+    Untag {
+        holder: Holder,
         keys: Vec<String>,
     },
-    /// `--adopt`: tag a role or policy this tool did not create, so later runs own it; `from`
-    /// is a policy's default version before, which `delete` restores.
+    /// `--adopt`: tag a role, user or policy this tool did not create, so later runs own it;
+    /// `from` is a policy's default version before, which `delete` restores.
     Adopt {
         resource: Resource,
         arn: String,
         from: Option<String>,
     },
     Attach {
-        role: String,
+        holder: Holder,
         policy: String,
         arn: Option<String>,
     },
     /// A `NAME-N` policy of an earlier, larger run that this run no longer needs: detached
-    /// from the role (journaled, so it can be re-attached)…
+    /// (journaled, so it can be re-attached)…
     DetachStale {
-        role: String,
+        holder: Holder,
         policy: String,
         arn: String,
     },
@@ -120,17 +184,30 @@ pub enum Change {
         policy: String,
         arn: String,
     },
-    /// `--prune`: a managed policy attached to the role that the plan does not write. Detached
-    /// only; the policy itself is kept.
+    /// `--prune`: a managed policy attached that the plan does not write. Detached only; the
+    /// policy itself is kept.
     DetachForeign {
-        role: String,
+        holder: Holder,
         arn: String,
     },
-    /// `--prune`: an inline policy of the role. Its document is read just before deletion, so a
-    /// rollback can put it back.
+    /// `--prune`: an inline policy. Its document is read just before deletion, so a rollback
+    /// can put it back.
     DeleteInline {
-        role: String,
+        holder: Holder,
         name: String,
+    },
+    /// `--identity user`: the IAM user that holds the policies, with the guardrails IAM
+    /// supports for users (path, permissions boundary, tags).
+    CreateUser {
+        name: String,
+        guardrails: super::Guardrails,
+    },
+    /// The user's one access key; its secret is written once, where the run was told to.
+    /// `existing`: the ids of the keys the user has now, so a lost answer is settled by
+    /// deleting any other.
+    CreateAccessKey {
+        user: String,
+        existing: Vec<String>,
     },
     /// `--cors`: our rule added to (or replacing an older one of ours in) a bucket's CORS
     /// configuration; its other rules are kept. `region` and `previous` (the rules before)
@@ -146,43 +223,44 @@ pub enum Change {
 
 impl Change {
     pub fn resource(&self) -> Resource {
+        let attachment = |holder: &Holder, policy: &str| Resource::Attachment {
+            holder: holder.clone(),
+            policy: policy.to_string(),
+        };
         match self {
             Change::CreatePolicy { name, .. } | Change::UpdatePolicy { name, .. } => {
                 Resource::Policy(name.clone())
             }
             Change::CreateRole { name, .. } => Resource::Role(name.clone()),
-            Change::UpdateTrust { role, .. }
-            | Change::UpdateRole { role, .. }
-            | Change::SetBoundary { role, .. }
-            | Change::TagRole { role, .. }
-            | Change::UntagRole { role, .. } => Resource::Role(role.clone()),
+            Change::UpdateTrust { role, .. } | Change::UpdateRole { role, .. } => {
+                Resource::Role(role.clone())
+            }
+            Change::SetBoundary { holder, .. }
+            | Change::Tag { holder, .. }
+            | Change::Untag { holder, .. } => holder.resource(),
             Change::Adopt { resource, .. } | Change::Unchanged(resource) => resource.clone(),
+            Change::Attach { holder, policy, .. } | Change::DetachStale { holder, policy, .. } => {
+                attachment(holder, policy)
+            }
             Change::PutCors { bucket, .. } => Resource::Cors(bucket.clone()),
-            Change::Attach { role, policy, .. } => Resource::Attachment {
-                role: role.clone(),
-                policy: policy.clone(),
-            },
-            Change::DetachStale { role, policy, .. } => Resource::Attachment {
-                role: role.clone(),
-                policy: policy.clone(),
-            },
             Change::DeleteStale { policy, .. } => Resource::Policy(policy.clone()),
-            Change::DetachForeign { role, arn } => Resource::Attachment {
-                role: role.clone(),
-                policy: policy_name_of(arn).to_string(),
-            },
-            Change::DeleteInline { role, name } => Resource::InlinePolicy {
-                role: role.clone(),
+            Change::DetachForeign { holder, arn } => attachment(holder, policy_name_of(arn)),
+            Change::DeleteInline { holder, name } => Resource::InlinePolicy {
+                holder: holder.clone(),
                 name: name.clone(),
             },
+            Change::CreateUser { name, .. } => Resource::User(name.clone()),
+            Change::CreateAccessKey { user, .. } => Resource::AccessKey { user: user.clone() },
         }
     }
 
     pub fn action(&self) -> Action {
         match self {
-            Change::CreatePolicy { .. } | Change::CreateRole { .. } | Change::Attach { .. } => {
-                Action::Create
-            }
+            Change::CreatePolicy { .. }
+            | Change::CreateRole { .. }
+            | Change::Attach { .. }
+            | Change::CreateUser { .. }
+            | Change::CreateAccessKey { .. } => Action::Create,
             Change::PutCors { previous, .. } => match previous {
                 Some(rules) if rules.iter().any(CorsRule::is_ours) => Action::Update,
                 _ => Action::Create,
@@ -191,8 +269,8 @@ impl Change {
             | Change::UpdateTrust { .. }
             | Change::UpdateRole { .. }
             | Change::SetBoundary { .. }
-            | Change::TagRole { .. }
-            | Change::UntagRole { .. }
+            | Change::Tag { .. }
+            | Change::Untag { .. }
             | Change::Adopt { .. } => Action::Update,
             Change::DetachStale { .. }
             | Change::DeleteStale { .. }
@@ -221,16 +299,18 @@ impl Change {
                 out
             }
             Change::SetBoundary { arn, .. } => vec![format!("~ permissions boundary: {arn}")],
-            Change::TagRole { tags, .. } => {
+            Change::Tag { tags, .. } => {
                 tags.iter().map(|(k, v)| format!("+ tag {k}={v}")).collect()
             }
-            Change::UntagRole { keys, .. } => keys.iter().map(|k| format!("- tag {k}")).collect(),
+            Change::Untag { keys, .. } => keys.iter().map(|k| format!("- tag {k}")).collect(),
             Change::Adopt { .. } => vec![format!(
                 "take over: add the tag {}={}",
                 super::OWNER_TAG.0,
                 super::OWNER_TAG.1
             )],
-            Change::DetachStale { .. } => vec!["no longer needed by the role".to_string()],
+            Change::DetachStale { holder, .. } => {
+                vec![format!("no longer needed by {}", holder.the())]
+            }
             Change::DeleteStale { .. } => {
                 vec!["no longer needed and used by nothing else: deleted".to_string()]
             }
@@ -253,29 +333,36 @@ impl Change {
             Change::CreateRole { name, .. } => format!("created role {name}"),
             Change::UpdateTrust { role, .. } => format!("updated the trust policy of role {role}"),
             Change::UpdateRole { role, .. } => format!("updated the settings of role {role}"),
-            Change::SetBoundary { role, arn } => {
-                format!("set the permissions boundary of role {role} to {arn}")
+            Change::SetBoundary { holder, arn } => {
+                format!("set the permissions boundary of {holder} to {arn}")
             }
-            Change::TagRole { role, .. } => format!("tagged role {role}"),
-            Change::UntagRole { role, keys } => {
-                format!("removed tag(s) {} from role {role}", keys.join(", "))
+            Change::Tag { holder, .. } => format!("tagged {holder}"),
+            Change::Untag { holder, keys } => {
+                format!("removed tag(s) {} from {holder}", keys.join(", "))
             }
             Change::Adopt { resource, .. } => format!(
                 "adopted {resource} (tagged {}={})",
                 super::OWNER_TAG.0,
                 super::OWNER_TAG.1
             ),
-            Change::Attach { policy, .. } => format!("attached {policy} to the role"),
-            Change::DetachStale { policy, .. } => {
-                format!("detached {policy} from the role (no longer needed)")
+            Change::Attach { holder, policy, .. } => {
+                format!("attached {policy} to {}", holder.the())
+            }
+            Change::DetachStale { holder, policy, .. } => {
+                format!("detached {policy} from {} (no longer needed)", holder.the())
             }
             Change::DeleteStale { policy, .. } => {
                 format!("deleted policy {policy} (no longer needed)")
             }
-            Change::DetachForeign { arn, .. } => {
-                format!("detached {arn} from the role (the policy is kept)")
+            Change::DetachForeign { holder, arn } => {
+                format!("detached {arn} from {} (the policy is kept)", holder.the())
             }
             Change::DeleteInline { name, .. } => format!("deleted inline policy {name}"),
+            Change::CreateUser { name, .. } => format!("created user {name}"),
+            // The key's id is said by whoever received it (see `aws::keys`).
+            Change::CreateAccessKey { user, .. } => {
+                format!("created an access key for user {user}")
+            }
             Change::PutCors { bucket, .. } => {
                 format!("set the CORS rule {} on bucket {bucket}", cors::RULE_ID)
             }

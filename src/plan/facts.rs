@@ -90,12 +90,64 @@ pub struct ExistingPolicy {
     pub attached_elsewhere: bool,
 }
 
+/// An access key of a user, as IAM lists it (never its secret, which IAM shows only once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyInfo {
+    pub id: String,
+    pub active: bool,
+    /// When it was made, in seconds since the epoch.
+    pub created: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExistingUser {
+    pub arn: String,
+    /// Tagged `managed-by=provision-role`.
+    pub owned: bool,
+    /// Tagged as taken over with `--adopt`.
+    pub adopted: bool,
+    /// ARNs of the managed policies attached to it.
+    pub attached: Vec<String>,
+    /// Names of its inline policies.
+    pub inline: Vec<String>,
+    pub path: String,
+    pub permissions_boundary: Option<String>,
+    /// Every tag, ours included.
+    pub tags: Vec<(String, String)>,
+    pub keys: Vec<AccessKeyInfo>,
+}
+
+/// The policies a role or user has: managed ARNs and inline names.
+#[derive(Debug, Clone, Copy)]
+pub struct Holding<'a> {
+    pub attached: &'a [String],
+    pub inline: &'a [String],
+}
+
 /// IAM as it stands for the names this request uses.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Existing {
     pub role: Option<ExistingRole>,
+    /// With `--identity user`: the user, if it exists.
+    pub user: Option<ExistingUser>,
     /// By policy name: the policies we would write, and any we made earlier that the role has.
     pub policies: BTreeMap<String, ExistingPolicy>,
+}
+
+impl Existing {
+    /// The policies the request's holder has now, if it exists.
+    pub fn holding(&self, user: bool) -> Option<Holding<'_>> {
+        match user {
+            false => self.role.as_ref().map(|r| Holding {
+                attached: &r.attached,
+                inline: &r.inline,
+            }),
+            true => self.user.as_ref().map(|u| Holding {
+                attached: &u.attached,
+                inline: &u.inline,
+            }),
+        }
+    }
 }
 
 /// Everything discovery learnt. `Facts::offline()` is what `plan` knows without AWS.

@@ -6,21 +6,24 @@ pub mod cors;
 pub mod documents;
 pub mod facts;
 pub mod request;
+pub mod user;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use thiserror::Error;
 
-pub use changes::{Action, Change, Resource};
+pub use changes::{Action, Change, Holder, Resource};
 pub use documents::{
     is_family_name, kms_actions, kms_statements, permission_document, policy_name, s3_via_service,
     trust_document, MAX_POLICIES_PER_ROLE, MAX_POLICY_CHARS, MAX_TRUST_CHARS,
 };
 pub use facts::{
-    BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, Facts, KeyFacts, KeyManager,
+    AccessKeyInfo, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser,
+    Facts, Holding, KeyFacts, KeyManager,
 };
-pub use request::{Access, BucketScope, Guardrails, KeyRef, KmsChoice, Request, Trust};
+pub use request::{Access, BucketScope, Guardrails, Identity, KeyRef, KmsChoice, Request, Trust};
+pub use user::UserPlan;
 
 use crate::policy::{self, PolicyDocument};
 
@@ -44,13 +47,15 @@ pub enum PlanError {
          give the key ARN, or add --discover to look it up"
     )]
     UnresolvedKey(String),
-    /// The role exists under another IAM path; IAM cannot move a role (exit 1).
+    /// The role or user exists under another IAM path; IAM cannot move either (exit 1).
     #[error(
-        "role {role} exists with path {have}, not {want}; IAM cannot move a role: delete it \
-         first (provision-role delete --role-name {role}) or choose another --role-name"
+        "{holder} exists with path {have}, not {want}; IAM cannot move a {kind}: delete it \
+         first (provision-role delete {flags}) or choose another --{kind}-name",
+        kind = holder.kind(),
+        flags = delete_flags(holder)
     )]
     Immovable {
-        role: String,
+        holder: Holder,
         have: String,
         want: String,
     },
@@ -68,6 +73,14 @@ pub enum PlanError {
         max = cors::MAX_RULES
     )]
     CorsFull(String),
+}
+
+/// The `delete` flags that name a role or user.
+fn delete_flags(holder: &Holder) -> String {
+    match holder {
+        Holder::Role(name) => format!("--role-name {name}"),
+        Holder::User(name) => format!("--identity user --user-name {name}"),
+    }
 }
 
 impl PlanError {
@@ -142,11 +155,38 @@ pub struct Plan {
     pub buckets: Vec<BucketReport>,
     pub notes: Vec<Note>,
     pub changes: Vec<Change>,
+    /// `--identity user`: the IAM user that holds the policies instead of a role; then the
+    /// role's own fields (`role_name`, `role_arn`, `description`, `external_id`, `trust`)
+    /// describe nothing that is written.
+    pub user: Option<UserPlan>,
 }
 
 impl Plan {
     pub fn is_noop(&self) -> bool {
         self.changes.iter().all(|c| c.action() == Action::Unchanged)
+    }
+
+    /// The role or user that holds the policies.
+    pub fn holder(&self) -> Holder {
+        match &self.user {
+            Some(user) => Holder::User(user.name.clone()),
+            None => Holder::Role(self.role_name.clone()),
+        }
+    }
+
+    /// The ARN of the role or user; None offline.
+    pub fn holder_arn(&self) -> Option<&str> {
+        match &self.user {
+            Some(user) => user.arn.as_deref(),
+            None => self.role_arn.as_deref(),
+        }
+    }
+
+    /// Whether the role or user itself is new.
+    pub fn creates_holder(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| matches!(c, Change::CreateRole { .. } | Change::CreateUser { .. }))
     }
 
     /// Whether the role itself is new.
@@ -192,12 +232,19 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let mut notes = Vec::new();
     let (buckets, bucket_keys) = bucket_reports(req, facts, &mut notes);
     let extra_keys = explicit_keys(req, facts, &mut notes)?;
-    let trust = documents::checked_trust(req)?;
+    let trust = match req.identity {
+        Identity::Role => documents::checked_trust(req)?,
+        // A user is not assumed: it has no trust policy.
+        Identity::User(_) => PolicyDocument::new(Vec::new()),
+    };
     let documents = documents::pack(req, &facts.partition, &bucket_keys, &extra_keys)?;
     check_room(req, facts, documents.len())?;
     let policies = name_policies(req, facts, documents);
     let mut changes = changes(req, facts, &trust, &policies, &mut notes)?;
     changes.extend(drift(req, facts, &changes, &mut notes));
+    if let Identity::User(name) = &req.identity {
+        changes.push(user::key_change(name, facts, &mut notes));
+    }
     // An existing role's ARN is its own (its path may not be the one asked for: then
     // `role_settings` has refused). A new role's is made from the path it will get.
     let role_path = format!("{}{}", &req.guardrails.path()[1..], req.role_name);
@@ -217,31 +264,33 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
         buckets,
         notes,
         changes,
+        user: user::planned(req, facts),
     })
 }
 
-/// IAM's limit of managed policies per role counts those others attached to the role too.
+/// IAM's limit of managed policies per role (and per user) counts those others attached too.
 fn check_room(req: &Request, facts: &Facts, needed: usize) -> Result<(), PlanError> {
-    let Some(role) = &facts.existing.role else {
+    let holder = req.holder();
+    let Some(held) = facts.existing.holding(holder.is_user()) else {
         return Ok(());
     };
-    let others = role
+    let others = held
         .attached
         .iter()
         .filter(|arn| !is_family_name(&req.policy_name, arn.rsplit('/').next().unwrap_or("")))
         .count();
     if needed + others > MAX_POLICIES_PER_ROLE {
         return Err(PlanError::TooLarge(format!(
-            "role {} already has {others} other managed policies attached, and the --bucket \
-             grants need {needed} more: over IAM's limit of {MAX_POLICIES_PER_ROLE} per role. \
+            "{holder} already has {others} other managed policies attached, and the --bucket \
+             grants need {needed} more: over IAM's limit of {MAX_POLICIES_PER_ROLE} per {}. \
              Detach policies it does not need, or grant fewer buckets",
-            req.role_name
+            holder.kind()
         )));
     }
     Ok(())
 }
 
-fn arn(facts: &Facts, kind: &str, name: &str) -> Option<String> {
+pub(crate) fn arn(facts: &Facts, kind: &str, name: &str) -> Option<String> {
     let account = facts.account_id.as_ref()?;
     Some(format!(
         "arn:{}:iam::{account}:{kind}/{name}",
@@ -437,14 +486,27 @@ fn changes(
     for policy in policies {
         out.push(policy_change(req, facts, policy, &mut adopt)?);
     }
-    let role = facts.existing.role.as_ref();
-    out.push(role_change(req, role, trust, &mut adopt)?);
-    if let Some(role) = role {
-        out.extend(role_settings(req, role)?);
+    match &req.identity {
+        Identity::Role => {
+            let role = facts.existing.role.as_ref();
+            out.push(role_change(req, role, trust, &mut adopt)?);
+            if let Some(role) = role {
+                out.extend(role_settings(req, role)?);
+            }
+        }
+        Identity::User(name) => {
+            let user = facts.existing.user.as_ref();
+            out.push(user::user_change(req, name, user, &mut adopt)?);
+            if let Some(user) = user {
+                out.extend(user::user_settings(req, name, user)?);
+            }
+        }
     }
     out.extend(adopt);
+    let holder = req.holder();
+    let held = facts.existing.holding(holder.is_user());
     for policy in policies {
-        out.push(attachment(req, role, policy));
+        out.push(attachment(&holder, held, policy));
     }
     out.extend(cors_changes(req, facts)?);
     out.extend(stale(req, facts, policies, notes));
@@ -566,9 +628,10 @@ fn role_change(
 fn role_settings(req: &Request, role: &ExistingRole) -> Result<Vec<Change>, PlanError> {
     let g = &req.guardrails;
     let name = &req.role_name;
+    let holder = Holder::Role(name.clone());
     if let Some(want) = g.path.as_ref().filter(|p| **p != role.path) {
         return Err(PlanError::Immovable {
-            role: name.clone(),
+            holder,
             have: role.path.clone(),
             want: want.clone(),
         });
@@ -585,21 +648,27 @@ fn role_settings(req: &Request, role: &ExistingRole) -> Result<Vec<Change>, Plan
             max_session_duration: session,
         });
     }
-    if let Some(boundary) = &g.permissions_boundary {
-        if role.permissions_boundary.as_ref() != Some(boundary) {
-            out.push(Change::SetBoundary {
-                role: name.clone(),
-                arn: boundary.clone(),
-            });
-        }
-    }
-    out.extend(tag_changes(name, g, &role.tags));
+    out.extend(boundary_change(
+        &holder,
+        g,
+        role.permissions_boundary.as_ref(),
+    ));
+    out.extend(tag_changes(&holder, g, &role.tags));
     Ok(out)
+}
+
+/// A new permissions boundary, when one is asked for and the role or user has another.
+fn boundary_change(holder: &Holder, g: &Guardrails, have: Option<&String>) -> Option<Change> {
+    let boundary = g.permissions_boundary.as_ref()?;
+    (have != Some(boundary)).then(|| Change::SetBoundary {
+        holder: holder.clone(),
+        arn: boundary.clone(),
+    })
 }
 
 /// Tags to set (ours, listed in [`TAGS_TAG`]) and tags to take off (listed before, not now).
 /// No `--tag` at all leaves the role's tags as they are, like the other guardrails.
-fn tag_changes(role: &str, g: &Guardrails, have: &[(String, String)]) -> Vec<Change> {
+fn tag_changes(holder: &Holder, g: &Guardrails, have: &[(String, String)]) -> Vec<Change> {
     if g.tags.is_empty() {
         return Vec::new();
     }
@@ -624,33 +693,33 @@ fn tag_changes(role: &str, g: &Guardrails, have: &[(String, String)]) -> Vec<Cha
         .collect();
     let mut out = Vec::new();
     if !set.is_empty() {
-        out.push(Change::TagRole {
-            role: role.to_string(),
+        out.push(Change::Tag {
+            holder: holder.clone(),
             tags: set,
         });
     }
     if !remove.is_empty() {
-        out.push(Change::UntagRole {
-            role: role.to_string(),
+        out.push(Change::Untag {
+            holder: holder.clone(),
             keys: remove,
         });
     }
     out
 }
 
-fn attachment(req: &Request, role: Option<&ExistingRole>, policy: &PlannedPolicy) -> Change {
-    let attached = match (role, &policy.arn) {
-        (Some(r), Some(arn)) => r.attached.contains(arn),
+fn attachment(holder: &Holder, held: Option<Holding>, policy: &PlannedPolicy) -> Change {
+    let attached = match (held, &policy.arn) {
+        (Some(h), Some(arn)) => h.attached.contains(arn),
         _ => false,
     };
     if attached {
         return Change::Unchanged(Resource::Attachment {
-            role: req.role_name.clone(),
+            holder: holder.clone(),
             policy: policy.name.clone(),
         });
     }
     Change::Attach {
-        role: req.role_name.clone(),
+        holder: holder.clone(),
         policy: policy.name.clone(),
         arn: policy.arn.clone(),
     }
@@ -665,17 +734,18 @@ fn stale(
     notes: &mut Vec<Note>,
 ) -> Vec<Change> {
     let mut out = Vec::new();
+    let holder = req.holder();
     for (name, p) in stale_policies(req, facts, planned) {
         out.push(Change::DetachStale {
-            role: req.role_name.clone(),
+            holder: holder.clone(),
             policy: name.clone(),
             arn: p.arn.clone(),
         });
         if p.attached_elsewhere {
             notes.push(Note::warn(format!(
-                "policy {name} is no longer needed by role {}, but is attached elsewhere too: \
-                 it is detached from the role and kept",
-                req.role_name
+                "policy {name} is no longer needed by {holder}, but is attached elsewhere too: \
+                 it is detached from {} and kept",
+                holder.the()
             )));
         } else {
             out.push(Change::DeleteStale {
@@ -687,13 +757,13 @@ fn stale(
     out
 }
 
-/// The tool's `NAME-N` policies attached to the role that the plan no longer needs.
+/// The tool's `NAME-N` policies attached to the role (or user) that the plan no longer needs.
 pub fn stale_policies<'f>(
     req: &Request,
     facts: &'f Facts,
     planned: &[PlannedPolicy],
 ) -> Vec<(&'f String, &'f ExistingPolicy)> {
-    let Some(role) = &facts.existing.role else {
+    let Some(held) = facts.existing.holding(req.holder().is_user()) else {
         return Vec::new();
     };
     facts
@@ -702,7 +772,7 @@ pub fn stale_policies<'f>(
         .iter()
         .filter(|(name, p)| {
             p.owned
-                && role.attached.contains(&p.arn)
+                && held.attached.contains(&p.arn)
                 && is_family_name(&req.policy_name, name)
                 && !planned.iter().any(|pp| &pp.name == *name)
         })
@@ -713,7 +783,8 @@ pub fn stale_policies<'f>(
 /// are neither planned nor stale, and its inline policies. With `--prune` they are detached
 /// (never deleted) and deleted; without, each is a warning.
 fn drift(req: &Request, facts: &Facts, planned: &[Change], notes: &mut Vec<Note>) -> Vec<Change> {
-    let Some(role) = &facts.existing.role else {
+    let holder = req.holder();
+    let Some(held) = facts.existing.holding(holder.is_user()) else {
         return Vec::new();
     };
     let ours: Vec<&str> = planned
@@ -727,31 +798,30 @@ fn drift(req: &Request, facts: &Facts, planned: &[Change], notes: &mut Vec<Note>
         })
         .chain(facts.existing.policies.values().map(|p| p.arn.as_str()))
         .collect();
-    let role_name = &req.role_name;
     let mut out = Vec::new();
-    for arn in role.attached.iter().filter(|a| !ours.contains(&a.as_str())) {
+    for arn in held.attached.iter().filter(|a| !ours.contains(&a.as_str())) {
         if req.prune {
             out.push(Change::DetachForeign {
-                role: role_name.clone(),
+                holder: holder.clone(),
                 arn: arn.clone(),
             });
         } else {
             notes.push(Note::warn(format!(
-                "role {role_name} has the managed policy {arn} attached, which this plan does \
-                 not write; it is left attached. --prune detaches it (the policy itself is kept)"
+                "{holder} has the managed policy {arn} attached, which this plan does not \
+                 write; it is left attached. --prune detaches it (the policy itself is kept)"
             )));
         }
     }
-    for name in &role.inline {
+    for name in held.inline {
         if req.prune {
             out.push(Change::DeleteInline {
-                role: role_name.clone(),
+                holder: holder.clone(),
                 name: name.clone(),
             });
         } else {
             notes.push(Note::warn(format!(
-                "role {role_name} has the inline policy {name}, which this plan does not write; \
-                 it is left in place. --prune deletes it"
+                "{holder} has the inline policy {name}, which this plan does not write; it is \
+                 left in place. --prune deletes it"
             )));
         }
     }
@@ -761,7 +831,7 @@ fn drift(req: &Request, facts: &Facts, planned: &[Change], notes: &mut Vec<Note>
 /// Without an external ID, any Activeloop customer who learns the role ARN could have
 /// Activeloop's backend assume the role: the confused-deputy problem.
 pub fn external_id_warning(req: &Request) -> Option<Note> {
-    if req.external_id.is_some() {
+    if req.external_id.is_some() || req.user_name().is_some() {
         return None;
     }
     Some(Note::warn(

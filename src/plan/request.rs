@@ -24,6 +24,26 @@ pub fn default_policy_name(role_name: &str) -> String {
     format!("{role_name}-s3-access")
 }
 
+/// The IAM user of `--identity user` when `--user-name` is not given.
+pub const DEFAULT_USER_NAME: &str = "activeloop-deeplake-access";
+
+/// A user's policy name when none is given: `USER-user-s3-access`. Policies share one
+/// namespace, and the default user and role names are the same: this keeps their policies apart.
+pub fn default_user_policy_name(user_name: &str) -> String {
+    format!("{user_name}-user-s3-access")
+}
+
+/// Who gets the grants.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Identity {
+    /// The role Activeloop assumes (`role_name`): nothing long-lived to leak.
+    #[default]
+    Role,
+    /// An IAM user of this name with one access key (Deep Lake's "IAM User Keys"), for tools
+    /// that cannot assume a role.
+    User(String),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Access {
@@ -266,6 +286,8 @@ impl Guardrails {
 /// A validated request: everything needed to build the documents, nothing unchecked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
+    /// The role, or with `--identity user` the user, that holds the policies.
+    pub identity: Identity,
     pub role_name: String,
     pub policy_name: String,
     pub description: String,
@@ -283,6 +305,24 @@ pub struct Request {
     /// buckets' CORS as it is.
     pub cors: Option<Vec<String>>,
     pub guardrails: Guardrails,
+}
+
+impl Request {
+    /// The role or user that holds the policies.
+    pub fn holder(&self) -> super::Holder {
+        match &self.identity {
+            Identity::Role => super::Holder::Role(self.role_name.clone()),
+            Identity::User(name) => super::Holder::User(name.clone()),
+        }
+    }
+
+    /// The IAM user's name, with `--identity user`.
+    pub fn user_name(&self) -> Option<&str> {
+        match &self.identity {
+            Identity::Role => None,
+            Identity::User(name) => Some(name),
+        }
+    }
 }
 
 #[cfg(test)]

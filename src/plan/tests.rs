@@ -16,6 +16,7 @@ fn scope(s: &str) -> BucketScope {
 
 fn req(buckets: &[&str]) -> Request {
     Request {
+        identity: Identity::Role,
         buckets: request::normalize_scopes(buckets.iter().map(|b| scope(b)).collect()).0,
         role_name: "r".into(),
         policy_name: "r-s3-access".into(),
@@ -314,15 +315,15 @@ fn drift_is_warned_about_or_pruned() {
         removals,
         vec![
             &Change::DetachForeign {
-                role: "r".into(),
+                holder: Holder::Role("r".into()),
                 arn: foreign.into()
             },
             &Change::DeleteInline {
-                role: "r".into(),
+                holder: Holder::Role("r".into()),
                 name: "admin".into()
             },
             &Change::DeleteInline {
-                role: "r".into(),
+                holder: Holder::Role("r".into()),
                 name: "extra".into()
             },
         ]
@@ -543,7 +544,7 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
         stale,
         vec![
             &Change::DetachStale {
-                role: "r".into(),
+                holder: Holder::Role("r".into()),
                 policy: "r-s3-access-2".into(),
                 arn: extra.into()
             },
@@ -811,8 +812,8 @@ fn guardrails_not_asked_for_are_left_as_they_are() {
         c,
         Change::UpdateRole { .. }
             | Change::SetBoundary { .. }
-            | Change::TagRole { .. }
-            | Change::UntagRole { .. }
+            | Change::Tag { .. }
+            | Change::Untag { .. }
     )));
 }
 
@@ -847,11 +848,11 @@ fn guardrails_asked_for_are_reconciled() {
         max_session_duration: Some(43200)
     }));
     assert!(has(&Change::SetBoundary {
-        role: "r".into(),
+        holder: Holder::Role("r".into()),
         arn: "arn:aws:iam::aws:policy/PowerUserAccess".into()
     }));
-    assert!(has(&Change::TagRole {
-        role: "r".into(),
+    assert!(has(&Change::Tag {
+        holder: Holder::Role("r".into()),
         tags: vec![
             ("new".into(), "2".into()),
             (
@@ -860,8 +861,8 @@ fn guardrails_asked_for_are_reconciled() {
             )
         ]
     }));
-    assert!(has(&Change::UntagRole {
-        role: "r".into(),
+    assert!(has(&Change::Untag {
+        holder: Holder::Role("r".into()),
         keys: vec!["old".into()]
     }));
     r.guardrails.path = Some("/other/".into());

@@ -5,6 +5,29 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::aws::delete::{Fate, Step};
+use crate::plan::Holder;
+
+/// The JSON result of `delete`: for a role, or with `--identity user` for a user.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum DeleteOutput {
+    Role(DeleteReport),
+    User(UserDeleteReport),
+}
+
+/// The JSON result of `delete --identity user`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UserDeleteReport {
+    pub user_name: String,
+    /// What was (or, with `--dry-run`, would be) deleted: access keys as `access-key/ID`,
+    /// inline policies as `inline-policy/NAME`, policy and user ARNs.
+    pub deleted: Vec<String>,
+    /// Every policy taken off the user; those not also in `deleted` were kept.
+    pub detached: Vec<String>,
+    /// What `--adopt` took over and delete handed back.
+    pub kept: Vec<String>,
+    pub dry_run: bool,
+}
 
 /// The JSON result of `delete`.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -21,7 +44,7 @@ pub struct DeleteReport {
     pub dry_run: bool,
 }
 
-pub fn report(role: &str, steps: &[Step], dry_run: bool) -> DeleteReport {
+pub fn report(holder: &Holder, steps: &[Step], dry_run: bool) -> DeleteOutput {
     let pick = |fate: Fate| -> Vec<String> {
         let mut out: Vec<String> = steps
             .iter()
@@ -32,20 +55,30 @@ pub fn report(role: &str, steps: &[Step], dry_run: bool) -> DeleteReport {
         out.dedup();
         out
     };
-    DeleteReport {
-        role_name: role.to_string(),
-        deleted: pick(Fate::Deleted),
-        detached: pick(Fate::Detached),
-        kept: pick(Fate::Kept),
-        dry_run,
+    let (deleted, detached, kept) = (pick(Fate::Deleted), pick(Fate::Detached), pick(Fate::Kept));
+    match holder {
+        Holder::Role(name) => DeleteOutput::Role(DeleteReport {
+            role_name: name.clone(),
+            deleted,
+            detached,
+            kept,
+            dry_run,
+        }),
+        Holder::User(name) => DeleteOutput::User(UserDeleteReport {
+            user_name: name.clone(),
+            deleted,
+            detached,
+            kept,
+            dry_run,
+        }),
     }
 }
 
-pub fn steps_text(role: &str, steps: &[Step], dry_run: bool) -> String {
+pub fn steps_text(holder: &Holder, steps: &[Step], dry_run: bool) -> String {
     let heading = if dry_run {
-        format!("Deleting role {role} would (dry run, nothing is changed):")
+        format!("Deleting {holder} would (dry run, nothing is changed):")
     } else {
-        format!("Deleting role {role} will:")
+        format!("Deleting {holder} will:")
     };
     let mut out = format!("{}\n", style(heading).bold());
     for step in steps {

@@ -3,6 +3,7 @@
 //! JSON document from `Serialize` structs whose JSON Schema `provision-role schema` prints.
 
 pub mod delete;
+pub mod keys;
 pub mod plan;
 pub mod printer;
 pub mod schema;

@@ -5,8 +5,80 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::credentials::{Destination, Written};
 use crate::plan::{Action, BucketReport, Change, KeyManager, Level, Note, Plan, MAX_POLICY_CHARS};
 use crate::policy::PolicyDocument;
+
+/// The JSON result of `plan` and `create`: for a role, or with `--identity user` for a user.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PlanOutput {
+    Role(PlanReport),
+    User(UserPlanReport),
+}
+
+impl PlanOutput {
+    /// The notes, to add the run's own.
+    pub fn notes_mut(&mut self) -> &mut Vec<NoteJson> {
+        match self {
+            PlanOutput::Role(r) => &mut r.notes,
+            PlanOutput::User(u) => &mut u.notes,
+        }
+    }
+}
+
+/// The JSON result of `plan` and `create` with `--identity user`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UserPlanReport {
+    pub user_name: String,
+    /// Null in an offline plan.
+    pub user_arn: Option<String>,
+    /// Null in an offline plan.
+    pub account_id: Option<String>,
+    /// The key this run made, or the active key the user has (whose secret cannot be shown
+    /// again); null when it has none (a plan for a new user).
+    pub access_key: Option<AccessKeyJson>,
+    /// A list: large bucket sets need several policies.
+    pub policies: Vec<PolicyReport>,
+    pub buckets: Vec<BucketJson>,
+    pub changes: Vec<ChangeJson>,
+    pub notes: Vec<NoteJson>,
+}
+
+/// An access key, never its secret.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AccessKeyJson {
+    pub id: String,
+    /// True when this run made it, and wrote it (with its secret) to `credentials_file`.
+    pub created: bool,
+    /// Where the secret was written: a path, or `-` for stdout; null for a key made before,
+    /// whose secret IAM shows only once.
+    pub credentials_file: Option<String>,
+    /// ini, env or json; null when nothing was written.
+    pub credentials_format: Option<String>,
+}
+
+impl AccessKeyJson {
+    /// A key made by this run and written to `written`.
+    pub fn made(id: &str, written: &Written, dest: &Destination) -> AccessKeyJson {
+        AccessKeyJson {
+            id: id.to_string(),
+            created: true,
+            credentials_file: Some(written.label()),
+            credentials_format: Some(dest.format.as_str().to_string()),
+        }
+    }
+
+    /// A key the user had before this run.
+    pub fn existing(id: &str) -> AccessKeyJson {
+        AccessKeyJson {
+            id: id.to_string(),
+            created: false,
+            credentials_file: None,
+            credentials_format: None,
+        }
+    }
+}
 
 /// The JSON result of `plan` and `create`.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -68,21 +140,42 @@ fn document(doc: &PolicyDocument) -> Value {
     doc.to_value()
 }
 
-pub fn report(plan: &Plan) -> PlanReport {
+/// The plan's JSON; `made` is the key this run made, if any.
+pub fn report(plan: &Plan, made: Option<AccessKeyJson>) -> PlanOutput {
+    let Some(user) = &plan.user else {
+        return PlanOutput::Role(role_report(plan));
+    };
+    let existing = user.keys.iter().find(|k| k.active);
+    PlanOutput::User(UserPlanReport {
+        user_name: user.name.clone(),
+        user_arn: user.arn.clone(),
+        account_id: plan.account_id.clone(),
+        access_key: made.or_else(|| existing.map(|k| AccessKeyJson::existing(&k.id))),
+        policies: policy_reports(plan),
+        buckets: plan.buckets.iter().map(bucket_json).collect(),
+        changes: plan.changes.iter().map(change_json).collect(),
+        notes: plan.notes.iter().map(note_json).collect(),
+    })
+}
+
+fn policy_reports(plan: &Plan) -> Vec<PolicyReport> {
+    plan.policies
+        .iter()
+        .map(|p| PolicyReport {
+            name: p.name.clone(),
+            arn: p.arn.clone(),
+            document: document(&p.document),
+        })
+        .collect()
+}
+
+fn role_report(plan: &Plan) -> PlanReport {
     PlanReport {
         role_name: plan.role_name.clone(),
         role_arn: plan.role_arn.clone(),
         account_id: plan.account_id.clone(),
         trust_policy: document(&plan.trust),
-        policies: plan
-            .policies
-            .iter()
-            .map(|p| PolicyReport {
-                name: p.name.clone(),
-                arn: p.arn.clone(),
-                document: document(&p.document),
-            })
-            .collect(),
+        policies: policy_reports(plan),
         buckets: plan.buckets.iter().map(bucket_json).collect(),
         changes: plan.changes.iter().map(change_json).collect(),
         notes: plan.notes.iter().map(note_json).collect(),
@@ -166,19 +259,24 @@ pub fn notes_text(notes: &[Note]) -> String {
     out
 }
 
+/// `Role` or `User`, as headings name what holds the policies.
+pub fn holder_label(plan: &Plan) -> &'static str {
+    match plan.user {
+        Some(_) => "User",
+        None => "Role",
+    }
+}
+
 /// The plan for people: who, which buckets, why the KMS choices, what changes.
 pub fn plan_text(plan: &Plan) -> String {
     let mut out = String::new();
-    if let (Some(account), Some(arn)) = (&plan.account_id, &plan.role_arn) {
-        out.push_str(&format!(
-            "{} {arn} (account {account})\n",
-            style("Role").bold()
-        ));
+    let label = style(holder_label(plan)).bold();
+    if let (Some(account), Some(arn)) = (&plan.account_id, plan.holder_arn()) {
+        out.push_str(&format!("{label} {arn} (account {account})\n"));
     } else {
         out.push_str(&format!(
-            "{} {} (offline plan: the account was not read)\n",
-            style("Role").bold(),
-            plan.role_name
+            "{label} {} (offline plan: the account was not read)\n",
+            plan.holder().name()
         ));
     }
     out.push_str(&format!("{}\n", style("Buckets").bold()));
@@ -226,9 +324,13 @@ pub fn policy_heading(name: &str, doc: &PolicyDocument) -> String {
     )
 }
 
-/// The documents with headings, as people review them before anything is written.
+/// The documents with headings, as people review them before anything is written (a user
+/// has no trust policy).
 pub fn documents_text(plan: &Plan) -> String {
-    let mut out = format!("{}\n{}\n", trust_heading(plan), highlight_json(&plan.trust));
+    let mut out = match plan.user {
+        Some(_) => String::new(),
+        None => format!("{}\n{}\n", trust_heading(plan), highlight_json(&plan.trust)),
+    };
     for p in &plan.policies {
         out.push_str(&format!(
             "{}\n{}\n",

@@ -5,9 +5,10 @@ use schemars::generate::SchemaSettings;
 use schemars::JsonSchema;
 use serde_json::{json, Map, Value};
 
-use super::delete::DeleteReport;
-use super::plan::PlanReport;
-use super::verify::VerifyReport;
+use super::delete::DeleteOutput;
+use super::keys::RotateReport;
+use super::plan::PlanOutput;
+use super::verify::VerifyOutput;
 use super::ErrorReport;
 
 /// Each command's output document, by the command names that print it.
@@ -22,10 +23,11 @@ fn documents() -> Vec<(&'static str, Value)> {
             .to_value()
     }
     vec![
-        ("plan", one::<PlanReport>()),
-        ("create", one::<PlanReport>()),
-        ("verify", one::<VerifyReport>()),
-        ("delete", one::<DeleteReport>()),
+        ("plan", one::<PlanOutput>()),
+        ("create", one::<PlanOutput>()),
+        ("verify", one::<VerifyOutput>()),
+        ("delete", one::<DeleteOutput>()),
+        ("rotate-key", one::<RotateReport>()),
         ("error", one::<ErrorReport>()),
     ]
 }

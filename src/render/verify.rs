@@ -5,6 +5,28 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::audit::{Check, Level, Report};
+use crate::plan::Holder;
+
+/// The JSON result of `verify`: for a role, or with `--identity user` for a user.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum VerifyOutput {
+    Role(VerifyReport),
+    User(UserVerifyReport),
+}
+
+/// The JSON result of `verify --identity user` (also when checks fail).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct UserVerifyReport {
+    pub user_name: String,
+    /// Null if the user does not exist.
+    pub user_arn: Option<String>,
+    /// True when the run passes: no check failed (and, with `--strict`, none warned).
+    pub ok: bool,
+    pub checks: Vec<CheckJson>,
+    /// The `provision-role create …` command the fixes refer to; null when none does.
+    pub fix_command: Option<String>,
+}
 
 /// The JSON result of `verify` (also when checks fail).
 #[derive(Debug, Serialize, JsonSchema)]
@@ -31,13 +53,27 @@ pub struct CheckJson {
     pub fix: Option<String>,
 }
 
-pub fn report(report: &Report, strict: bool) -> VerifyReport {
-    VerifyReport {
-        role_name: report.role_name.clone(),
-        role_arn: report.role_arn.clone(),
-        ok: report.passes(strict),
-        checks: report.checks.iter().map(check_json).collect(),
-        fix_command: report.fix_command.clone(),
+pub fn report(report: &Report, strict: bool) -> VerifyOutput {
+    let (ok, checks) = (
+        report.passes(strict),
+        report.checks.iter().map(check_json).collect(),
+    );
+    let fix_command = report.fix_command.clone();
+    match &report.holder {
+        Holder::Role(name) => VerifyOutput::Role(VerifyReport {
+            role_name: name.clone(),
+            role_arn: report.arn.clone(),
+            ok,
+            checks,
+            fix_command,
+        }),
+        Holder::User(name) => VerifyOutput::User(UserVerifyReport {
+            user_name: name.clone(),
+            user_arn: report.arn.clone(),
+            ok,
+            checks,
+            fix_command,
+        }),
     }
 }
 
@@ -62,8 +98,12 @@ fn mark(level: Level) -> console::StyledObject<&'static str> {
 /// `✓`/`⚠`/`✗` per check, with the fix under each warning and failure, and the create
 /// command they refer to once at the end.
 pub fn checklist_text(report: &Report) -> String {
-    let role = report.role_arn.as_deref().unwrap_or(&report.role_name);
-    let mut out = format!("{} {role}\n", style("Role").bold());
+    let name = report.arn.as_deref().unwrap_or(report.holder.name());
+    let label = match report.holder {
+        Holder::Role(_) => "Role",
+        Holder::User(_) => "User",
+    };
+    let mut out = format!("{} {name}\n", style(label).bold());
     for check in &report.checks {
         out.push_str(&format!(
             "  {} {}: {}\n",
@@ -95,8 +135,8 @@ mod tests {
         let mut fail = Check::fail("S3 read-write access to a-1", "not allowed", "grant it");
         fail.uses_command = true;
         let report = Report {
-            role_name: "r".into(),
-            role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
+            holder: Holder::Role("r".into()),
+            arn: Some("arn:aws:iam::123456789012:role/r".into()),
             checks: vec![
                 Check::pass("role exists", "arn:aws:iam::123456789012:role/r"),
                 Check::warn("trust: external ID", "none is required", "require one"),

@@ -4,8 +4,11 @@ use console::style;
 
 use crate::aws::ConnectOptions;
 use crate::cli::shell::{cors_flags, flag, guardrail_flags};
-use crate::plan::request::{default_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME};
-use crate::plan::{Access, KmsChoice, Request, Trust};
+use crate::plan::request::{
+    default_policy_name, default_user_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME,
+    DEFAULT_USER_NAME,
+};
+use crate::plan::{Access, Identity, KmsChoice, Request, Trust};
 
 /// Lines longer than this are broken with `\` continuations when shown.
 const WIDTH: usize = 76;
@@ -50,10 +53,20 @@ fn command_flags(req: &Request, connect: &ConnectOptions) -> Vec<String> {
         .iter()
         .map(|b| flag("--bucket", &b.to_string()))
         .collect();
+    let default_policy = match &req.identity {
+        Identity::Role => default_policy_name(&req.role_name),
+        Identity::User(name) => {
+            flags.push("--identity user".to_string());
+            if name != DEFAULT_USER_NAME {
+                flags.push(flag("--user-name", name));
+            }
+            default_user_policy_name(name)
+        }
+    };
     if req.role_name != DEFAULT_ROLE_NAME {
         flags.push(flag("--role-name", &req.role_name));
     }
-    if req.policy_name != default_policy_name(&req.role_name) {
+    if req.policy_name != default_policy {
         flags.push(flag("--policy-name", &req.policy_name));
     }
     if req.description != DEFAULT_DESCRIPTION {

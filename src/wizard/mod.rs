@@ -11,7 +11,9 @@
 //!
 //! Steps: 1 account (and the role if it exists), 2 buckets (prefixes typed as BUCKET/PREFIX),
 //! 3 access, 4 trust and external ID, 5 advanced (names, description; skipped by default),
-//! 6 encryption, 7 review. It knows what exists: a role made earlier pre-fills every answer,
+//! 6 encryption, 7 review. The review's "Change a setting…" also offers the access method:
+//! the role (recommended), or an IAM user with an access key (`--identity user`), so the
+//! default path pays no decision for it. It knows what exists: a role made earlier pre-fills every answer,
 //! and the review shows the changes as a diff, removals in red, with "No" as the default
 //! when access would be lost. It checks as it goes: a typed bucket is looked up when it is
 //! entered, and bucket encryption and keys are read in the background from the moment the
@@ -47,6 +49,7 @@ pub use review::review_plan;
 use summary::summary;
 
 use crate::aws::Connection;
+use crate::cli::args::IdentityArg;
 use crate::cli::{resolve, CreateArgs, RoleArgs};
 use crate::commands::Context;
 use crate::exit::Cancelled;
@@ -164,7 +167,7 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
         self.account(profile).await?;
         self.buckets()?;
         // Encryption and keys are read while the next questions are asked.
-        let early = resolve::request(&self.answers)?;
+        let early = self.request()?;
         let early = review::reading(&early, self.current.as_ref());
         let d = self.d;
         let ((), facts) = d.facts_meanwhile(&early, || {
@@ -173,6 +176,28 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             self.advanced()
         })?;
         self.finish(early, facts?).await
+    }
+
+    /// Whether the answers ask for access keys (an IAM user) rather than the role.
+    fn wants_keys(&self) -> bool {
+        self.answers.identity.identity == Some(IdentityArg::User)
+    }
+
+    /// The request the answers stand for. With access keys, the role's own answers (trust,
+    /// external ID, role name, description, session length) are set aside: an IAM user has
+    /// none of them. They come back if the role is chosen again.
+    fn request(&self) -> Result<Request> {
+        if !self.wants_keys() {
+            return Ok(resolve::request(&self.answers)?);
+        }
+        let mut user = self.answers.clone();
+        user.role_name = None;
+        user.description = None;
+        user.trust_dev = false;
+        user.principals.clear();
+        user.external_id = None;
+        user.guardrails.max_session_duration = None;
+        Ok(resolve::request(&user)?)
     }
 
     /// "nothing was created" on a first run, "nothing was changed" when the role exists.

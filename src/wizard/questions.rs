@@ -17,7 +17,7 @@ use super::{cancelled, Wizard};
 use crate::cli::args::AccessArg;
 use crate::cli::{resolve, values};
 use crate::plan::request::{default_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME};
-use crate::plan::{Access, BucketScope, PlanError, Trust};
+use crate::plan::{Access, BucketScope, Identity, PlanError, Trust};
 
 /// Above this many buckets, the list is narrowed by a filter first.
 const MANY_BUCKETS: usize = 15;
@@ -99,8 +99,14 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
         );
         let name = self.role_name();
         let busy = self.d.busy("Reading your account…");
-        let (who, listing, role) =
-            futures::join!(self.d.identity(), self.d.bucket_names(), self.d.role(&name));
+        let keys = self.wants_keys();
+        let role = async {
+            match keys {
+                true => Ok(None),
+                false => self.d.role(&name).await,
+            }
+        };
+        let (who, listing, role) = futures::join!(self.d.identity(), self.d.bucket_names(), role);
         busy.finish_and_clear();
         let who = who.context(NO_CREDENTIALS)?;
         self.p.note(&format!(
@@ -110,6 +116,14 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             self.d.region()
         ));
         self.listing = listing;
+        if let Identity::User(user) = resolve::identity(&self.answers.identity)? {
+            given(
+                self.p,
+                "Access method",
+                &format!("access keys for IAM user {user}"),
+                "--identity user",
+            );
+        }
         self.found(role?)?;
         if !self.p.confirm("Continue with this account?", true)? {
             say(
@@ -124,6 +138,9 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
     /// Say what exists under the role name; a role provision-role made pre-fills the answers.
     fn found(&mut self, role: Option<CurrentRole>) -> Result<()> {
         let name = self.role_name();
+        if self.wants_keys() {
+            return Ok(());
+        }
         let Some(role) = role else {
             say(
                 self.p,
@@ -403,6 +420,14 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
              use the role).",
         );
         let flags = self.flags;
+        if self.wants_keys() {
+            say(
+                self.p,
+                "Nothing to choose with access keys (--identity user): an IAM user is not \
+                 assumed, so it trusts no one.",
+            );
+            return Ok(());
+        }
         if flags.trust_dev {
             let value = "Activeloop and its development backends";
             given(self.p, "Trusted", value, "--trust-dev");
@@ -505,6 +530,16 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             "The names and the description. The defaults suit one Deep Lake role per account.",
         );
         let f = self.flags;
+        if self.wants_keys() {
+            let req = self.request()?;
+            self.p.note(&format!(
+                "  User    {}\n  Policy  {}",
+                req.user_name().unwrap_or_default(),
+                req.policy_name
+            ));
+            say(self.p, "--user-name and --policy-name change them.");
+            return Ok(());
+        }
         if f.role_name.is_some() && f.policy_name.is_some() && f.description.is_some() {
             return self.ask_names();
         }

@@ -11,8 +11,9 @@ use super::prompt::{Prompter, Terminal};
 use super::summary::{plan_line, summary};
 use super::text::{given, heading, say, warn};
 use super::{cancelled, KmsAnswer, Wizard};
+use crate::cli::args::IdentityArg;
 use crate::cli::values::KmsValue;
-use crate::cli::{resolve, CorsArgs};
+use crate::cli::CorsArgs;
 use crate::exit::Cancelled;
 use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::request::normalize_scopes;
@@ -22,10 +23,12 @@ use crate::plan::{
 use crate::render::plan as render;
 use crate::render::Printer;
 
-/// Whether facts read for `read` serve `req` too: the same names, and no bucket not read.
+/// Whether facts read for `read` serve `req` too: the same role or user and names, and no
+/// bucket not read.
 fn serves(read: &Request, req: &Request) -> bool {
     let has = |b: &BucketScope| read.buckets.iter().any(|r| r.bucket == b.bucket);
-    (&read.role_name, &read.policy_name) == (&req.role_name, &req.policy_name)
+    (&read.identity, &read.role_name, &read.policy_name)
+        == (&req.identity, &req.role_name, &req.policy_name)
         && req.buckets.iter().all(has)
 }
 
@@ -135,13 +138,14 @@ enum Next {
 /// Up to this many notes on encryption are all shown.
 const FEW_NOTES: usize = 4;
 
-const SETTINGS: [&str; 7] = [
+const SETTINGS: [&str; 8] = [
     "Buckets",
     "Access",
     "Trust and external ID",
     "Names and description",
     "KMS key grant",
     "CORS for the web visualizer",
+    "Access method: role (recommended) or access keys",
     "Back to the review",
 ];
 
@@ -157,7 +161,7 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             self.answers.cors.cors = has_our_rule(&facts);
         }
         loop {
-            let req = resolve::request(&self.answers)?;
+            let req = self.request()?;
             if !serves(&read, &req) {
                 read = reading(&req, self.current.as_ref());
                 facts = self.d.facts(&read).await?;
@@ -269,16 +273,20 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
 
     /// Step 7: the summary, then the question. Nothing to change asks nothing.
     fn review(&mut self, plan: &Plan, facts: &Facts) -> Result<Next> {
-        let name = &plan.role_name;
         if plan.is_noop() {
             return Ok(Next::Apply);
         }
         let before = before(facts);
-        let why = match &before {
-            None => "Nothing has been written yet. This run creates:".to_string(),
-            Some(_) => {
-                format!("Nothing has been written yet. Changes to role {name}: + added, - removed.")
-            }
+        let why = match (&before, plan.creates_holder()) {
+            (Some(_), _) => format!(
+                "Nothing has been written yet. Changes to {}: + added, - removed.",
+                plan.holder()
+            ),
+            (None, true) => "Nothing has been written yet. This run creates:".to_string(),
+            (None, false) => format!(
+                "Nothing has been written yet. This run changes {}:",
+                plan.holder()
+            ),
         };
         heading(self.p, 7, "Review", &why);
         if self.p.verbose() {
@@ -302,13 +310,11 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
     }
 
     fn ask_review(&mut self, plan: &Plan, loses: bool) -> Result<usize> {
-        let (question, yes) = match plan.creates_role() {
-            true => ("Create the role?", "Create the role"),
-            false => ("Apply these changes?", "Apply the changes"),
-        };
-        let no = match plan.creates_role() {
+        let (question, yes) = question(plan);
+        let kept = format!("Cancel: keep the {} as it is", plan.holder().kind());
+        let no = match plan.creates_holder() {
             true => "Cancel: create nothing",
-            false => "Cancel: keep the role as it is",
+            false => kept.as_str(),
         };
         let items = [yes, "Show the exact documents", "Change a setting…", no].map(String::from);
         self.p.select(question, &items, if loses { 3 } else { 0 })
@@ -343,6 +349,7 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
                 self.ask_kms(1, grant)
             }
             5 => self.ask_cors(),
+            6 => self.access_method(),
             _ => Ok(()),
         }
     }
@@ -371,6 +378,76 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
             usize::from(!on),
         )? == 0;
         Ok(())
+    }
+
+    /// "Change a setting… → Access method": the role (recommended), or an IAM user with one
+    /// access key for tools that cannot assume a role. Not on the default path.
+    fn access_method(&mut self) -> Result<()> {
+        say(
+            self.p,
+            "How Deep Lake signs in to your account. A role is safer: Activeloop assumes it and \
+             gets short-lived credentials, so no long-lived secret exists to leak. Access keys \
+             (an IAM user with one key, Deep Lake's \"IAM User Keys\") are for tools that \
+             cannot assume a role; the key's secret is written once, to a new private file.",
+        );
+        if let Some(flag) = self.flags.identity.identity {
+            let value = match flag {
+                IdentityArg::Role => "role",
+                IdentityArg::User => "access keys",
+            };
+            given(self.p, "Access method", value, "--identity");
+            return Ok(());
+        }
+        let items = [
+            "Role, assumed by Activeloop (recommended)",
+            "Access keys: an IAM user with one key",
+        ]
+        .map(String::from);
+        let now = usize::from(self.wants_keys());
+        let keys = self.p.select("Access method", &items, now)? == 1;
+        if keys && self.role_flags().is_some() {
+            let flag = self.role_flags().unwrap_or_default();
+            warn(
+                self.p,
+                &format!(
+                    "{flag} was given, and applies only to a role: run again without it to use \
+                     access keys. The role stays."
+                ),
+            );
+            return Ok(());
+        }
+        self.answers.identity.identity = keys.then_some(IdentityArg::User);
+        Ok(())
+    }
+
+    /// The first role-only flag given on the command line, if any.
+    fn role_flags(&self) -> Option<&'static str> {
+        let f = self.flags;
+        [
+            (f.role_name.is_some(), "--role-name"),
+            (f.description.is_some(), "--description"),
+            (f.trust_dev, "--trust-dev"),
+            (!f.principals.is_empty(), "--principal"),
+            (f.external_id.is_some(), "--external-id"),
+            (
+                f.guardrails.max_session_duration.is_some(),
+                "--max-session-duration",
+            ),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+}
+
+/// The review's question and its first answer.
+fn question(plan: &Plan) -> (&'static str, &'static str) {
+    match (plan.creates_holder(), plan.user.is_some()) {
+        (true, false) => ("Create the role?", "Create the role"),
+        (true, true) => (
+            "Create the user and its key?",
+            "Create the user and its key",
+        ),
+        (false, _) => ("Apply these changes?", "Apply the changes"),
     }
 }
 
@@ -407,12 +484,9 @@ pub fn review_plan(printer: &Printer, plan: &Plan, yes: bool) -> Result<()> {
     if plan.is_noop() || yes {
         return Ok(());
     }
-    let (question, first) = match plan.creates_role() {
-        true => ("Create the role?", "Create the role"),
-        false => ("Apply these changes?", "Apply the changes"),
-    };
+    let (question, first) = question(plan);
     let items = [first, "Show the exact documents", "Cancel"].map(String::from);
-    let not_done = match plan.creates_role() {
+    let not_done = match plan.creates_holder() {
         true => "cancelled, nothing was created",
         false => "cancelled, nothing was changed",
     };

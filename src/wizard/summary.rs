@@ -262,18 +262,44 @@ pub fn grants_text(grants: &Grants, width: usize) -> String {
     lines.join("\n")
 }
 
+/// A user's key, as the review shows it: made now, or the one it keeps.
+fn access_key(plan: &Plan) -> String {
+    let made = plan
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::CreateAccessKey { .. }));
+    let kept = plan.user.iter().flat_map(|u| &u.keys).find(|k| k.active);
+    match (made, kept) {
+        (false, Some(key)) => format!("{} (kept: its secret cannot be shown again)", key.id),
+        _ => "a new one, its secret written once to a private file".to_string(),
+    }
+}
+
 /// The review of `plan`: rows (a diff against `before` when the role exists), the plan line,
-/// then a warning for what is lost and the planner's own warnings.
+/// then a warning for what is lost and the planner's own warnings. A user has no trust rows,
+/// and a row for its access key.
 pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
-    let role = plan.role_arn.clone().unwrap_or(plan.role_name.clone());
-    let mut out = vec![line("Role", ' ', &[role], width)];
-    let rows = rows(&Grants::planned(plan), before);
+    let who = plan
+        .holder_arn()
+        .map_or(plan.holder().name().to_string(), str::to_string);
+    let label = match plan.user {
+        Some(_) => "User",
+        None => "Role",
+    };
+    let mut out = vec![line(label, ' ', &[who], width)];
+    let mut rows = rows(&Grants::planned(plan), before);
+    if plan.user.is_some() {
+        rows.retain(|r| !matches!(r.label, "Trusted" | "External ID"));
+    }
     let notes = key_notes(plan);
     out.extend(rows.iter().map(|r| row_text(r, &notes, width)));
     if let Some((set, values)) = cors(plan) {
         // Marked as an addition only in a diff against a role that exists.
         let mark = if set && before.is_some() { '+' } else { ' ' };
         out.push(line("CORS", mark, &values, width));
+    }
+    if plan.user.is_some() {
+        out.push(line("Access key", ' ', &[access_key(plan)], width));
     }
     let rails = guardrails(&plan.guardrails);
     if !rails.is_empty() {
@@ -299,7 +325,7 @@ pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
     let activeloop = principals
         .flat_map(|p| p.aws_values())
         .any(|a| a == ACTIVELOOP_PRODUCTION);
-    if !activeloop {
+    if !activeloop && plan.user.is_none() {
         out.push(warn(
             "Activeloop is not trusted: Deep Lake cannot use this role, only the principals \
              above can",

@@ -839,6 +839,68 @@ fn change_a_setting_asks_that_step_again() {
     assert!(script.note("Plan:").contains("Access        read-only"));
 }
 
+/// The access method is a setting of the review, not a question on the default path: keys
+/// make the plan a user's, with no trust rows, a row for its key, and the safer role named.
+#[test]
+fn access_keys_are_one_setting_away() {
+    const ACCESS_METHOD: usize = 6;
+    let fake = Fake::new();
+    let answers = with(
+        up_to_encryption(vec![PLAIN_DATA]),
+        [A::Pick(CHANGE), A::Pick(ACCESS_METHOD), A::Pick(1), A::Keep],
+    );
+    let (outcome, script) = wizard(answers, &fake, &CreateArgs::default());
+    let (req, plan) = outcome.unwrap();
+    assert_eq!(
+        req.identity,
+        plan::Identity::User(plan::request::DEFAULT_USER_NAME.into())
+    );
+    assert_eq!(req.external_id, None, "the role's answers are set aside");
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| matches!(c, plan::Change::CreateAccessKey { .. })));
+    assert!(script.said("A role is safer"));
+    assert!(script.asked("select Access method"));
+    assert!(script.asked("select Create the user and its key?"));
+    let summary = script.note("Access key");
+    assert!(summary.contains("  User "), "{summary}");
+    assert!(!summary.contains("Trusted"), "{summary}");
+    assert!(!summary.contains("Activeloop is not trusted"), "{summary}");
+    assert_eq!(fake.reads.get(), 2, "the user is read before its review");
+    let command = equivalent_command(&req, &ConnectOptions::default());
+    assert!(command.contains("--identity user"), "{command}");
+    assert!(!command.contains("--role-name"), "{command}");
+}
+
+/// A role-only flag keeps the role: choosing keys says which flag stands in the way.
+#[test]
+fn a_role_flag_keeps_the_role() {
+    let fake = Fake::new();
+    let args = CreateArgs {
+        role: RoleArgs {
+            external_id: Some("ext-42".into()),
+            ..RoleArgs::default()
+        },
+        ..CreateArgs::default()
+    };
+    let answers = [
+        A::Keep,
+        A::Tick(vec![PLAIN_DATA]),
+        A::Keep,
+        A::Keep,
+        A::Keep,
+        A::Pick(CHANGE),
+        A::Pick(6),
+        A::Pick(1),
+        A::Keep,
+    ];
+    let (outcome, script) = wizard(answers, &fake, &args);
+    let (req, _) = outcome.unwrap();
+    assert_eq!(req.identity, plan::Identity::Role);
+    assert!(script.said("--external-id was given, and applies only to a role"));
+}
+
 #[test]
 fn another_account_is_a_cancellation_with_a_hint() {
     let fake = Fake::new();
@@ -851,6 +913,7 @@ fn another_account_is_a_cancellation_with_a_hint() {
 fn flags_given_are_shown_and_not_asked() {
     let fake = Fake::new();
     let args = CreateArgs {
+        credentials: Default::default(),
         role: RoleArgs {
             role_name: Some("team-role".into()),
             policy_name: Some("team-policy".into()),
@@ -905,6 +968,7 @@ fn flags_given_are_shown_and_not_asked() {
 fn yes_flag_skips_only_the_final_question() {
     let fake = Fake::new();
     let args = CreateArgs {
+        credentials: Default::default(),
         yes: true,
         ..CreateArgs::default()
     };
@@ -918,6 +982,7 @@ fn yes_flag_skips_only_the_final_question() {
 fn a_bad_flag_fails_before_the_first_question() {
     let fake = Fake::new();
     let args = CreateArgs {
+        credentials: Default::default(),
         role: RoleArgs {
             kms: vec![values::KmsValue::Off, values::KmsValue::Auto],
             ..RoleArgs::default()
@@ -1090,6 +1155,7 @@ fn a_foreign_role_named_by_a_flag_fails_at_once() {
         ..Fake::new()
     };
     let args = CreateArgs {
+        credentials: Default::default(),
         role: RoleArgs {
             role_name: Some("theirs".into()),
             ..RoleArgs::default()

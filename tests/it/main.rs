@@ -9,6 +9,7 @@ mod export;
 mod faults;
 mod guardrails;
 mod harness;
+mod keys;
 mod lifecycle;
 mod schema;
 mod snapshots;

@@ -58,6 +58,30 @@ fn real_outputs_validate_against_the_published_schema() {
     valid("error", &usage.code_is(2).json());
 }
 
+/// The user path's documents: plan and create with `--identity user`, its verify and delete,
+/// and rotate-key.
+#[test]
+fn user_outputs_validate_against_the_published_schema() {
+    let env = TestEnv::new();
+    env.create_bucket("schema-user");
+    fn with<'a>(args: &[&'a str]) -> Vec<&'a str> {
+        [args, &["--identity", "user", "--output", "json"][..]].concat()
+    }
+    let plan = run_cmd(offline_cmd().args(with(&["plan", "--bucket", "schema-user"])));
+    valid("plan", &plan.ok().json());
+    let create = with(&["create", "--bucket", "schema-user", "--yes"]);
+    valid("create", &env.run(&create).ok().json());
+    valid("create", &env.run(&create).ok().json());
+    valid("verify", &env.run(&with(&["verify"])).ok().json());
+    let rotate = ["rotate-key", "--output", "json"];
+    valid("rotate-key", &env.run(&rotate).ok().json());
+    let refused = env.run(&rotate);
+    valid("error", &refused.code_is(1).json());
+    valid("delete", &env.run(&with(&["delete", "--yes"])).ok().json());
+    let gone = env.run(&with(&["verify"]));
+    valid("verify", &gone.code_is(1).json());
+}
+
 #[test]
 fn the_schema_rejects_what_the_tool_never_prints() {
     let plan = schema("plan");

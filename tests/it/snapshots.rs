@@ -16,6 +16,8 @@ fn filtered(f: impl FnOnce()) {
     insta::with_settings!({filters => vec![
         (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[KEY-ID]"),
         (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIME]"),
+        (r"(created|used) \d{4}-\d\d-\d\d", "$1 [DATE]"),
+        (r"AKIA[A-Z0-9]{16}", "[ACCESS-KEY-ID]"),
     ]}, { f() });
 }
 
@@ -27,6 +29,7 @@ fn help_of_every_command() {
         "plan",
         "verify",
         "delete",
+        "rotate-key",
         "export",
         "completions",
         "man",
@@ -97,6 +100,25 @@ fn offline_plans() {
     );
 }
 
+/// The Lightly guide's case as a user: one folder of one bucket, offline.
+#[test]
+fn offline_user_plan() {
+    let text = offline(&[
+        "plan",
+        "--identity",
+        "user",
+        "--bucket",
+        "datalake/projects/farm-animals",
+    ]);
+    insta::assert_snapshot!(
+        "plan_user_text",
+        format!(
+            "--- stdout ---\n{}--- stderr ---\n{}",
+            text.stdout, text.stderr
+        )
+    );
+}
+
 /// One template of each format, with every guardrail, an external ID and an explicit KMS key
 /// (what they deploy to is checked against IAM in `export.rs`).
 #[test]
@@ -155,5 +177,45 @@ fn json_of_create_verify_and_delete() {
         insta::assert_snapshot!("create_json", created.stdout);
         insta::assert_snapshot!("verify_json", verified.stdout);
         insta::assert_snapshot!("delete_json", deleted.stdout);
+    });
+}
+
+#[test]
+fn json_of_the_user_path() {
+    let env = TestEnv::new();
+    env.create_bucket("snap-user");
+    let run = |args: &[&str]| {
+        let run = env.run(args);
+        run.ok();
+        run.stdout
+    };
+    let user = ["--identity", "user"];
+    let created = run(&[
+        &[
+            "create",
+            "--yes",
+            "--output",
+            "json",
+            "--bucket",
+            "snap-user/lake",
+        ][..],
+        &user,
+        &["--credentials-file", "key.ini"],
+    ]
+    .concat());
+    let verified = run(&[&["verify", "--output", "json"][..], &user].concat());
+    let rotated = run(&[
+        "rotate-key",
+        "--output",
+        "json",
+        "--credentials-file",
+        "new.ini",
+    ]);
+    let deleted = run(&[&["delete", "--yes", "--output", "json"][..], &user].concat());
+    filtered(|| {
+        insta::assert_snapshot!("create_user_json", created);
+        insta::assert_snapshot!("verify_user_json", verified);
+        insta::assert_snapshot!("rotate_key_json", rotated);
+        insta::assert_snapshot!("delete_user_json", deleted);
     });
 }

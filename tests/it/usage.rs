@@ -8,7 +8,7 @@ const PRODUCTION: &str = "arn:aws:iam::597713067985:role/activeloop_backend";
 /// Runs each case; asserts exit 2, an `error` first line naming `needle`, no panic or debug
 /// dump, nothing on stdout, and no request sent.
 #[track_caller]
-fn all_refused(cases: &[(Vec<&str>, &str)]) {
+pub(crate) fn all_refused(cases: &[(Vec<&str>, &str)]) {
     let aws = NoAws::new();
     for (args, needle) in cases {
         let run = aws.run(args);

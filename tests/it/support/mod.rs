@@ -902,9 +902,131 @@ impl TestEnv {
         run_cmd(&mut cmd)
     }
 
+    // ----- IAM users and access keys -----
+
+    /// Names of all users.
+    pub fn user_names(&self) -> Vec<String> {
+        let out = self
+            .block_on(self.iam.list_users().send())
+            .unwrap_or_else(|e| sdk_panic("ListUsers", "", e));
+        out.users()
+            .iter()
+            .map(|u| u.user_name().to_owned())
+            .collect()
+    }
+
+    /// The user as GetUser returns it (path, ARN, boundary, tags); `None` if it doesn't exist.
+    pub fn user(&self, name: &str) -> Option<aws_sdk_iam::types::User> {
+        match self.block_on(self.iam.get_user().user_name(name).send()) {
+            Ok(out) => out.user,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
+            {
+                None
+            }
+            Err(e) => sdk_panic("GetUser", name, e),
+        }
+    }
+
+    /// The user's tags as `(key, value)`.
+    pub fn user_tags(&self, name: &str) -> Vec<(String, String)> {
+        let out = self
+            .block_on(self.iam.list_user_tags().user_name(name).send())
+            .unwrap_or_else(|e| sdk_panic("ListUserTags", name, e));
+        out.tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect()
+    }
+
+    /// Managed policies attached to the user, as `(policy name, policy arn)`.
+    pub fn user_policies(&self, name: &str) -> Vec<(String, String)> {
+        let out = self
+            .block_on(
+                self.iam
+                    .list_attached_user_policies()
+                    .user_name(name)
+                    .send(),
+            )
+            .unwrap_or_else(|e| sdk_panic("ListAttachedUserPolicies", name, e));
+        out.attached_policies()
+            .iter()
+            .map(|p| {
+                (
+                    p.policy_name().unwrap_or_default().to_owned(),
+                    p.policy_arn().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// The user's access keys as `(id, status)`, e.g. `("AKIA…", "Active")`.
+    pub fn access_keys(&self, name: &str) -> Vec<(String, String)> {
+        let out = self
+            .block_on(self.iam.list_access_keys().user_name(name).send())
+            .unwrap_or_else(|e| sdk_panic("ListAccessKeys", name, e));
+        out.access_key_metadata()
+            .iter()
+            .map(|k| {
+                (
+                    k.access_key_id().unwrap_or_default().to_owned(),
+                    k.status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    /// Deletes one of the user's access keys, as a person would by hand.
+    pub fn delete_access_key(&self, user: &str, id: &str) {
+        self.block_on(
+            self.iam
+                .delete_access_key()
+                .user_name(user)
+                .access_key_id(id)
+                .send(),
+        )
+        .unwrap_or_else(|e| sdk_panic("DeleteAccessKey", id, e));
+    }
+
+    /// Turns moto's request authentication on (every request must be signed by a key IAM
+    /// holds, and is checked against its policies) or off (the default). With it on, the
+    /// harness's own `testing` credentials are refused too (`InvalidAccessKeyId`).
+    pub fn set_auth(&self, on: bool) {
+        use std::io::Write;
+        let body = if on { "0" } else { "inf" };
+        let mut conn =
+            std::net::TcpStream::connect(("127.0.0.1", self.moto.port())).expect("connect to moto");
+        write!(
+            conn,
+            "POST /moto-api/reset-auth HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("ask moto to reset auth");
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).expect("moto answers");
+        assert!(
+            answer.starts_with("HTTP/1.1 200") && answer.contains("\"ok\""),
+            "reset-auth: {answer}"
+        );
+    }
+
+    /// An S3 client (path-style, to this moto) that signs with the given key.
+    pub fn s3_with(&self, credentials: aws_sdk_iam::config::Credentials) -> aws_sdk_s3::Client {
+        use aws_sdk_iam::config::SharedCredentialsProvider;
+        let sdk = sdk_config(&self.endpoint(), REGION)
+            .into_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+        s3_client(&sdk)
+    }
+
     /// Everything IAM holds, as one comparable value: each role (trust, tags, attached and
-    /// inline policy names) and each customer-managed policy (default version's document,
-    /// tags, how many versions).
+    /// inline policy names), each user (tags, attached policy names, access keys) and each
+    /// customer-managed policy (default version's document, tags, how many versions).
     pub fn iam_state(&self) -> Value {
         let mut roles = serde_json::Map::new();
         for name in self.role_names() {
@@ -943,7 +1065,20 @@ impl TestEnv {
                     "versions": self.policy_versions(&arn).len()}),
             );
         }
-        serde_json::json!({"roles": roles, "policies": policies})
+        let mut users = serde_json::Map::new();
+        for name in self.user_names() {
+            let mut attached: Vec<String> =
+                self.user_policies(&name).into_iter().map(|p| p.0).collect();
+            attached.sort();
+            let mut tags = self.user_tags(&name);
+            tags.sort();
+            users.insert(
+                name.clone(),
+                serde_json::json!({"tags": tags, "attached": attached,
+                    "keys": self.access_keys(&name)}),
+            );
+        }
+        serde_json::json!({"roles": roles, "users": users, "policies": policies})
     }
 
     /// The role as GetRole returns it (path, boundary, session length, tags…).
