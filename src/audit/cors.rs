@@ -4,7 +4,7 @@
 
 use super::facts::BucketFacts;
 use super::{Check, Expect, SEE_COMMAND};
-use crate::plan::cors::{with_ours, CorsRule, RULE_ID};
+use crate::plan::cors::{rule_id, with_ours, CorsRule};
 
 pub(super) fn check(expect: &Expect, bucket: &str, facts: &BucketFacts) -> Option<Check> {
     let origins = expect.cors.as_ref()?;
@@ -20,26 +20,24 @@ pub(super) fn check(expect: &Expect, bucket: &str, facts: &BucketFacts) -> Optio
         }
         None => return Some(Check::fail(name, "not read", "run verify again")),
     };
-    let ours = CorsRule::ours(origins);
-    let found: Vec<&CorsRule> = rules.iter().filter(|r| r.is_ours()).collect();
+    let id = rule_id(&expect.holder);
+    let ours = CorsRule::ours(&id, origins);
+    let found: Vec<&CorsRule> = rules.iter().filter(|r| r.has_id(&id)).collect();
     let detail = match (found.as_slice(), with_ours(rules, &ours)) {
         (_, None) => {
             return Some(Check::pass(
                 name,
-                format!(
-                    "rule {RULE_ID} allows GET, HEAD from {}",
-                    origins.join(", ")
-                ),
+                format!("rule {id} allows GET, HEAD from {}", origins.join(", ")),
             ))
         }
-        ([], _) => format!("no rule {RULE_ID}: the Activeloop visualizer cannot read the bucket"),
+        ([], _) => format!("no rule {id}: the Activeloop visualizer cannot read the bucket"),
         ([one], _) => format!(
-            "rule {RULE_ID} allows {} from {}, not GET, HEAD from {}",
+            "rule {id} allows {} from {}, not GET, HEAD from {}",
             one.allowed_methods.join(", "),
             one.allowed_origins.join(", "),
             origins.join(", ")
         ),
-        (many, _) => format!("rule {RULE_ID} is there {} times", many.len()),
+        (many, _) => format!("rule {id} is there {} times", many.len()),
     };
     Some(
         Check::fail(

@@ -596,7 +596,7 @@ async fn put_cors(w: &Writer<'_>, bucket: &str, region: &str, rule: &CorsRule) -
     let undo = Undo::RestoreCors {
         bucket: bucket.to_string(),
         region: region.to_string(),
-        previous: now.into_iter().find(CorsRule::is_ours),
+        previous: now.into_iter().find(|r| r.has_id(rule.id())),
         written: rule.clone(),
     };
     settle(w.journal, result, undo)
@@ -792,7 +792,7 @@ pub async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Result<Vec<String>> {
             Ok(with_ours(&now, rule).map(|_| {
                 format!(
                     "bucket {bucket} does not hold the CORS rule {} this run set",
-                    crate::plan::cors::RULE_ID
+                    rule.id()
                 )
             }))
         })

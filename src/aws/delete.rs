@@ -24,7 +24,7 @@ use super::holder::{delete_inline, detach, either};
 use super::journal::untag;
 use super::retry::{eventually, Backoff};
 use super::{cors, keys, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS};
-use crate::plan::cors::{without_ours, CorsRule, RULE_ID};
+use crate::plan::cors::{rule_id, without_ours};
 use crate::plan::{policy_name, Holder, Resource, MAX_POLICIES_PER_ROLE, OWNER_TAG};
 
 /// A managed policy attached to the role.
@@ -103,6 +103,8 @@ pub enum Step {
     RemoveCors {
         bucket: String,
         region: String,
+        /// The rule's ID: the one for this role or user.
+        id: String,
     },
 }
 
@@ -138,9 +140,9 @@ impl Step {
             }
             Step::DeleteRole { arn, .. } => format!("delete role {arn}"),
             Step::DeleteUser { arn, .. } => format!("delete user {arn}"),
-            Step::RemoveCors { bucket, .. } => format!(
-                "remove the CORS rule {RULE_ID} from bucket {bucket} (its other rules are kept)"
-            ),
+            Step::RemoveCors { bucket, id, .. } => {
+                format!("remove the CORS rule {id} from bucket {bucket} (its other rules are kept)")
+            }
         }
     }
 
@@ -164,8 +166,8 @@ impl Step {
             }
             Step::DeleteRole { arn, .. } => format!("deleted role {arn}"),
             Step::DeleteUser { arn, .. } => format!("deleted user {arn}"),
-            Step::RemoveCors { bucket, .. } => {
-                format!("removed the CORS rule {RULE_ID} from bucket {bucket}")
+            Step::RemoveCors { bucket, id, .. } => {
+                format!("removed the CORS rule {id} from bucket {bucket}")
             }
         }
     }
@@ -455,32 +457,41 @@ async fn run_step(
         Step::DeleteUser { name, .. } => {
             delete_holder(iam, &Holder::User(name.clone()), backoff, progress).await?
         }
-        Step::RemoveCors { bucket, region } => remove_cors(&s3(region), bucket).await?,
+        Step::RemoveCors { bucket, region, id } => remove_cors(&s3(region), bucket, id).await?,
     }
     Ok(())
 }
 
 /// Take our rule out of the bucket's CORS configuration as it is now.
-async fn remove_cors(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<()> {
+async fn remove_cors(s3: &aws_sdk_s3::Client, bucket: &str, id: &str) -> Result<()> {
     let now = cors::rules(s3, bucket).await?;
-    if let Some(rest) = without_ours(&now) {
+    if let Some(rest) = without_ours(&now, id) {
         cors::put(s3, bucket, &rest).await?;
     }
     Ok(())
 }
 
-/// For each bucket our policies grant whose CORS holds our rule, a step that removes it. A
-/// bucket that cannot be read (gone, or the caller may not read its CORS) is skipped, with a
-/// warning saying so.
-pub async fn cors_steps(conn: &Connection, buckets: Vec<String>) -> (Vec<Step>, Vec<String>) {
+/// For each bucket our policies grant whose CORS holds the holder's rule, a step that removes
+/// it. A bucket that cannot be read (gone, or the caller may not read its CORS) is skipped,
+/// with a warning saying so.
+pub async fn cors_steps(
+    conn: &Connection,
+    holder: &Holder,
+    buckets: Vec<String>,
+) -> (Vec<Step>, Vec<String>) {
+    let id = &rule_id(holder);
     let found: Vec<Result<Option<Step>>> = stream::iter(buckets)
         .map(|bucket| async move {
             let region = discover::bucket_region(&conn.s3("us-east-1"), &bucket).await?;
             let rules = cors::rules(&conn.s3(&region), &bucket).await?;
             Ok(rules
                 .iter()
-                .any(CorsRule::is_ours)
-                .then_some(Step::RemoveCors { bucket, region }))
+                .any(|r| r.has_id(id))
+                .then(|| Step::RemoveCors {
+                    bucket,
+                    region,
+                    id: id.clone(),
+                }))
         })
         .buffered(READS)
         .collect()
@@ -491,7 +502,7 @@ pub async fn cors_steps(conn: &Connection, buckets: Vec<String>) -> (Vec<Step>, 
             Ok(step) => steps.extend(step),
             Err(e) if gone(&e) => {}
             Err(e) => warnings.push(format!(
-                "{e:#}; a CORS rule {RULE_ID} there, if any, is left as it is"
+                "{e:#}; a CORS rule {id} there, if any, is left as it is"
             )),
         }
     }

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::apply::{delete_policy, delete_version, put_trust, set_default_version};
 use super::holder::{self, attach, detach, put_boundary, put_inline, put_tags, remove_tags};
 use super::{cors, discover, keys, AwsResult, S3For};
-use crate::plan::cors::{without_ours, CorsRule, RULE_ID};
+use crate::plan::cors::{without_ours, CorsRule};
 use crate::plan::{Holder, Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning};
 
@@ -252,9 +252,12 @@ impl Undo {
                     remove.join(" ")
                 )
             }
-            Undo::RestoreCors { bucket, .. } => format!(
+            Undo::RestoreCors {
+                bucket, written, ..
+            } => format!(
                 "aws s3api get-bucket-cors --bucket {bucket}, then put-bucket-cors without the \
-                 rule with ID {RULE_ID} (or delete-bucket-cors if it is the only rule)"
+                 rule with ID {} (or delete-bucket-cors if it is the only rule)",
+                written.id()
             ),
             Undo::Untag { resource, arn } => match resource {
                 Resource::Role(name) => format!(
@@ -570,13 +573,14 @@ async fn restore_cors(
     written: &CorsRule,
 ) -> Result<Outcome> {
     let now = cors::rules(s3, bucket).await?;
+    let id = written.id();
     if !now.iter().any(|r| r.same_as(written)) {
         return Ok(Outcome::Left(format!(
-            "the CORS rule {RULE_ID} of bucket {bucket} is not the one this run wrote (never \
+            "the CORS rule {id} of bucket {bucket} is not the one this run wrote (never \
              written, or changed by another writer since): kept"
         )));
     }
-    let mut rules = without_ours(&now).unwrap_or(now);
+    let mut rules = without_ours(&now, id).unwrap_or(now);
     rules.extend(previous.cloned());
     cors::put(s3, bucket, &rules).await?;
     Ok(Outcome::Done(format!(

@@ -74,7 +74,7 @@ async fn cors_steps(ctx: &Context, conn: &Connection, inventory: &Inventory) -> 
         .collect();
     buckets.sort();
     buckets.dedup();
-    let (steps, warnings) = delete::cors_steps(conn, buckets).await;
+    let (steps, warnings) = delete::cors_steps(conn, &inventory.holder, buckets).await;
     for warning in warnings {
         ctx.printer.warn(&warning);
     }

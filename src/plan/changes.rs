@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::cors::{self, CorsRule};
+use super::cors::CorsRule;
 use crate::policy::{self, PolicyDocument};
 
 /// Who holds the policies: the role Activeloop assumes, or (`--identity user`) an IAM user
@@ -261,8 +261,8 @@ impl Change {
             | Change::Attach { .. }
             | Change::CreateUser { .. }
             | Change::CreateAccessKey { .. } => Action::Create,
-            Change::PutCors { previous, .. } => match previous {
-                Some(rules) if rules.iter().any(CorsRule::is_ours) => Action::Update,
+            Change::PutCors { previous, rule, .. } => match previous {
+                Some(rules) if rules.iter().any(|r| r.has_id(rule.id())) => Action::Update,
                 _ => Action::Create,
             },
             Change::UpdatePolicy { .. }
@@ -363,8 +363,8 @@ impl Change {
             Change::CreateAccessKey { user, .. } => {
                 format!("created an access key for user {user}")
             }
-            Change::PutCors { bucket, .. } => {
-                format!("set the CORS rule {} on bucket {bucket}", cors::RULE_ID)
+            Change::PutCors { bucket, rule, .. } => {
+                format!("set the CORS rule {} on bucket {bucket}", rule.id())
             }
             Change::Unchanged(resource) => format!("{resource} unchanged"),
         }
@@ -373,27 +373,26 @@ impl Change {
 
 /// What a CORS change does: our rule as it will be, and what happens to the others.
 fn cors_details(rule: &CorsRule, previous: Option<&[CorsRule]>) -> Vec<String> {
+    let id = rule.id();
     let mut out = vec![format!(
-        "+ rule {}: {} from {}",
-        cors::RULE_ID,
+        "+ rule {id}: {} from {}",
         rule.allowed_methods.join(", "),
         rule.allowed_origins.join(", ")
     )];
     match previous {
         None => out.push("(offline: the bucket's other rules were not read; they are kept)".into()),
         Some(rules) => {
-            if let Some(old) = rules.iter().find(|r| r.is_ours()) {
+            if let Some(old) = rules.iter().find(|r| r.has_id(id)) {
                 out.insert(
                     0,
                     format!(
-                        "- rule {}: {} from {}",
-                        cors::RULE_ID,
+                        "- rule {id}: {} from {}",
                         old.allowed_methods.join(", "),
                         old.allowed_origins.join(", ")
                     ),
                 );
             }
-            let others = rules.iter().filter(|r| !r.is_ours()).count();
+            let others = rules.iter().filter(|r| !r.has_id(id)).count();
             if others > 0 {
                 out.push(format!("{others} other rule(s) kept as they are"));
             }

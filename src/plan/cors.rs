@@ -2,9 +2,20 @@
 //! holds a dataset, and how it joins the rules a bucket already has. S3 keeps one CORS
 //! configuration per bucket, so ours is added (or replaced) by its ID and every other rule is
 //! kept as it is.
+//!
+//! The ID names the role (or user) the rule is for — `provision-role-deeplake:role/NAME` — so
+//! two of them serving one bucket each keep their own rule, and deleting one leaves the
+//! other's; a person reading the bucket's CORS sees whom each rule serves.
 
-/// The ID that marks our rule among a bucket's rules.
-pub const RULE_ID: &str = "provision-role-deeplake";
+use super::Holder;
+
+/// How the IDs of the rules provision-role writes begin.
+pub const RULE_PREFIX: &str = "provision-role-deeplake";
+
+/// The ID of the rule provision-role writes for `holder`.
+pub fn rule_id(holder: &Holder) -> String {
+    format!("{RULE_PREFIX}:{}/{}", holder.kind(), holder.name())
+}
 /// Where the Deep Lake web app runs.
 pub const DEFAULT_ORIGIN: &str = "*.activeloop.ai";
 /// S3's limit of rules in one bucket's CORS configuration.
@@ -22,10 +33,10 @@ pub struct CorsRule {
 }
 
 impl CorsRule {
-    /// Deep Lake's rule (its guide "Enabling CORS in S3"), for these origins.
-    pub fn ours(origins: &[String]) -> CorsRule {
+    /// Deep Lake's rule (its guide "Enabling CORS in S3") with this ID, for these origins.
+    pub fn ours(id: &str, origins: &[String]) -> CorsRule {
         CorsRule {
-            id: Some(RULE_ID.to_string()),
+            id: Some(id.to_string()),
             allowed_headers: vec!["*".to_string()],
             allowed_methods: vec!["GET".to_string(), "HEAD".to_string()],
             allowed_origins: origins.to_vec(),
@@ -34,8 +45,14 @@ impl CorsRule {
         }
     }
 
-    pub fn is_ours(&self) -> bool {
-        self.id.as_deref() == Some(RULE_ID)
+    /// Whether the rule has this ID.
+    pub fn has_id(&self, id: &str) -> bool {
+        self.id.as_deref() == Some(id)
+    }
+
+    /// The rule's ID, or `(no ID)`.
+    pub fn id(&self) -> &str {
+        self.id.as_deref().unwrap_or("(no ID)")
     }
 
     /// Whether two rules allow the same (S3 may return lists in another order).
@@ -54,25 +71,26 @@ impl CorsRule {
     }
 }
 
-/// The bucket's rules with ours in place of any earlier one of ours (others unchanged, in
+/// The bucket's rules with ours in place of any earlier rule with its ID (others unchanged, in
 /// their order; ours last), or `None` when ours is there already, as it should be.
 pub fn with_ours(current: &[CorsRule], ours: &CorsRule) -> Option<Vec<CorsRule>> {
+    let id = ours.id();
     if current.iter().any(|r| r.same_as(ours))
-        && current.iter().filter(|r| r.is_ours()).count() == 1
+        && current.iter().filter(|r| r.has_id(id)).count() == 1
     {
         return None;
     }
-    let mut rules: Vec<CorsRule> = current.iter().filter(|r| !r.is_ours()).cloned().collect();
+    let mut rules: Vec<CorsRule> = current.iter().filter(|r| !r.has_id(id)).cloned().collect();
     rules.push(ours.clone());
     Some(rules)
 }
 
-/// The bucket's rules without ours; `None` when it has none of ours.
-pub fn without_ours(current: &[CorsRule]) -> Option<Vec<CorsRule>> {
-    if !current.iter().any(CorsRule::is_ours) {
+/// The bucket's rules without the one with ID `id`; `None` when it has none.
+pub fn without_ours(current: &[CorsRule], id: &str) -> Option<Vec<CorsRule>> {
+    if !current.iter().any(|r| r.has_id(id)) {
         return None;
     }
-    Some(current.iter().filter(|r| !r.is_ours()).cloned().collect())
+    Some(current.iter().filter(|r| !r.has_id(id)).cloned().collect())
 }
 
 #[cfg(test)]
@@ -88,8 +106,10 @@ mod tests {
         }
     }
 
+    const ID: &str = "provision-role-deeplake:role/r";
+
     fn ours() -> CorsRule {
-        CorsRule::ours(&[DEFAULT_ORIGIN.to_string()])
+        CorsRule::ours(ID, &[DEFAULT_ORIGIN.to_string()])
     }
 
     #[test]
@@ -99,7 +119,7 @@ mod tests {
             with_ours(&[theirs()], &ours()),
             Some(vec![theirs(), ours()])
         );
-        let old = CorsRule::ours(&["https://old.example".into()]);
+        let old = CorsRule::ours(ID, &["https://old.example".into()]);
         assert_eq!(
             with_ours(&[old, theirs()], &ours()),
             Some(vec![theirs(), ours()])
@@ -122,8 +142,19 @@ mod tests {
 
     #[test]
     fn only_ours_is_taken_out() {
-        assert_eq!(without_ours(&[theirs()]), None);
-        assert_eq!(without_ours(&[theirs(), ours()]), Some(vec![theirs()]));
-        assert_eq!(without_ours(&[ours()]), Some(vec![]));
+        assert_eq!(without_ours(&[theirs()], ID), None);
+        assert_eq!(without_ours(&[theirs(), ours()], ID), Some(vec![theirs()]));
+        assert_eq!(without_ours(&[ours()], ID), Some(vec![]));
+    }
+
+    #[test]
+    fn each_role_or_user_has_its_own_rule() {
+        let user = Holder::User("r".into());
+        assert_eq!(rule_id(&Holder::Role("r".into())), ID);
+        assert_eq!(rule_id(&user), "provision-role-deeplake:user/r");
+        let users = CorsRule::ours(&rule_id(&user), &[DEFAULT_ORIGIN.to_string()]);
+        let both = with_ours(&[ours()], &users).expect("the user's rule is added");
+        assert_eq!(both, vec![ours(), users.clone()]);
+        assert_eq!(without_ours(&both, &rule_id(&user)), Some(vec![ours()]));
     }
 }

@@ -519,7 +519,7 @@ fn cors_changes(req: &Request, facts: &Facts) -> Result<Vec<Change>, PlanError> 
     let Some(origins) = &req.cors else {
         return Ok(Vec::new());
     };
-    let rule = cors::CorsRule::ours(origins);
+    let rule = cors::CorsRule::ours(&cors::rule_id(&req.holder()), origins);
     let buckets: BTreeSet<&str> = req.buckets.iter().map(|s| s.bucket.as_str()).collect();
     let mut out = Vec::new();
     for bucket in buckets {

@@ -50,10 +50,11 @@ pub(super) fn reading(req: &Request, current: Option<&CurrentRole>) -> Request {
     }
 }
 
-/// Whether any bucket read holds Deep Lake's CORS rule.
-fn has_our_rule(facts: &Facts) -> bool {
+/// Whether any bucket read holds Deep Lake's CORS rule for `req`'s role (or user).
+fn has_our_rule(facts: &Facts, req: &Request) -> bool {
+    let id = crate::plan::cors::rule_id(&req.holder());
     let rules = facts.buckets.values().flat_map(|b| b.cors.iter().flatten());
-    rules.into_iter().any(crate::plan::cors::CorsRule::is_ours)
+    rules.into_iter().any(|r| r.has_id(&id))
 }
 
 /// The key ARNs the default encryption of these buckets names.
@@ -158,7 +159,7 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
         let mut kms_asked = false;
         if self.current.is_some() && self.flags.cors == CorsArgs::default() {
             // A re-run keeps CORS as the buckets have it: on if they have our rule.
-            self.answers.cors.cors = has_our_rule(&facts);
+            self.answers.cors.cors = has_our_rule(&facts, &read);
         }
         loop {
             let req = self.request()?;

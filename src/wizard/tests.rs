@@ -813,7 +813,8 @@ fn cors_is_on_by_default_and_can_be_turned_off_in_the_review() {
 fn a_rerun_keeps_cors_as_the_buckets_have_it() {
     let req = cors_on(request_for(&["plain-data"]));
     let mut fake = Fake::with_role(&req);
-    let ours = crate::plan::cors::CorsRule::ours(&[crate::plan::cors::DEFAULT_ORIGIN.into()]);
+    let id = crate::plan::cors::rule_id(&req.holder());
+    let ours = crate::plan::cors::CorsRule::ours(&id, &[crate::plan::cors::DEFAULT_ORIGIN.into()]);
     for bucket in fake.facts.buckets.values_mut() {
         bucket.cors = Some(vec![ours.clone()]);
     }

@@ -11,7 +11,7 @@ use crate::support::proxy::{Fault, Proxy, Times};
 use crate::support::TestEnv;
 
 fn our_rule() -> Value {
-    json!({"ID": "provision-role-deeplake", "AllowedHeaders": ["*"],
+    json!({"ID": OUR_ID, "AllowedHeaders": ["*"],
            "AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["*.activeloop.ai"],
            "ExposeHeaders": []})
 }
@@ -21,14 +21,14 @@ fn foreign_rule() -> Value {
            "AllowedOrigins": ["https://app.example.com"], "ExposeHeaders": ["ETag"]})
 }
 
-/// The rules of `bucket` with ID `provision-role-deeplake`.
+/// The ID of the rule for the default role.
+const OUR_ID: &str = "provision-role-deeplake:role/activeloop-deeplake-access";
+
+/// The rules of `bucket` with ID [`OUR_ID`].
 fn ours(env: &TestEnv, bucket: &str) -> Vec<Value> {
     let rules = env.cors(bucket).unwrap_or_default();
     let rules = rules.as_array().cloned().unwrap_or_default();
-    rules
-        .into_iter()
-        .filter(|r| r["ID"] == "provision-role-deeplake")
-        .collect()
+    rules.into_iter().filter(|r| r["ID"] == OUR_ID).collect()
 }
 
 fn foreign(env: &TestEnv, bucket: &str) -> Vec<Value> {
@@ -282,4 +282,51 @@ fn a_rule_another_app_adds_meanwhile_survives_the_rollback() {
         "{run:?}"
     );
     assert!(env.role_names().is_empty());
+}
+
+/// A role and a user serving one bucket each have their own rule: deleting one (switching from
+/// keys to the role, say) leaves the other's, and verify still passes for it.
+#[test]
+fn a_role_and_a_user_on_one_bucket_keep_their_own_rules() {
+    let env = TestEnv::new();
+    env.create_bucket("shared-data");
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("keys.credentials");
+    let base = ["create", "--yes", "--bucket", "shared-data", "--cors"];
+    env.run(&base).ok();
+    let user = [
+        "--identity",
+        "user",
+        "--user-name",
+        "deeplake-keys",
+        "--credentials-file",
+        file.to_str().unwrap(),
+    ];
+    env.run(&[&base[..], &user[..]].concat()).ok();
+    assert!(file.exists(), "the key went to the file asked for");
+    let ids = || -> Vec<String> {
+        let rules = env.cors("shared-data").unwrap_or_default();
+        let rules = rules.as_array().cloned().unwrap_or_default();
+        rules
+            .iter()
+            .map(|r| r["ID"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(),
+        [OUR_ID, "provision-role-deeplake:user/deeplake-keys"],
+        "one rule each"
+    );
+    env.run(&[
+        "delete",
+        "--yes",
+        "--identity",
+        "user",
+        "--user-name",
+        "deeplake-keys",
+    ])
+    .ok();
+    assert_eq!(ids(), [OUR_ID], "the role's rule stays");
+    env.run(&["verify", "--cors", "--bucket", "shared-data"])
+        .ok();
 }
