@@ -21,6 +21,8 @@ pub struct Facts {
     pub keys: Option<Read<Vec<KeyUse>>>,
     /// When the facts were read, in seconds since the epoch (for key ages).
     pub now: i64,
+    /// Each `--kms KEY`, as given, and the key it names.
+    pub kms: Vec<(String, Read<KeyFacts>)>,
 }
 
 /// One access key of a user: never its secret.

@@ -6,7 +6,7 @@
 use super::facts::RoleFacts;
 use super::trust::external_ids;
 use super::Expect;
-use crate::cli::shell::{cors_flags, guardrail_flags};
+use crate::cli::shell::{cors_flags, flag, guardrail_flags};
 use crate::plan::request::{default_policy_name, default_user_policy_name, normalize_scopes};
 use crate::plan::{Access, BucketScope, Guardrails, Holder, Trust};
 use crate::policy::{eval, Effect, PolicyDocument};
@@ -111,8 +111,16 @@ fn finish(mut cmd: String, expect: &Expect, role: Option<&RoleFacts>, prune: boo
     if prune {
         cmd.push_str(" --prune");
     }
-    let flags = cors_flags(expect.cors.as_deref())
+    // The keys of `--kms KEY` beside the buckets' own (`auto`), as create takes them.
+    let kms = match expect.kms.is_empty() {
+        true => Vec::new(),
+        false => std::iter::once("--kms auto".to_string())
+            .chain(expect.kms.iter().map(|k| flag("--kms", k.as_str())))
+            .collect(),
+    };
+    let flags = kms
         .into_iter()
+        .chain(cors_flags(expect.cors.as_deref()))
         .chain(guardrail_flags(&movable(&expect.guardrails, role)));
     for flag in flags {
         cmd.push(' ');

@@ -29,7 +29,7 @@ pub use facts::{
 };
 
 use crate::plan::request::normalize_scopes;
-use crate::plan::{Access, BucketScope, Guardrails, Holder, KeyManager};
+use crate::plan::{Access, BucketScope, Guardrails, Holder, KeyManager, KeyRef};
 use crate::policy::{Effect, PolicyDocument};
 
 /// What the role (or user) must give, and to whom.
@@ -45,6 +45,8 @@ pub struct Expect {
     pub external_id: Option<String>,
     /// `--cors`: the origins Deep Lake's CORS rule must allow on each bucket; None: not checked.
     pub cors: Option<Vec<String>>,
+    /// `--kms KEY`: keys the role may use besides its buckets' default keys.
+    pub kms: Vec<KeyRef>,
     /// The guardrails the role must meet; those not given are not checked.
     pub guardrails: Guardrails,
 }
@@ -197,9 +199,11 @@ fn object_scope(resource: &str) -> Option<BucketScope> {
 /// not be described but is configured by ARN counts, as `create` grants it too.
 fn expected_keys(facts: &Facts, scopes: &[BucketScope]) -> BTreeSet<String> {
     let names: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
+    let given = facts.kms.iter().filter_map(|(_, k)| k.as_ref().ok());
     names
         .iter()
         .filter_map(|b| facts.buckets.get(*b)?.key.as_ref()?.as_ref().ok())
+        .chain(given)
         .filter(|k| k.manager != Some(KeyManager::Aws) && k.arn.contains(":key/"))
         .map(|k| k.arn.clone())
         .collect()

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use super::facts::{BucketFacts, PolicyFacts, PolicyKind, RoleFacts};
+use super::facts::{BucketFacts, PolicyFacts, PolicyKind, Read, RoleFacts};
 use super::{grouped, Check, Facts, Level, Subject, SEE_COMMAND};
-use crate::plan::{self, BucketScope, Encryption, KeyManager};
+use crate::plan::{self, BucketScope, Encryption, KeyFacts, KeyManager};
 use crate::policy::cover::{self, Coverage, Extra, Set};
 use crate::policy::eval::{Context, Truth};
 use crate::policy::pattern::covers_ignore_case;
@@ -47,6 +47,12 @@ pub(super) fn checks(s: &Subject, facts: &Facts) -> (Vec<Check>, bool) {
         return (out, prune);
     }
     out.extend(s.scopes.iter().map(|scope| s3_check(s, scope)));
+    out.extend(
+        facts
+            .kms
+            .iter()
+            .map(|(given, key)| given_key_check(s, given, key)),
+    );
     let buckets: BTreeSet<&str> = s.scopes.iter().map(|sc| sc.bucket.as_str()).collect();
     for bucket in buckets {
         out.extend(bucket_checks(s, bucket, facts.buckets.get(bucket)));
@@ -145,7 +151,16 @@ fn extra_access(s: &Subject, policy: &PolicyFacts, doc: &PolicyDocument) -> Chec
     } else {
         Level::Fail
     };
-    Check::at(level, name, detail.join("; "), extra_fix(s, policy)).with_command()
+    let mut fix = extra_fix(s, policy);
+    let only_keys = fails.iter().all(|(_, target, action)| {
+        target.starts_with("arn:") && target.contains(":kms:") && action.starts_with("kms:")
+    });
+    if !fails.is_empty() && only_keys && s.expect.kms.is_empty() {
+        fix.push_str(
+            "; or, if the key was granted on purpose with create --kms KEY, verify with --kms KEY",
+        );
+    }
+    Check::at(level, name, detail.join("; "), fix).with_command()
 }
 
 fn extra_fix(s: &Subject, policy: &PolicyFacts) -> String {
@@ -317,6 +332,34 @@ fn no_grant(encryption: &Encryption) -> &'static str {
         Encryption::Kms { .. } => "SSE-KMS with the AWS-managed key aws/s3",
         Encryption::Unknown => "unknown encryption",
     }
+}
+
+/// A key of `--kms KEY`: the role may use it through S3, as `create --kms KEY` grants it.
+fn given_key_check(s: &Subject, given: &str, key: &Read<KeyFacts>) -> Check {
+    let name = format!("KMS: key {given} (--kms)");
+    let key = match key {
+        Ok(key) => key,
+        Err(why) => {
+            return Check::fail(
+                name,
+                why.clone(),
+                "check the key, and that the caller may call kms:DescribeKey on it",
+            )
+        }
+    };
+    if key.manager == Some(KeyManager::Aws) {
+        return Check::pass(
+            name,
+            format!("AWS-managed key {}: no grant needed", key.arn),
+        );
+    }
+    let needs = plan::kms_statements(s.expect.access, &BTreeSet::from([key.arn.clone()]));
+    let (level, detail) = summary(&unmet(s.role, &needs));
+    if level == Level::Ok {
+        return Check::pass(name, format!("{} is granted", key.arn));
+    }
+    let fix = format!("grant the key: {SEE_COMMAND}");
+    Check::at(level, name, detail, fix).with_command()
 }
 
 fn kms_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check {

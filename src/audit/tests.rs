@@ -110,6 +110,7 @@ fn made_by_create(req: &Request) -> Facts {
         buckets,
         keys: None,
         now: 0,
+        kms: Vec::new(),
     }
 }
 
@@ -124,6 +125,7 @@ fn expect(buckets: &[&str]) -> Expect {
         principals: vec![ACTIVELOOP_PRODUCTION.into()],
         external_id: Some("xid".into()),
         cors: None,
+        kms: Vec::new(),
         guardrails: Guardrails::default(),
     }
 }
@@ -664,6 +666,7 @@ fn read_failures_are_reported_not_fatal() {
         buckets: BTreeMap::new(),
         keys: None,
         now: 0,
+        kms: Vec::new(),
     };
     let report = audit(&gone, &expect(&["bkt"]));
     assert_eq!(not_ok(&report), vec![(Level::Fail, "role exists")]);
@@ -678,6 +681,7 @@ fn a_missing_role_has_the_create_command_as_its_fix() {
             buckets: BTreeMap::new(),
             keys: None,
             now: 0,
+            kms: Vec::new(),
         },
         &expect(&["bkt", "cat/p"]),
     );
@@ -829,4 +833,53 @@ fn a_role_on_another_path_must_be_made_again() {
     // With the right path the check passes.
     role(&mut facts).settings.path = "/deeplake/".into();
     assert_eq!(check(&audit(&facts, &e), "path").level, Level::Ok);
+}
+
+/// `create --kms KEY` grants a key no bucket uses by default: without `--kms KEY` verify
+/// calls it extra access (and says how to tell it); with it, the grant is expected and enough.
+#[test]
+fn a_key_given_with_kms_is_expected_access() {
+    const OTHER: &str =
+        "arn:aws:kms:eu-west-1:123456789012:key/bbbbbbbb-12ab-34cd-56ef-1234567890ab";
+    let req = request(&["bkt"], |a| {
+        with_id(a);
+        a.kms = vec![
+            crate::cli::values::kms_value("auto").unwrap(),
+            crate::cli::values::kms_value(OTHER).unwrap(),
+        ];
+    });
+    let mut facts = made_by_create(&req);
+    let plain = audit(&facts, &expect(&["bkt"]));
+    let extra = check(&plain, "no extra access: managed policy r-s3-access");
+    assert_eq!(extra.level, Level::Fail, "{plain:#?}");
+    assert!(extra
+        .fix
+        .as_ref()
+        .unwrap()
+        .contains("verify with --kms KEY"));
+
+    let mut e = expect(&["bkt"]);
+    e.kms = vec![crate::cli::values::kms_key(OTHER).unwrap()];
+    let key = KeyFacts {
+        arn: OTHER.into(),
+        manager: None,
+    };
+    facts.kms = vec![(OTHER.into(), Ok(key))];
+    let report = audit(&facts, &e);
+    assert_eq!(not_ok(&report), vec![], "{report:#?}");
+    assert_eq!(
+        check(&report, &format!("KMS: key {OTHER} (--kms)")).level,
+        Level::Ok
+    );
+
+    // The grant gone: the key check fails, and the fix grants it again.
+    let role = role(&mut facts);
+    role.policies.clear();
+    let report = audit(&facts, &e);
+    assert_eq!(
+        check(&report, &format!("KMS: key {OTHER} (--kms)")).level,
+        Level::Fail
+    );
+    let fix = report.fix_command.unwrap();
+    assert!(fix.contains(&format!("--kms auto --kms {OTHER}")), "{fix}");
 }

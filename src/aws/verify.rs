@@ -30,22 +30,53 @@ pub async fn gather(conn: &Connection, expect: &Expect) -> Facts {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let cors = expect.cors.is_some();
-    let ((role, keys), buckets) = if expect.scopes.is_empty() {
-        let found = read_holder(&conn.iam, &expect.holder).await;
-        let scopes = audit::scopes(expect, &found.0);
-        (found, read_buckets(conn, &scopes, cors).await)
-    } else {
-        tokio::join!(
-            read_holder(&conn.iam, &expect.holder),
-            read_buckets(conn, &expect.scopes, cors)
-        )
-    };
+    let (((role, keys), buckets), kms) = tokio::join!(
+        async {
+            if expect.scopes.is_empty() {
+                let found = read_holder(&conn.iam, &expect.holder).await;
+                let scopes = audit::scopes(expect, &found.0);
+                (found, read_buckets(conn, &scopes, cors).await)
+            } else {
+                tokio::join!(
+                    read_holder(&conn.iam, &expect.holder),
+                    read_buckets(conn, &expect.scopes, cors)
+                )
+            }
+        },
+        given_keys(conn, &expect.kms)
+    );
     Facts {
         role,
         buckets,
         keys,
         now,
+        kms,
     }
+}
+
+/// Each `--kms KEY`: a key ARN as it is, an id or alias resolved with DescribeKey.
+async fn given_keys(conn: &Connection, keys: &[KeyRef]) -> Vec<(String, Read<KeyFacts>)> {
+    stream::iter(keys)
+        .map(|key| async move {
+            let given = key.as_str().to_string();
+            let found = match key {
+                KeyRef::KeyArn(arn) => Ok(KeyFacts {
+                    arn: arn.clone(),
+                    manager: None,
+                }),
+                _ => {
+                    let kms = conn.kms(&discover::key_region(&given, &conn.region()));
+                    let used_by = format!("--kms {given}");
+                    discover::key(&kms, &given, &used_by, &|_| {})
+                        .await
+                        .map_err(message)
+                }
+            };
+            (given, found)
+        })
+        .buffered(READS)
+        .collect()
+        .await
 }
 
 async fn read_holder(iam: &aws_sdk_iam::Client, holder: &Holder) -> HolderFacts {

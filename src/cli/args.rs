@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::values::{self, KmsValue};
-use crate::plan::BucketScope;
+use crate::plan::{BucketScope, KeyRef};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -348,6 +348,11 @@ pub struct VerifyArgs {
     /// Origin the CORS rule must allow (repeatable; implies --cors) [default: *.activeloop.ai].
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = values::cors_origin)]
     pub cors_origins: Vec<String>,
+
+    /// KMS key the role may use besides its buckets' default keys, as granted with `create
+    /// --kms KEY`: a key id, key ARN or alias (repeatable).
+    #[arg(long = "kms", value_name = "KEY", value_parser = values::kms_key)]
+    pub kms: Vec<KeyRef>,
 
     #[command(flatten)]
     pub identity: IdentityArgs,

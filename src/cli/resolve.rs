@@ -258,6 +258,7 @@ pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
             cors: args.cors,
             origins: args.cors_origins.clone(),
         }),
+        kms: args.kms.clone(),
         guardrails: guardrails(&args.guardrails)?,
     })
 }

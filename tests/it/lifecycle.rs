@@ -706,3 +706,67 @@ fn delete_finds_policies_left_without_a_role() {
     again.code_is(1).stderr_has("does not exist");
     let _ = foreign;
 }
+
+/// `create --kms KEY` grants a key no bucket uses by default. verify without `--kms KEY`
+/// reports it as extra access and says how to tell verify; with `--kms KEY` (an ARN, or an
+/// alias it resolves) it passes, and fails again once the grant is gone.
+#[test]
+fn verify_takes_the_keys_create_was_given() {
+    let env = TestEnv::new();
+    env.create_bucket("kms-extra");
+    let (key_id, key_arn) = env.create_kms_key();
+    env.create_alias("alias/deeplake-extra", &key_id);
+    env.run(&[
+        "create",
+        "--yes",
+        "--bucket",
+        "kms-extra",
+        "--kms",
+        "auto",
+        "--kms",
+        &key_arn,
+    ])
+    .ok();
+    let plain = env.run(&["verify", "--bucket", "kms-extra"]);
+    plain.code_is(1).stderr_has("verify with --kms KEY");
+    for given in [key_arn.as_str(), "alias/deeplake-extra"] {
+        let out = env
+            .run(&[
+                "verify",
+                "--output",
+                "json",
+                "--bucket",
+                "kms-extra",
+                "--kms",
+                given,
+            ])
+            .ok()
+            .json();
+        let named = format!("KMS: key {given} (--kms)");
+        let check = out["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == named.as_str())
+            .unwrap_or_else(|| panic!("no check {named}: {out}"));
+        assert_eq!(check["level"], "ok", "{out}");
+    }
+    // The policy rewritten without the key (create without --kms KEY): verify --kms fails,
+    // and its fix grants the key again.
+    env.run(&["create", "--yes", "--bucket", "kms-extra"]).ok();
+    let run = env.run(&[
+        "verify",
+        "--output",
+        "json",
+        "--bucket",
+        "kms-extra",
+        "--kms",
+        &key_arn,
+    ]);
+    let out = run.code_is(1).json();
+    let fix = out["fix_command"].as_str().unwrap();
+    assert!(
+        fix.contains(&format!("--kms auto --kms {key_arn}")),
+        "{fix}"
+    );
+}

@@ -190,6 +190,7 @@ fn other_commands() {
         (vec!["verify", "--external-id", "x"], "--external-id"),
         (vec!["verify", "--access", "everything"], "--access"),
         (vec!["verify", "--cors-origin", "a b"], "--cors-origin"),
+        (vec!["verify", "--kms", "not-a-key"], "--kms"),
         (vec!["verify", "--tag", "a=1", "--tag", "A=2"], "--tag"),
         (vec!["delete", "--role-name", ""], "--role-name"),
         (vec!["delete"], "--yes"),
