@@ -414,6 +414,11 @@ pub struct RotateKeyArgs {
     #[arg(long, value_enum, default_value_t = OldKey::Deactivate)]
     pub old: OldKey,
 
+    /// Finish an earlier rotation instead: delete the user's inactive keys (its active key
+    /// stays) and make no new key.
+    #[arg(long, conflicts_with_all = ["old", "credentials_file", "credentials_format"])]
+    pub finish: bool,
+
     #[command(flatten)]
     pub credentials: CredentialArgs,
 

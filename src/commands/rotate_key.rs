@@ -21,6 +21,9 @@ use crate::plan::{AccessKeyInfo, ExistingUser, Identity, OWNER_TAG};
 use crate::render::keys::{OldKeyAction, OldKeyJson, RotateReport, ROLE_IS_SAFER};
 
 pub async fn run(ctx: &Context, args: RotateKeyArgs) -> Result<ExitStatus> {
+    if args.finish {
+        return finish(ctx, &args).await;
+    }
     let name = args.user_name.clone();
     let identity = Identity::User(name.clone());
     let dest = resolve::credentials(&args.credentials, &identity, ctx.json())?
@@ -55,22 +58,109 @@ pub async fn run(ctx: &Context, args: RotateKeyArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// The user, if provision-role made it and it has room for a key.
-fn rotatable(user: Option<ExistingUser>, name: &str) -> Result<ExistingUser> {
-    let Some(user) = user else {
+/// `--finish`: delete the inactive keys an earlier rotation left, once the active key is in
+/// use everywhere. A user whose every key is inactive is refused: nothing would work after.
+async fn finish(ctx: &Context, args: &RotateKeyArgs) -> Result<ExitStatus> {
+    let name = args.user_name.as_str();
+    ctx.cancel.on_ctrl_c();
+    let conn = ctx.connection().await;
+    let user = ours(discover::user(&conn.iam, name).await?, name)?;
+    let (inactive, active): (Vec<&AccessKeyInfo>, Vec<&AccessKeyInfo>) =
+        user.keys.iter().partition(|k| !k.active);
+    if inactive.is_empty() {
+        ctx.printer.step(&format!(
+            "user {name} has no inactive access key: nothing to delete"
+        ));
+        finish_report(ctx, name, &user.arn, &[]);
+        return Ok(ExitStatus::Success);
+    }
+    if active.is_empty() {
         bail!(
-            "user {name} does not exist; nothing was changed. Make it with: provision-role \
-             create --identity user --user-name {name} --bucket BUCKET"
+            "every access key of user {name} is inactive, so deleting them would leave it none \
+             that works; nothing was changed. Make one active again (aws iam \
+             update-access-key --status Active), or delete the user: provision-role delete \
+             --identity user --user-name {name}"
         );
+    }
+    let listed: Vec<String> = inactive.iter().map(|k| describe(k)).collect();
+    if ctx.may_prompt && !args.yes {
+        ctx.printer.info(&format!(
+            "{} delete the inactive key(s) {} of user {name}; {} stays",
+            style("Finish:").bold(),
+            listed.join(", "),
+            describe(active[0])
+        ));
+        super::confirm(
+            &format!("Delete the inactive key(s) of user {name}?"),
+            "cancelled, nothing was changed",
+        )?;
+    }
+    let mut done = Vec::new();
+    for key in inactive {
+        if let Err(e) = keys::delete(&conn.iam, name, &key.id).await {
+            let so_far = match done.is_empty() {
+                true => "nothing was changed".to_string(),
+                false => format!("already deleted: {}", ids(&done)),
+            };
+            return Err(e.context(format!("{so_far}; run rotate-key --finish again")));
+        }
+        ctx.show(Event::Done(format!(
+            "deleted the inactive access key {}",
+            key.id
+        )));
+        done.push(OldKeyJson {
+            id: key.id.clone(),
+            action: OldKeyAction::Deleted,
+        });
+    }
+    finish_report(ctx, name, &user.arn, &done);
+    Ok(ExitStatus::Success)
+}
+
+fn ids(keys: &[OldKeyJson]) -> String {
+    let ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
+    ids.join(", ")
+}
+
+/// The JSON report, or the user ARN last on stdout.
+fn finish_report(ctx: &Context, user: &str, arn: &str, deleted: &[OldKeyJson]) {
+    if ctx.json() {
+        ctx.printer.json(&RotateReport {
+            user_name: user.to_string(),
+            user_arn: arn.to_string(),
+            access_key: None,
+            old_keys: deleted.to_vec(),
+        });
+        return;
+    }
+    ctx.printer.result(arn);
+}
+
+/// The user, if it exists and provision-role made it.
+fn ours(user: Option<ExistingUser>, name: &str) -> Result<ExistingUser> {
+    let Some(user) = user else {
+        bail!("user {name} does not exist; nothing was changed");
     };
     if !user.owned {
         bail!(
             "user {name} was not created by provision-role (it has no {}={} tag), so its keys \
-             are not the tool's to rotate; nothing was changed",
+             are not the tool's to rotate or delete; nothing was changed",
             OWNER_TAG.0,
             OWNER_TAG.1
         );
     }
+    Ok(user)
+}
+
+/// The user, if provision-role made it and it has room for a key.
+fn rotatable(user: Option<ExistingUser>, name: &str) -> Result<ExistingUser> {
+    if user.is_none() {
+        bail!(
+            "user {name} does not exist; nothing was changed. Make it with: provision-role \
+             create --identity user --user-name {name} --bucket BUCKET"
+        );
+    }
+    let user = ours(user, name)?;
     if user.keys.len() >= MAX_KEYS {
         let listed: Vec<String> = user.keys.iter().map(describe).collect();
         // An inactive key is the one to go; of two active ones, the older.
@@ -80,10 +170,15 @@ fn rotatable(user: Option<ExistingUser>, name: &str) -> Result<ExistingUser> {
             .find(|k| !k.active)
             .or_else(|| user.keys.iter().min_by_key(|k| k.created))
             .map_or("ID", |k| k.id.as_str());
+        let how = match user.keys.iter().any(|k| !k.active) {
+            true => format!("provision-role rotate-key --finish --user-name {name}"),
+            false => {
+                format!("aws iam delete-access-key --user-name {name} --access-key-id {spare}")
+            }
+        };
         bail!(
             "user {name} already has {MAX_KEYS} access keys, IAM's limit: {}; nothing was \
-             changed. Delete the one no longer in use, then rotate: aws iam delete-access-key \
-             --user-name {name} --access-key-id {spare}",
+             changed. Delete the one no longer in use ({spare}), then rotate: {how}",
             listed.join(", ")
         );
     }
@@ -159,7 +254,7 @@ fn report(ctx: &Context, (user, arn): (&str, &str), keys: &KeyWriter<'_>, old: &
         ctx.printer.json(&RotateReport {
             user_name: user.to_string(),
             user_arn: arn.to_string(),
-            access_key,
+            access_key: Some(access_key),
             old_keys: old.to_vec(),
         });
         return;
@@ -170,8 +265,8 @@ fn report(ctx: &Context, (user, arn): (&str, &str), keys: &KeyWriter<'_>, old: &
                 "the old key {0} is inactive: whatever still signs with it now fails. Give it \
                  the new key; if something breaks, make the old one active again (aws iam \
                  update-access-key --user-name {user} --access-key-id {0} --status Active), \
-                 and once all is well delete it (aws iam delete-access-key --user-name {user} \
-                 --access-key-id {0})",
+                 and once all is well delete it: provision-role rotate-key --finish \
+                 --user-name {user}",
                 key.id
             ),
             OldKeyAction::Deleted => format!("the old key {} is deleted", key.id),

@@ -13,8 +13,8 @@ use crate::credentials::{Destination, Format, Written};
 pub struct RotateReport {
     pub user_name: String,
     pub user_arn: String,
-    /// The new key, and where its secret was written.
-    pub access_key: AccessKeyJson,
+    /// The new key, and where its secret was written; null with `--finish`, which makes none.
+    pub access_key: Option<AccessKeyJson>,
     /// The keys the user had before, and what was done with each.
     pub old_keys: Vec<OldKeyJson>,
 }

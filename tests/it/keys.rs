@@ -303,12 +303,28 @@ fn a_user_with_one_working_key_from_create_to_delete() {
     third
         .code_is(1)
         .stderr_has("already has 2 access keys")
-        .stderr_has(&format!("--access-key-id {first_id}"));
+        .stderr_has(&format!("({first_id})"))
+        .stderr_has("rotate-key --finish");
     assert_eq!(env.access_keys(USER).len(), 2);
     assert!(!env.home.path().join("third.ini").exists());
 
+    // `--finish` deletes the inactive key, and only it.
+    let finish = env.run(&["rotate-key", "--finish", "--yes", "--output", "json"]);
+    let out = finish.ok().json();
+    assert_eq!(out["access_key"], Value::Null, "{out}");
+    assert_eq!(
+        out["old_keys"],
+        json!([{"id": first_id, "action": "deleted"}])
+    );
+    assert_eq!(
+        env.access_keys(USER),
+        [(second_id.clone(), "Active".to_string())]
+    );
+    let again = env.run(&["rotate-key", "--finish", "--yes"]);
+    again.ok().stderr_has("no inactive access key");
+    assert_eq!(env.access_keys(USER).len(), 1);
+
     // With room again, `--old delete` leaves exactly the new key.
-    env.delete_access_key(USER, &first_id);
     let last = env.run(&[
         "rotate-key",
         "--old",
@@ -476,6 +492,14 @@ fn bad_user_input_sends_no_request() {
         ),
         (vec!["rotate-key", "--old", "shred"], "--old"),
         (
+            vec!["rotate-key", "--finish", "--old", "delete"],
+            "--finish",
+        ),
+        (
+            vec!["rotate-key", "--finish", "--credentials-file", "k.ini"],
+            "--finish",
+        ),
+        (
             vec![
                 "export",
                 "--format",
@@ -639,6 +663,10 @@ fn a_user_the_tool_did_not_make_is_left_alone() {
         .code_is(1)
         .stderr_has("not the tool's to rotate")
         .stderr_has("nothing was changed");
+    let finish = env.run(&["rotate-key", "--finish", "--yes"]);
+    finish
+        .code_is(1)
+        .stderr_has("not the tool's to rotate or delete");
     let delete = env.run(&["delete", "--identity", "user", "--yes"]);
     delete
         .code_is(1)
