@@ -64,10 +64,13 @@ where
                 progress(Event::Retrying {
                     call: e.call,
                     resource: e.resource.clone(),
-                    why: format!(
-                        "{} (IAM may not have propagated yet)",
-                        e.code.as_deref().unwrap_or("error")
-                    ),
+                    why: match is_propagation(&e) {
+                        true => format!(
+                            "{} (IAM may not have propagated yet)",
+                            e.code.as_deref().unwrap_or("error")
+                        ),
+                        false => e.code.clone().unwrap_or_else(|| "error".to_string()),
+                    },
                     delay,
                 });
                 tokio::time::sleep(delay).await;
