@@ -347,6 +347,12 @@ fn given_key_check(s: &Subject, given: &str, key: &Read<KeyFacts>) -> Check {
             )
         }
     };
+    key_grant(s, name, key, "")
+}
+
+/// Whether the role may use `key` through S3 (an AWS-managed key needs no grant); the fix
+/// ends with `fix_note`.
+fn key_grant(s: &Subject, name: String, key: &KeyFacts, fix_note: &str) -> Check {
     if key.manager == Some(KeyManager::Aws) {
         return Check::pass(
             name,
@@ -356,9 +362,9 @@ fn given_key_check(s: &Subject, given: &str, key: &Read<KeyFacts>) -> Check {
     let needs = plan::kms_statements(s.expect.access, &BTreeSet::from([key.arn.clone()]));
     let (level, detail) = summary(&unmet(s.role, &needs));
     if level == Level::Ok {
-        return Check::pass(name, format!("{} is granted", key.arn));
+        return Check::pass(name, format!("customer-managed key {} is granted", key.arn));
     }
-    let fix = format!("grant the key: {SEE_COMMAND}");
+    let fix = format!("grant the key: {SEE_COMMAND}{fix_note}");
     Check::at(level, name, detail, fix).with_command()
 }
 
@@ -391,19 +397,7 @@ fn kms_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check {
             )
         }
     };
-    if key.manager == Some(KeyManager::Aws) {
-        return Check::pass(
-            name,
-            format!("AWS-managed key {}: no grant needed", key.arn),
-        );
-    }
-    let needs = plan::kms_statements(s.expect.access, &BTreeSet::from([key.arn.clone()]));
-    let (level, detail) = summary(&unmet(s.role, &needs));
-    if level == Level::Ok {
-        return Check::pass(name, format!("customer-managed key {} is granted", key.arn));
-    }
-    let fix = format!("grant the key: {SEE_COMMAND} (it finds and grants bucket keys)");
-    Check::at(level, name, detail, fix).with_command()
+    key_grant(s, name, key, " (it finds and grants bucket keys)")
 }
 
 fn bucket_policy_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check {
