@@ -100,8 +100,8 @@ fn client(rules: &[&Rule]) -> Client {
         .retry_config(retry.clone()))
 }
 
-/// `apply` with retries at once and no cancellation.
-async fn run(iam: &Client, plan: &Plan, journal: &Journal) -> anyhow::Result<Versions> {
+/// `apply` with retries at once and no cancellation (shared with `prune_tests`).
+pub(super) async fn run(iam: &Client, plan: &Plan, journal: &Journal) -> anyhow::Result<Versions> {
     let writer = Writer {
         iam,
         s3: &no_s3,
@@ -585,6 +585,6 @@ async fn a_cancelled_run_starts_no_write_and_journals_nothing() {
 }
 
 /// These tests write no bucket CORS; an S3 client asked for is a bug.
-fn no_s3(region: &str) -> aws_sdk_s3::Client {
+pub(super) fn no_s3(region: &str) -> aws_sdk_s3::Client {
     panic!("no S3 client expected (asked for {region})")
 }

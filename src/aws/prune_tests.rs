@@ -10,14 +10,11 @@ use aws_sdk_iam::operation::get_role_policy::GetRolePolicyOutput;
 use aws_sdk_iam::operation::put_role_policy::PutRolePolicyOutput;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 
-use anyhow::Result;
 use aws_sdk_iam::Client;
 use serde_json::Value;
 
-use super::apply::*;
+use super::apply_tests::{no_s3, run};
 use super::journal::{rollback, Journal, Undo};
-use super::retry::Backoff;
-use crate::cancel::Cancel;
 use crate::cli::{resolve, values, RoleArgs};
 use crate::plan::{self, Action, ExistingPolicy, ExistingRole, Facts, Holder, Plan};
 
@@ -89,19 +86,6 @@ fn get_inline() -> Rule {
                 .build()
                 .expect("all required fields")
         })
-}
-
-async fn run(iam: &Client, plan: &Plan, journal: &Journal) -> Result<Versions> {
-    let writer = Writer {
-        iam,
-        s3: &no_s3,
-        journal,
-        backoff: Backoff::IMMEDIATE,
-        cancel: &Cancel::default(),
-        progress: &|_| {},
-        keys: &|_| Ok(()),
-    };
-    apply(&writer, plan).await
 }
 
 fn inline_json() -> Value {
@@ -215,9 +199,4 @@ async fn a_failed_delete_rolls_back_the_detach_beside_it() {
         vec![format!("attached {FOREIGN} to role r again")]
     );
     assert_eq!(reattach.num_calls(), 1);
-}
-
-/// These tests write no bucket CORS; an S3 client asked for is a bug.
-fn no_s3(region: &str) -> aws_sdk_s3::Client {
-    panic!("no S3 client expected (asked for {region})")
 }
