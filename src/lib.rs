@@ -14,11 +14,13 @@ pub mod aws;
 pub mod cancel;
 pub mod cli;
 pub mod commands;
+pub mod context;
 pub mod credentials;
 pub mod exit;
 pub mod export;
 pub mod plan;
 pub mod policy;
+pub mod prompt;
 pub mod render;
 pub mod wizard;
 
@@ -29,7 +31,7 @@ use clap::Parser;
 
 use crate::aws::AwsError;
 use crate::cli::Cli;
-use crate::commands::Context;
+use crate::context::Context;
 use crate::exit::ExitStatus;
 use crate::render::{ErrorReport, Printer};
 

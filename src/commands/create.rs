@@ -9,6 +9,7 @@ use console::style;
 use super::{Context, KeyWriter};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::account::Account;
 use crate::aws::apply::{self, Conflict, Writer};
 use crate::aws::journal::{self, Journal};
 use crate::aws::keys::NewKey;
@@ -43,7 +44,7 @@ pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
     let conn = ctx.connection().await;
     let (req, plan, dest) = match req {
         None => {
-            let (req, plan) = wizard::run(ctx, &conn, &args).await?;
+            let (req, plan) = wizard::run(ctx, &Account { conn: &conn, ctx }, &args).await?;
             let dest = destination(ctx, &args, &req)?;
             refuse_existing(&plan, dest.as_ref())?;
             (req, plan, dest)

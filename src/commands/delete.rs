@@ -50,7 +50,7 @@ pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     if asking {
-        super::confirm(
+        crate::prompt::confirm(
             &format!("Delete {holder} as listed above?"),
             "cancelled, nothing was deleted",
         )?;

@@ -1,6 +1,8 @@
 //! One file per command, each `async fn run(ctx, args) -> Result<ExitStatus>`. The
-//! [`Context`] is built once per run and passed down; nothing is process-wide.
+//! [`Context`] (in `crate::context`) is built once per run and passed down; nothing is
+//! process-wide.
 
+mod account;
 pub mod completions;
 pub mod create;
 pub mod delete;
@@ -11,67 +13,19 @@ pub mod rotate_key;
 pub mod schema;
 pub mod verify;
 
-use std::io::IsTerminal;
 use std::sync::Mutex;
 
 use anyhow::Result;
 
+use crate::aws;
 use crate::aws::keys::NewKey;
-use crate::aws::{self, ConnectOptions, Connection, Event};
-use crate::cancel::Cancel;
-use crate::cli::{resolve, Command, CreateArgs, GlobalArgs, OutputFormat};
+use crate::cli::{Command, CreateArgs};
+pub(crate) use crate::context::Context;
 use crate::credentials::{self, Destination, Written};
-use crate::exit::{Cancelled, ExitStatus, UsageError};
+use crate::exit::{ExitStatus, UsageError};
 use crate::render::keys::written_text;
 use crate::render::plan::AccessKeyJson;
 use crate::render::Printer;
-
-/// What every command gets: where output goes, how to reach AWS, whether it may ask, and the
-/// run's one cancellation token.
-pub struct Context {
-    pub printer: Printer,
-    pub connect: ConnectOptions,
-    pub may_prompt: bool,
-    pub output: OutputFormat,
-    pub cancel: Cancel,
-}
-
-impl Context {
-    pub fn new(global: &GlobalArgs) -> Context {
-        Context {
-            printer: Printer::new(global.quiet, global.verbose),
-            connect: resolve::connect_options(global),
-            may_prompt: may_prompt(global),
-            output: global.output,
-            cancel: Cancel::default(),
-        }
-    }
-
-    pub fn json(&self) -> bool {
-        self.output == OutputFormat::Json
-    }
-
-    pub async fn connection(&self) -> Connection {
-        aws::connect(&self.connect).await
-    }
-
-    /// Shows the AWS layer's events: done writes as steps, the rest with `-v`.
-    pub fn show(&self, event: Event) {
-        match event {
-            Event::Done(text) => self.printer.step(&text),
-            Event::Found(text) => self.printer.verbose(&text),
-            Event::Retrying {
-                call,
-                resource,
-                why,
-                delay,
-            } => self.printer.verbose(&format!(
-                "{call} on {resource}: {why}; retrying in {:.1}s",
-                delay.as_secs_f32()
-            )),
-        }
-    }
-}
 
 /// A new access key's one trip: written where the run was told (the secret goes nowhere
 /// else), said on stderr by id, and remembered for the report.
@@ -142,30 +96,6 @@ pub fn writer<'a>(
         progress,
         keys,
     }
-}
-
-/// Ask yes or no on the terminal (default No), drawn like the wizard's prompts. Anything but
-/// yes — no, Esc, Ctrl-C — is a cancellation saying `cancelled`.
-pub fn confirm(prompt: &str, cancelled: &str) -> Result<()> {
-    use crate::wizard::Prompter;
-    let mut terminal = crate::wizard::Terminal::new(Printer::new(false, 0));
-    match terminal.confirm(prompt, false) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Cancelled(cancelled.to_string()).into()),
-        Err(e) if e.downcast_ref::<Cancelled>().is_some() => {
-            Err(Cancelled(cancelled.to_string()).into())
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// Whether we may prompt: a person at a terminal, not CI, not `--non-interactive`.
-fn may_prompt(global: &GlobalArgs) -> bool {
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
-    !global.non_interactive
-        && !ci
-        && std::io::stdin().is_terminal()
-        && std::io::stderr().is_terminal()
 }
 
 /// Run the command (no command means `create`, with the flags given before any command).

@@ -36,7 +36,7 @@ pub async fn run(ctx: &Context, args: RotateKeyArgs) -> Result<ExitStatus> {
     let old = user.keys.clone();
     if ctx.may_prompt && !args.yes {
         ctx.printer.info(&plan_text(&name, &old, args.old));
-        super::confirm(
+        crate::prompt::confirm(
             &format!("Replace the access key of user {name}?"),
             "cancelled, nothing was changed",
         )?;
@@ -90,7 +90,7 @@ async fn finish(ctx: &Context, args: &RotateKeyArgs) -> Result<ExitStatus> {
             listed.join(", "),
             describe(active[0])
         ));
-        super::confirm(
+        crate::prompt::confirm(
             &format!("Delete the inactive key(s) of user {name}?"),
             "cancelled, nothing was changed",
         )?;

@@ -28,8 +28,6 @@
 mod command;
 mod discovery;
 mod grants;
-mod line;
-mod prompt;
 mod questions;
 mod review;
 mod summary;
@@ -40,42 +38,28 @@ mod text;
 use anyhow::Result;
 
 pub use command::{equivalent_command, next_steps};
-pub use discovery::{Account, CurrentRole, Discovery, Listing, Who};
+pub use discovery::{CurrentRole, Discovery, Listing, Who};
 pub use grants::Grants;
-pub use line::Line;
-pub use prompt::{Prompter, Terminal};
 pub use review::review_plan;
 #[cfg(test)]
 use summary::summary;
 
-use crate::aws::Connection;
 use crate::cli::args::IdentityArg;
 use crate::cli::{resolve, CreateArgs, RoleArgs};
-use crate::commands::Context;
+use crate::context::Context;
 use crate::exit::Cancelled;
 use crate::plan::{Plan, Request};
+use crate::prompt::{Prompter, Terminal};
 
-/// Map a dialoguer failure: Ctrl-C inside a prompt is a cancellation, anything else an error.
-pub fn prompt_error(err: dialoguer::Error) -> anyhow::Error {
-    let dialoguer::Error::IO(io) = &err;
-    if io.kind() == std::io::ErrorKind::Interrupted {
-        return cancelled();
-    }
-    anyhow::Error::new(err).context("could not prompt on the terminal")
-}
-
-/// The error for Esc, q, Ctrl-C or "no": exit 130. The wizard words it for the run (created
-/// or changed) before it is shown.
-pub fn cancelled() -> anyhow::Error {
-    Cancelled("cancelled, nothing was created".into()).into()
-}
-
-/// Run the wizard on the terminal.
-pub async fn run(ctx: &Context, conn: &Connection, args: &CreateArgs) -> Result<(Request, Plan)> {
+/// Run the wizard on the terminal, reading the account through `account`.
+pub async fn run(
+    ctx: &Context,
+    account: &impl Discovery,
+    args: &CreateArgs,
+) -> Result<(Request, Plan)> {
     let mut terminal = Terminal::new(ctx.printer.clone());
-    let account = Account { conn, ctx };
     let profile = profile_label(ctx.connect.profile.as_deref());
-    let outcome = run_with(&mut terminal, &account, args, &profile).await;
+    let outcome = run_with(&mut terminal, account, args, &profile).await;
     ctx.printer.restore_cursor();
     outcome
 }

@@ -9,15 +9,16 @@ use anyhow::{Context, Result};
 use console::style;
 
 use super::discovery::{CurrentRole, Discovery, Listing};
-use super::line::Line;
-use super::prompt::Prompter;
 use super::summary::grants_text;
 use super::text::{given, heading, say, warn};
-use super::{cancelled, Wizard};
+use super::Wizard;
 use crate::cli::args::AccessArg;
 use crate::cli::{resolve, values};
 use crate::plan::request::{default_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME};
 use crate::plan::{Access, BucketScope, Identity, PlanError, Trust};
+use crate::prompt::cancelled;
+use crate::prompt::Line;
+use crate::prompt::Prompter;
 
 /// Above this many buckets, the list is narrowed by a filter first.
 const MANY_BUCKETS: usize = 15;

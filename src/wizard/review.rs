@@ -7,10 +7,9 @@ use console::style;
 
 use super::discovery::{CurrentRole, Discovery};
 use super::grants::Grants;
-use super::prompt::{Prompter, Terminal};
 use super::summary::{plan_line, summary};
 use super::text::{given, heading, say, warn};
-use super::{cancelled, KmsAnswer, Wizard};
+use super::{KmsAnswer, Wizard};
 use crate::cli::args::IdentityArg;
 use crate::cli::values::KmsValue;
 use crate::cli::CorsArgs;
@@ -20,6 +19,8 @@ use crate::plan::request::normalize_scopes;
 use crate::plan::{
     self, BucketScope, Encryption, Facts, KeyManager, KmsChoice, Level, Plan, PlanError, Request,
 };
+use crate::prompt::cancelled;
+use crate::prompt::{Prompter, Terminal};
 use crate::render::plan as render;
 use crate::render::Printer;
 

@@ -19,6 +19,7 @@ use crate::plan::{
     self, Access, BucketScope, Encryption, ExistingPolicy, ExistingRole, Facts, Guardrails,
     KeyFacts, KeyManager, KmsChoice, Trust,
 };
+use crate::prompt::{cancelled, Line};
 
 const ACCOUNT: &str = "123456789012";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";

@@ -3,8 +3,8 @@
 
 use console::style;
 
-use super::prompt::Prompter;
 use crate::plan::{Level, Note};
+use crate::prompt::Prompter;
 pub use crate::render::text::wrap;
 
 /// How many steps the person sees.

@@ -1,7 +1,10 @@
-//! The questions the wizard asks, behind a trait: dialoguer (and our own text prompt) on the
-//! terminal, scripted answers in tests. Every method either answers or fails with
-//! [`Cancelled`](crate::exit::Cancelled) (Esc, q, Ctrl-C), so the wizard never has to tell
-//! "no answer" apart from an answer. A cancelled prompt stays on screen as `✘ prompt`.
+//! Questions on the terminal, behind a trait: dialoguer (and our own text prompt, [`line`])
+//! there, scripted answers in tests. The wizard asks through it, and so do the commands that
+//! confirm before writing ([`confirm`]). Every method either answers or fails with
+//! [`Cancelled`] (Esc, q, Ctrl-C), so a caller never has to tell "no answer" apart from an
+//! answer. A cancelled prompt stays on screen as `✘ prompt`.
+
+pub(crate) mod line;
 
 use std::fmt;
 use std::io;
@@ -10,12 +13,42 @@ use anyhow::Result;
 use dialoguer::theme::{ColorfulTheme, Theme};
 use dialoguer::{Confirm, MultiSelect, Select};
 
-use super::line::{self, Line};
-use super::{cancelled, prompt_error};
 use console::measure_text_width;
 
+pub(crate) use line::Line;
+
+use crate::exit::Cancelled;
 use crate::render::text::{wrap, MAX_WIDTH};
 use crate::render::Printer;
+
+/// Map a dialoguer failure: Ctrl-C inside a prompt is a cancellation, anything else an error.
+fn prompt_error(err: dialoguer::Error) -> anyhow::Error {
+    let dialoguer::Error::IO(io) = &err;
+    if io.kind() == std::io::ErrorKind::Interrupted {
+        return cancelled();
+    }
+    anyhow::Error::new(err).context("could not prompt on the terminal")
+}
+
+/// The error for Esc, q, Ctrl-C or "no": exit 130. The wizard words it for the run (created
+/// or changed) before it is shown.
+pub(crate) fn cancelled() -> anyhow::Error {
+    Cancelled("cancelled, nothing was created".into()).into()
+}
+
+/// Ask yes or no on the terminal (default No), drawn like the wizard's prompts. Anything but
+/// yes — no, Esc, Ctrl-C — is a cancellation saying `cancelled`.
+pub(crate) fn confirm(prompt: &str, cancelled: &str) -> Result<()> {
+    let mut terminal = Terminal::new(Printer::new(false, 0));
+    match terminal.confirm(prompt, false) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Cancelled(cancelled.to_string()).into()),
+        Err(e) if e.downcast_ref::<Cancelled>().is_some() => {
+            Err(Cancelled(cancelled.to_string()).into())
+        }
+        Err(e) => Err(e),
+    }
+}
 
 /// The questions the wizard can ask. Text answers come back trimmed and already checked.
 pub trait Prompter {
