@@ -22,6 +22,7 @@ pub mod plan;
 pub mod policy;
 pub mod prompt;
 pub mod render;
+pub mod shell;
 pub mod wizard;
 
 use std::ffi::OsString;

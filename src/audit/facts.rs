@@ -30,7 +30,7 @@ pub struct Facts {
 pub struct KeyUse {
     pub key: crate::plan::AccessKeyInfo,
     /// When it was last used (`Ok(None)`: never).
-    pub last_used: Read<Option<crate::aws::keys::LastUsed>>,
+    pub last_used: Read<Option<crate::plan::LastUsed>>,
 }
 
 /// The role, or with `--identity user` the user: its ARN and policies (a user's trust is an

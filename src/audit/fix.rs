@@ -6,10 +6,10 @@
 use super::facts::RoleFacts;
 use super::trust::external_ids;
 use super::Expect;
-use crate::cli::shell::{cors_flags, flag, guardrail_flags};
 use crate::plan::request::{default_policy_name, default_user_policy_name, normalize_scopes};
 use crate::plan::{Access, BucketScope, Guardrails, Holder, Trust};
 use crate::policy::{eval, Effect, PolicyDocument};
+use crate::shell::{cors_flags, flag, guardrail_flags};
 
 /// The AWS principals the trust policy's Allow statements for `sts:AssumeRole` name, and the
 /// external ID they require if there is exactly one.

@@ -116,8 +116,8 @@ fn age(user: &str, k: &KeyUse, now: i64) -> Check {
 mod tests {
     use super::*;
     use crate::audit::Level;
-    use crate::aws::keys::LastUsed;
     use crate::plan::AccessKeyInfo;
+    use crate::plan::LastUsed;
 
     const NOW: i64 = 1_750_000_000;
 

@@ -189,10 +189,21 @@ pub fn granted_scopes<'d>(
 fn object_scope(resource: &str) -> Option<BucketScope> {
     let (head, path) = resource.split_once(":s3:::")?;
     let path = path.strip_suffix("/*")?;
-    if !head.starts_with("arn:") || path.contains(['*', '?']) {
+    if !head.starts_with("arn:") || path.contains(['*', '?', '$']) {
         return None;
     }
-    crate::cli::values::bucket_scope(path).ok()
+    let (bucket, prefix) = match path.split_once('/') {
+        Some((bucket, prefix)) => (bucket, Some(prefix)),
+        None => (path, None),
+    };
+    let plain = |s: &str| !s.is_empty() && !s.starts_with('/') && !s.contains("//");
+    if !plain(bucket) || !prefix.is_none_or(plain) {
+        return None;
+    }
+    Some(BucketScope {
+        bucket: bucket.to_string(),
+        prefix: prefix.map(|p| p.trim_end_matches('/').to_string()),
+    })
 }
 
 /// The customer-managed keys the expected buckets use by default, by ARN. A key that could

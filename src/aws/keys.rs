@@ -12,7 +12,7 @@ use aws_sdk_iam::types::StatusType;
 use aws_sdk_iam::Client;
 
 use super::{AwsError, AwsResult, Failure};
-use crate::plan::AccessKeyInfo;
+use crate::plan::{AccessKeyInfo, LastUsed};
 
 /// A secret access key. Shown once, where the run was told to write it; never in `Debug`.
 pub struct Secret(String);
@@ -147,15 +147,6 @@ pub async fn delete(iam: &Client, user: &str, id: &str) -> Result<()> {
             format!("user {user}, access key {id}"),
         )?;
     Ok(())
-}
-
-/// When and where a key was last used; `None` when it never was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LastUsed {
-    /// Seconds since the epoch.
-    pub date: i64,
-    pub service: Option<String>,
-    pub region: Option<String>,
 }
 
 pub async fn last_used(iam: &Client, id: &str) -> Result<Option<LastUsed>> {

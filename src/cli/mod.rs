@@ -4,7 +4,6 @@
 
 pub mod args;
 pub mod resolve;
-pub mod shell;
 pub mod values;
 
 pub use args::{

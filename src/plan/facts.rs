@@ -99,6 +99,15 @@ pub struct AccessKeyInfo {
     pub created: Option<i64>,
 }
 
+/// When and where a key was last used; `None` when it never was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastUsed {
+    /// Seconds since the epoch.
+    pub date: i64,
+    pub service: Option<String>,
+    pub region: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExistingUser {
     pub arn: String,

@@ -20,7 +20,7 @@ pub use documents::{
 };
 pub use facts::{
     AccessKeyInfo, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser,
-    Facts, Holding, KeyFacts, KeyManager,
+    Facts, Holding, KeyFacts, KeyManager, LastUsed,
 };
 pub use request::{Access, BucketScope, Guardrails, Identity, KeyRef, KmsChoice, Request, Trust};
 pub use user::UserPlan;

@@ -3,12 +3,12 @@
 use console::style;
 
 use crate::aws::ConnectOptions;
-use crate::cli::shell::{cors_flags, flag, guardrail_flags};
 use crate::plan::request::{
     default_policy_name, default_user_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME,
     DEFAULT_USER_NAME,
 };
 use crate::plan::{Access, Identity, KmsChoice, Request, Trust};
+use crate::shell::{cors_flags, flag, guardrail_flags};
 
 /// Lines longer than this are broken with `\` continuations when shown.
 const WIDTH: usize = 76;

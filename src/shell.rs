@@ -1,5 +1,5 @@
-//! Command lines shown to people (the wizard's equivalent command, `verify`'s fix): POSIX
-//! shell quoting, and the guardrail flags as `create` takes them.
+//! Command lines shown to people (the wizard's equivalent command, `verify`'s fix, a failed
+//! run's repair commands): POSIX shell quoting, and the guardrail and CORS flags as `create` takes them.
 
 use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::Guardrails;
