@@ -33,14 +33,14 @@ pub struct KeyUse {
     pub last_used: Read<Option<crate::plan::LastUsed>>,
 }
 
-/// The role, or with `--identity user` the user: its ARN and policies (a user's trust is an
-/// empty document: nobody assumes it).
+/// The role, or with `--identity user` the user: its ARN and policies, and a role's trust.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoleFacts {
     pub arn: String,
     /// Created (or adopted) by provision-role: it has the managed-by tag.
     pub owned: bool,
-    pub trust: Read<PolicyDocument>,
+    /// The role's trust policy; None for a user (nobody assumes it).
+    pub trust: Option<Read<PolicyDocument>>,
     /// Attached managed policies first, then inline policies.
     pub policies: Vec<PolicyFacts>,
     pub settings: RoleSettings,

@@ -77,7 +77,7 @@ pub(super) fn command(
     if expect.holder.is_user() {
         return finish(cmd, expect, role, prune);
     }
-    let current = match role.map(|r| &r.trust) {
+    let current = match role.and_then(|r| r.trust.as_ref()) {
         Some(Ok(doc)) if !rewrite_trust => Some(current_trust(doc)),
         _ => None,
     };

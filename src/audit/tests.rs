@@ -98,9 +98,9 @@ fn made_by_create(req: &Request) -> Facts {
         .collect();
     Facts {
         role: Ok(Some(RoleFacts {
-            arn: plan.role_arn.clone().unwrap(),
+            arn: plan.holder.arn().unwrap().to_string(),
             owned: true,
-            trust: Ok(plan.trust.clone()),
+            trust: Some(Ok(plan.role().unwrap().trust.clone())),
             policies,
             settings: RoleSettings {
                 path: "/".into(),
@@ -143,7 +143,7 @@ fn add_inline(facts: &mut Facts, name: &str, v: Value) {
 }
 
 fn add_trust_statement(facts: &mut Facts, st: Value) {
-    let trust = role(facts).trust.as_mut().unwrap();
+    let trust = role(facts).trust.as_mut().unwrap().as_mut().unwrap();
     trust.statement.push(serde_json::from_value(st).unwrap());
 }
 

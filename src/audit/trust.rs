@@ -17,8 +17,9 @@ const TRUST: &str = "the trust policy";
 
 pub(super) fn checks(s: &Subject) -> Vec<Check> {
     let trust = match &s.role.trust {
-        Ok(doc) => doc,
-        Err(why) => {
+        None => return Vec::new(),
+        Some(Ok(doc)) => doc,
+        Some(Err(why)) => {
             return vec![Check::fail(
                 "trust policy",
                 format!("could not read it: {why}"),

@@ -25,7 +25,10 @@ use super::{
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
 use crate::plan::cors::{with_ours, CorsRule, MAX_RULES};
-use crate::plan::{Change, Guardrails, Holder, Plan, PlanError, Resource, ADOPTED_TAG, OWNER_TAG};
+use crate::plan::{
+    Change, Guardrails, Holder, HolderPlan, Plan, PlanError, Resource, UserPlan, ADOPTED_TAG,
+    OWNER_TAG,
+};
 use crate::policy::{parse_iam_document, same_meaning, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
@@ -669,7 +672,7 @@ pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
 /// if, when it ends, IAM holds exactly its plan. One round trip: the role or user, its
 /// attachments and each planned policy's default version, side by side.
 pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<String>> {
-    let holder = plan.holder();
+    let holder = plan.holder.id();
     let arns: Vec<String> = plan.policies.iter().filter_map(|p| p.arn.clone()).collect();
     let (now, attached, defaults) = tokio::try_join!(
         async {
@@ -723,11 +726,12 @@ pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<S
 async fn settings_differ(iam: &Client, plan: &Plan, holder: &Holder) -> Result<Vec<String>> {
     let g = &plan.guardrails;
     let mut out = Vec::new();
-    let (boundary, tags) = match holder {
-        Holder::Role(role) => {
+    let (boundary, tags) = match &plan.holder {
+        HolderPlan::Role(planned) => {
+            let role = &planned.name;
             let now = role_now(iam, role).await?;
             let trust = parse_iam_document(now.assume_role_policy_document().unwrap_or("{}"))?;
-            if !same_meaning(&trust, &plan.trust.to_value()) {
+            if !same_meaning(&trust, &planned.trust.to_value()) {
                 out.push(format!("the trust policy of role {role} is not this run's"));
             }
             let session = g.max_session_duration.map(|s| s as i32);
@@ -747,10 +751,11 @@ async fn settings_differ(iam: &Client, plan: &Plan, holder: &Holder) -> Result<V
                 .collect::<Vec<_>>();
             (boundary, tags)
         }
-        Holder::User(user) => {
+        HolderPlan::User(planned) => {
+            let user = &planned.name;
             let (now, keys) =
                 tokio::try_join!(holder::settings(iam, holder), keys::list(iam, user))?;
-            if !keys.iter().any(|k| k.active) && !plan_keeps_no_key(plan) {
+            if !keys.iter().any(|k| k.active) && !keeps_no_key(planned) {
                 out.push(format!("user {user} has no active access key"));
             }
             (now.boundary, now.tags)
@@ -769,10 +774,8 @@ async fn settings_differ(iam: &Client, plan: &Plan, holder: &Holder) -> Result<V
 
 /// Whether the plan leaves a user without an active key on purpose (two inactive keys: it
 /// says so, and makes none).
-fn plan_keeps_no_key(plan: &Plan) -> bool {
-    plan.user.as_ref().is_some_and(|u| {
-        !u.keys.iter().any(|k| k.active) && u.keys.len() >= crate::plan::user::MAX_KEYS
-    })
+fn keeps_no_key(user: &UserPlan) -> bool {
+    !user.keys.iter().any(|k| k.active) && user.keys.len() >= crate::plan::user::MAX_KEYS
 }
 
 /// The buckets whose CORS this run set, read back: each must hold our rule, once.
@@ -846,7 +849,7 @@ pub async fn finish(w: &Writer<'_>, plan: &Plan) -> Result<()> {
             e.context(format!(
                 "{} is as planned, but policy {policy} (now detached) could not be \
                  deleted; delete it with: aws iam delete-policy --policy-arn {arn}",
-                plan.holder().the()
+                plan.holder.id().the()
             ))
         })?;
         (w.progress)(Event::Done(change.done()));

@@ -61,7 +61,7 @@ fn new_role_plan() -> Plan {
 }
 
 fn trust() -> serde_json::Value {
-    plan::trust_document(&request()).to_value()
+    plan::trust_document(request().role().unwrap()).to_value()
 }
 
 /// The role and its policy exist (ours); the policy's document differs from the plan's.
@@ -73,7 +73,7 @@ fn policy_update_plan() -> Plan {
         owned: true,
         attached: vec![POLICY_ARN.into()],
         path: "/".into(),
-        description: request().description,
+        description: request().role().unwrap().description.clone(),
         ..Default::default()
     });
     let old = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",

@@ -17,7 +17,7 @@ use super::holder::{self, attached_arns, inline_names};
 use super::{keys, AwsError, AwsResult, Connection, Event, Progress, IAM_READS, READS};
 use crate::plan::{
     self, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser, Facts,
-    Holder, KeyFacts, KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
+    Holder, HolderSpec, KeyFacts, KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
 };
 use crate::policy::{self, parse_iam_document};
 
@@ -237,7 +237,7 @@ async fn mark_shared_stale(
         .collect();
     let shared: Vec<(String, bool)> = stream::iter(stale)
         .map(|arn| async move {
-            let shared = attached_elsewhere(iam, &arn, Some(&req.holder())).await?;
+            let shared = attached_elsewhere(iam, &arn, Some(&req.holder.id())).await?;
             Ok::<_, anyhow::Error>((arn, shared))
         })
         .buffer_unordered(IAM_READS)
@@ -406,9 +406,9 @@ async fn holder_and_family(
     Option<ExistingUser>,
     Vec<ExistingPolicy>,
 )> {
-    let (role, user) = match req.user_name() {
-        None => (role(iam, &req.role_name).await?, None),
-        Some(name) => (None, user(iam, name).await?),
+    let (role, user) = match &req.holder {
+        HolderSpec::Role(spec) => (role(iam, &spec.name).await?, None),
+        HolderSpec::User(spec) => (None, user(iam, &spec.name).await?),
     };
     let attached = match (&role, &user) {
         (Some(r), _) => &r.attached,

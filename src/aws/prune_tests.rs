@@ -44,12 +44,12 @@ fn prune_plan(prune: bool) -> Plan {
     let fresh = plan::build(&req, &facts).expect("a plan");
     facts.existing.role = Some(ExistingRole {
         arn: "arn:aws:iam::123456789012:role/r".into(),
-        trust: fresh.trust.to_value(),
+        trust: fresh.role().unwrap().trust.to_value(),
         owned: true,
         attached: vec![OURS.into(), FOREIGN.into()],
         inline: vec![INLINE.into()],
         path: "/".into(),
-        description: req.description.clone(),
+        description: req.role().unwrap().description.clone(),
         ..Default::default()
     });
     facts.existing.policies.insert(

@@ -102,8 +102,7 @@ async fn read_user(iam: &aws_sdk_iam::Client, name: &str) -> HolderFacts {
     let facts = RoleFacts {
         arn: user.arn,
         owned: user.owned,
-        // Nobody assumes a user.
-        trust: Ok(PolicyDocument::new(Vec::new())),
+        trust: None,
         policies: managed.into_iter().chain(inline).collect(),
         settings: RoleSettings {
             path: user.path,
@@ -148,7 +147,7 @@ async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Read<Option<RoleFac
         inline_policies(iam, &holder, &role.inline)
     );
     Ok(Some(RoleFacts {
-        trust: typed(role.trust, "the trust policy"),
+        trust: Some(typed(role.trust, "the trust policy")),
         arn: role.arn,
         owned: role.owned,
         policies: managed.into_iter().chain(inline).collect(),

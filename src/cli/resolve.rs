@@ -17,7 +17,10 @@ use crate::plan::request::{
     default_policy_name, default_user_policy_name, normalize_scopes, DEFAULT_DESCRIPTION,
     DEFAULT_ROLE_NAME, DEFAULT_USER_NAME,
 };
-use crate::plan::{self, Access, Guardrails, Holder, Identity, KmsChoice, Request, Trust};
+use crate::plan::{
+    self, Access, Guardrails, Holder, HolderSpec, Identity, KmsChoice, Request, RoleSpec, Trust,
+    UserSpec,
+};
 
 pub fn connect_options(global: &GlobalArgs) -> ConnectOptions {
     ConnectOptions {
@@ -190,24 +193,20 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
         check_user_flags(args)?;
     }
     let (buckets, _covered) = normalize_scopes(args.buckets.clone());
-    let role_name = args.role_name.as_deref().unwrap_or(DEFAULT_ROLE_NAME);
-    let policy_name = match (&args.policy_name, &identity) {
+    let holder = match identity {
+        Identity::Role => HolderSpec::Role(role_spec(args)),
+        Identity::User(name) => HolderSpec::User(UserSpec { name }),
+    };
+    let policy_name = match (&args.policy_name, &holder) {
         (Some(name), _) => name.clone(),
-        (None, Identity::User(user)) => default_user_policy_name(user),
-        (None, Identity::Role) => default_policy_name(role_name),
+        (None, HolderSpec::User(user)) => default_user_policy_name(&user.name),
+        (None, HolderSpec::Role(role)) => default_policy_name(&role.name),
     };
     let req = Request {
-        identity,
-        role_name: role_name.to_string(),
+        holder,
         policy_name,
-        description: args
-            .description
-            .clone()
-            .unwrap_or_else(|| DEFAULT_DESCRIPTION.to_string()),
         buckets,
         access: access(args.access),
-        trust: trust(&args.principals, args.trust_dev),
-        external_id: args.external_id.clone(),
         kms: kms_choice(&args.kms)?,
         adopt: args.adopt,
         prune: args.prune,
@@ -216,6 +215,35 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
     };
     plan::check_limits(&req).map_err(|e| UsageError::new(e.to_string()))?;
     Ok(req)
+}
+
+/// The user request of answers that also hold a role's (the wizard keeps them, in case the
+/// role is chosen again): what [`check_user_flags`] refuses in flags is set aside here.
+pub fn user_request(answers: &RoleArgs) -> Result<Request, UsageError> {
+    let mut user = answers.clone();
+    user.role_name = None;
+    user.description = None;
+    user.trust_dev = false;
+    user.principals.clear();
+    user.external_id = None;
+    user.guardrails.max_session_duration = None;
+    request(&user)
+}
+
+/// The role's name, description, trust and external ID as the flags give them.
+fn role_spec(args: &RoleArgs) -> RoleSpec {
+    RoleSpec {
+        name: args
+            .role_name
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ROLE_NAME.to_string()),
+        description: args
+            .description
+            .clone()
+            .unwrap_or_else(|| DEFAULT_DESCRIPTION.to_string()),
+        trust: trust(&args.principals, args.trust_dev),
+        external_id: args.external_id.clone(),
+    }
 }
 
 /// The role or user a command names: `--role-name`, or with `--identity user`,
@@ -267,11 +295,11 @@ pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
 /// the report, so `--credentials-file -` is refused then.
 pub fn credentials(
     args: &CredentialArgs,
-    identity: &Identity,
+    holder: &Holder,
     json: bool,
 ) -> Result<Option<Destination>, UsageError> {
     let given = args.credentials_file.is_some() || args.credentials_format.is_some();
-    if let Identity::Role = identity {
+    if let Holder::Role(_) = holder {
         return match given {
             true => Err(UsageError::new(
                 "--credentials-file and --credentials-format are for the access key of \
@@ -316,9 +344,12 @@ mod tests {
     #[test]
     fn defaults() {
         let req = request(&args(&["my-data"])).unwrap();
-        assert_eq!(req.role_name, "activeloop-deeplake-access");
+        assert_eq!(req.role().unwrap().name, "activeloop-deeplake-access");
         assert_eq!(req.policy_name, "activeloop-deeplake-access-s3-access");
-        assert_eq!(req.trust.principals(), vec![ACTIVELOOP_PRODUCTION]);
+        assert_eq!(
+            req.role().unwrap().trust.principals(),
+            vec![ACTIVELOOP_PRODUCTION]
+        );
         assert_eq!(req.access, Access::ReadWrite);
         assert_eq!(req.kms, KmsChoice::auto());
         assert_eq!(req.buckets, vec![BucketScope::whole("my-data")]);

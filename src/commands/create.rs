@@ -81,7 +81,7 @@ fn destination(
     args: &CreateArgs,
     req: &Request,
 ) -> Result<Option<Destination>, UsageError> {
-    let dest = resolve::credentials(&args.credentials, &req.identity, ctx.json())?;
+    let dest = resolve::credentials(&args.credentials, &req.holder.id(), ctx.json())?;
     if let Some(dest) = &dest {
         dest.check()?;
     }
@@ -177,11 +177,11 @@ pub async fn converge(
             return Err(conflict.context(format!(
                 "another change to {} happened during this run, {ATTEMPTS} times; IAM \
                  now holds the other writer's changes, listed above; run again to apply yours",
-                plan.holder()
+                plan.holder.id()
             )));
         }
         ctx.printer
-            .warn(&format!("{conflict:#}; reading {} again", plan.holder()));
+            .warn(&format!("{conflict:#}; reading {} again", plan.holder.id()));
         tokio::time::sleep(jitter(attempt)).await;
         plan = match discover_and_plan(ctx, conn, req).await {
             Ok(plan) => plan,
@@ -223,7 +223,7 @@ async fn apply_and_confirm(w: &Writer<'_>, plan: &Plan) -> Result<()> {
     }
     Err(Conflict(format!(
         "{} changed during this run: {}",
-        plan.holder(),
+        plan.holder.id(),
         differences.join("; ")
     ))
     .into())
@@ -278,7 +278,7 @@ fn report(
         ctx.printer.json(&report);
         return;
     }
-    if let (Some(user), Some(keys)) = (&plan.user, keys) {
+    if let (Some(user), Some(keys)) = (plan.user(), keys) {
         let arn = user.arn.clone().unwrap_or_default();
         report_user(ctx, &arn, keys);
         if after_wizard {
@@ -290,9 +290,12 @@ fn report(
         }
         return;
     }
-    let arn = plan.role_arn.clone().unwrap_or_default();
+    let arn = plan.holder.arn().unwrap_or_default().to_string();
     let shown = style(&arn).bold().green();
-    if req.trust.trusts_activeloop() {
+    if req
+        .role()
+        .is_some_and(|role| role.trust.trusts_activeloop())
+    {
         ctx.printer.info(&format!(
             "\nPaste this role ARN into the Activeloop UI (managed credentials):\n  {shown}"
         ));

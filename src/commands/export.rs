@@ -54,9 +54,12 @@ pub async fn run(ctx: &Context, args: ExportArgs) -> Result<ExitStatus> {
              KMS keys in the template.",
         );
     }
+    let Some(role) = plan.role() else {
+        anyhow::bail!("export plans a role; a user was refused above");
+    };
     let template = match args.format {
-        ExportFormat::CloudFormation => cloudformation::render(&plan),
-        ExportFormat::Terraform => terraform::render(&plan),
+        ExportFormat::CloudFormation => cloudformation::render(&plan, role),
+        ExportFormat::Terraform => terraform::render(&plan, role),
     };
     let Some(file) = file else {
         ctx.printer.result(template.trim_end_matches('\n'));
@@ -104,7 +107,7 @@ fn next_step(format: ExportFormat, file: &Path, plan: &Plan) -> String {
              deeplake-role --capabilities CAPABILITY_NAMED_IAM`, or to many accounts with \
              StackSets (README: Many accounts); then `provision-role verify --role-name {}`.",
             file.display(),
-            plan.role_name
+            plan.holder.name()
         ),
         ExportFormat::Terraform => format!(
             "Apply it with `terraform init && terraform apply` in {}; the role ARN is the \

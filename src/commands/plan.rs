@@ -19,9 +19,9 @@ pub async fn run(ctx: &Context, args: PlanArgs) -> Result<ExitStatus> {
     }
     ctx.printer.info(render::plan_text(&plan).trim_end());
     // A user is not assumed: it has no trust policy.
-    if plan.user.is_none() {
-        ctx.printer.info(&render::trust_heading(&plan));
-        ctx.printer.result(&plan.trust.to_pretty());
+    if let Some(role) = plan.role() {
+        ctx.printer.info(&render::trust_heading(role));
+        ctx.printer.result(&role.trust.to_pretty());
     }
     for p in &plan.policies {
         ctx.printer

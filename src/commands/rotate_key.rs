@@ -17,7 +17,7 @@ use crate::cli::{resolve, RotateKeyArgs};
 use crate::credentials::Target;
 use crate::exit::ExitStatus;
 use crate::plan::user::MAX_KEYS;
-use crate::plan::{AccessKeyInfo, ExistingUser, Identity, OWNER_TAG};
+use crate::plan::{AccessKeyInfo, ExistingUser, Holder, OWNER_TAG};
 use crate::render::keys::{OldKeyAction, OldKeyJson, RotateReport, ROLE_IS_SAFER};
 
 pub async fn run(ctx: &Context, args: RotateKeyArgs) -> Result<ExitStatus> {
@@ -25,8 +25,7 @@ pub async fn run(ctx: &Context, args: RotateKeyArgs) -> Result<ExitStatus> {
         return finish(ctx, &args).await;
     }
     let name = args.user_name.clone();
-    let identity = Identity::User(name.clone());
-    let dest = resolve::credentials(&args.credentials, &identity, ctx.json())?
+    let dest = resolve::credentials(&args.credentials, &Holder::User(name.clone()), ctx.json())?
         .ok_or_else(|| anyhow!("a user always has a credentials destination"))?;
     dest.check()?;
     dest.refuse_existing()?;

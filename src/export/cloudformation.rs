@@ -7,7 +7,7 @@
 
 use super::{document, header, role_tags, summary, trust, Node};
 use crate::plan::request::POLICY_DESCRIPTION;
-use crate::plan::Plan;
+use crate::plan::{Plan, RolePlan};
 
 /// The template's name for the role resource.
 pub const ROLE: &str = "Role";
@@ -24,15 +24,15 @@ pub fn policy_id(index: usize) -> String {
 }
 
 /// The whole template. Same plan, byte-identical text.
-pub fn render(plan: &Plan) -> String {
+pub fn render(plan: &Plan, role: &RolePlan) -> String {
     let mut top = vec![
         ("AWSTemplateFormatVersion", Node::str("2010-09-09")),
-        ("Description", Node::str(summary(plan))),
+        ("Description", Node::str(summary(plan, role))),
     ];
-    if let Some(id) = &plan.external_id {
+    if let Some(id) = &role.external_id {
         top.push(("Parameters", Node::map([(EXTERNAL_ID, external_id(id))])));
     }
-    let mut resources = vec![(ROLE.to_string(), role(plan))];
+    let mut resources = vec![(ROLE.to_string(), role_resource(plan, role))];
     resources.extend(plan.policies.iter().enumerate().map(|(i, p)| {
         let properties = Node::map([
             ("ManagedPolicyName", Node::str(&p.name)),
@@ -47,7 +47,7 @@ pub fn render(plan: &Plan) -> String {
     }));
     top.push(("Resources", Node::Map(resources)));
     top.push(("Outputs", outputs()));
-    let mut out = header(plan, "#");
+    let mut out = header(plan, role, "#");
     write_map(&mut out, 0, &Node::map(top));
     out
 }
@@ -72,12 +72,12 @@ fn external_id(id: &str) -> Node {
     ])
 }
 
-fn role(plan: &Plan) -> Node {
+fn role_resource(plan: &Plan, role: &RolePlan) -> Node {
     let guardrails = &plan.guardrails;
     let mut properties = vec![
-        ("RoleName", Node::str(&plan.role_name)),
+        ("RoleName", Node::str(&role.name)),
         ("Path", Node::str(guardrails.path())),
-        ("Description", Node::str(&plan.description)),
+        ("Description", Node::str(&role.description)),
     ];
     if let Some(seconds) = guardrails.max_session_duration {
         properties.push(("MaxSessionDuration", Node::raw(seconds.to_string())));
@@ -87,7 +87,7 @@ fn role(plan: &Plan) -> Node {
     }
     properties.push((
         "AssumeRolePolicyDocument",
-        trust(plan, &format!("!Ref {EXTERNAL_ID}")),
+        trust(role, &format!("!Ref {EXTERNAL_ID}")),
     ));
     let tags = role_tags(plan)
         .into_iter()

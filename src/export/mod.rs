@@ -9,7 +9,7 @@ pub mod terraform;
 
 use serde_json::Value;
 
-use crate::plan::Plan;
+use crate::plan::{Plan, RolePlan};
 use crate::policy::PolicyDocument;
 
 /// A value in a template, before a format writes it.
@@ -92,9 +92,9 @@ pub fn document(doc: &PolicyDocument) -> Node {
 
 /// The trust document as `create` writes it, except that the external ID (when there is one)
 /// is `reference`, the template's parameter or variable, whose default is the plan's ID.
-pub fn trust(plan: &Plan, reference: &str) -> Node {
-    let mut node = document(&plan.trust);
-    let Some(id) = &plan.external_id else {
+pub fn trust(role: &RolePlan, reference: &str) -> Node {
+    let mut node = document(&role.trust);
+    let Some(id) = &role.external_id else {
         return node;
     };
     let Some(Node::List(statements)) = node.get_mut("Statement") else {
@@ -134,24 +134,24 @@ pub fn account_relative_boundary(arn: &str) -> Option<(&str, &str)> {
 }
 
 /// What the template is, for its description and first comment line.
-fn summary(plan: &Plan) -> String {
+fn summary(plan: &Plan, role: &RolePlan) -> String {
     let scopes = plan.buckets.len();
     format!(
         "IAM role {} that Activeloop Deep Lake assumes to reach {scopes} S3 bucket scope{}, and \
          its access polic{}",
-        plan.role_name,
+        role.name,
         if scopes == 1 { "" } else { "s" },
         if plan.policies.len() == 1 { "y" } else { "ies" },
     )
 }
 
 /// The comment both formats start with.
-fn header(plan: &Plan, comment: &str) -> String {
+fn header(plan: &Plan, role: &RolePlan, comment: &str) -> String {
     format!(
         "{comment} {}.\n{comment} Written by `provision-role export`: the documents are the ones \
          `provision-role create` writes\n{comment} for the same flags. Check a deployed role \
          with `provision-role verify`.\n",
-        summary(plan)
+        summary(plan, role)
     )
 }
 

@@ -6,7 +6,7 @@
 
 use super::{document, header, role_tags, trust, Node};
 use crate::plan::request::POLICY_DESCRIPTION;
-use crate::plan::{Plan, OWNER_TAG};
+use crate::plan::{Plan, RolePlan, OWNER_TAG};
 
 /// The configuration's name for the role resource: `aws_iam_role.role`.
 pub const ROLE: &str = "role";
@@ -42,11 +42,11 @@ enum Expr {
 }
 
 /// The whole configuration. Same plan, byte-identical text.
-pub fn render(plan: &Plan) -> String {
-    let mut out = header(plan, "#");
+pub fn render(plan: &Plan, role: &RolePlan) -> String {
+    let mut out = header(plan, role, "#");
     out.push('\n');
     out.push_str(PROVIDERS);
-    if let Some(id) = &plan.external_id {
+    if let Some(id) = &role.external_id {
         out.push('\n');
         write_block(
             &mut out,
@@ -69,7 +69,11 @@ pub fn render(plan: &Plan) -> String {
         out.push_str(ACCOUNT);
     }
     out.push('\n');
-    write_block(&mut out, &resource("aws_iam_role", ROLE), role(plan));
+    write_block(
+        &mut out,
+        &resource("aws_iam_role", ROLE),
+        role_resource(plan, role),
+    );
     for (i, policy) in plan.policies.iter().enumerate() {
         let label = policy_label(i);
         out.push('\n');
@@ -127,12 +131,12 @@ fn resource(kind: &str, label: &str) -> String {
     format!("resource {} {}", quote(kind), quote(label))
 }
 
-fn role(plan: &Plan) -> Vec<(&'static str, Expr)> {
+fn role_resource(plan: &Plan, role: &RolePlan) -> Vec<(&'static str, Expr)> {
     let guardrails = &plan.guardrails;
     let mut attrs = vec![
-        ("name", plain(Node::str(&plan.role_name))),
+        ("name", plain(Node::str(&role.name))),
         ("path", plain(Node::str(guardrails.path()))),
-        ("description", plain(Node::str(&plan.description))),
+        ("description", plain(Node::str(&role.description))),
     ];
     if let Some(seconds) = guardrails.max_session_duration {
         attrs.push((
@@ -146,7 +150,7 @@ fn role(plan: &Plan) -> Vec<(&'static str, Expr)> {
     let reference = format!("var.{EXTERNAL_ID}");
     attrs.push((
         "assume_role_policy",
-        Expr::JsonEncode(trust(plan, &reference)),
+        Expr::JsonEncode(trust(role, &reference)),
     ));
     let tags_in_order = role_tags(plan);
     let pairs: Vec<(&str, &str)> = tags_in_order

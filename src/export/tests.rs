@@ -8,14 +8,15 @@ fn req(buckets: usize, external_id: Option<&str>) -> Request {
         .map(|i| crate::cli::values::bucket_scope(&format!("bucket-number-{i:04}")).unwrap())
         .collect();
     Request {
-        identity: plan::Identity::Role,
+        holder: plan::HolderSpec::Role(plan::RoleSpec {
+            name: "r".into(),
+            description: "d".into(),
+            trust: Trust::Production,
+            external_id: external_id.map(str::to_string),
+        }),
         buckets: plan::request::normalize_scopes(scopes).0,
-        role_name: "r".into(),
         policy_name: "r-s3-access".into(),
-        description: "d".into(),
         access: Access::ReadWrite,
-        trust: Trust::Production,
-        external_id: external_id.map(str::to_string),
         kms: KmsChoice::auto(),
         adopt: false,
         prune: false,
@@ -51,13 +52,16 @@ fn json_keeps_its_order_and_scalars() {
 #[test]
 fn trust_takes_the_external_id_from_the_reference_and_nothing_else() {
     let plan = offline(&req(1, Some("xid-1")));
-    let text = format!("{:?}", trust(&plan, "REF"));
-    let expected = format!("{:?}", document(&plan.trust));
+    let text = format!("{:?}", trust(plan.role().unwrap(), "REF"));
+    let expected = format!("{:?}", document(&plan.role().unwrap().trust));
     assert_eq!(text, expected.replace("Str(\"xid-1\")", "Raw(\"REF\")"));
     assert_ne!(text, expected);
     // Without an external ID the trust is the plan's document, unchanged.
     let plan = offline(&req(1, None));
-    assert_eq!(trust(&plan, "REF"), document(&plan.trust));
+    assert_eq!(
+        trust(plan.role().unwrap(), "REF"),
+        document(&plan.role().unwrap().trust)
+    );
 }
 
 #[test]
@@ -91,10 +95,10 @@ fn customer_boundaries_are_named_in_the_deploying_account() {
     request.guardrails.permissions_boundary =
         Some("arn:aws:iam::aws:policy/PowerUserAccess".into());
     let plan = offline(&request);
-    let hcl = terraform::render(&plan);
+    let hcl = terraform::render(&plan, plan.role().unwrap());
     assert!(!hcl.contains("aws_caller_identity"), "{hcl}");
     assert!(hcl.contains("  permissions_boundary = \"arn:aws:iam::aws:policy/PowerUserAccess\"\n"));
-    let yaml = cloudformation::render(&plan);
+    let yaml = cloudformation::render(&plan, plan.role().unwrap());
     assert!(
         yaml.contains("      PermissionsBoundary: \"arn:aws:iam::aws:policy/PowerUserAccess\"\n")
     );
@@ -120,8 +124,12 @@ fn hcl_strings_never_interpolate() {
 fn cloudformation_has_every_policy_attached_through_roles() {
     let plan = offline(&req(300, Some("xid-1")));
     assert!(plan.policies.len() > 1, "300 buckets need several policies");
-    let yaml = cloudformation::render(&plan);
-    assert_eq!(yaml, cloudformation::render(&plan), "byte-identical");
+    let yaml = cloudformation::render(&plan, plan.role().unwrap());
+    assert_eq!(
+        yaml,
+        cloudformation::render(&plan, plan.role().unwrap()),
+        "byte-identical"
+    );
     for (i, policy) in plan.policies.iter().enumerate() {
         let head = format!(
             "  {}:\n    Type: AWS::IAM::ManagedPolicy\n    Properties:\n      ManagedPolicyName: \"{}\"\n",
@@ -155,7 +163,7 @@ fn cloudformation_has_every_policy_attached_through_roles() {
 fn cloudformation_without_external_id_or_guardrails_has_neither() {
     let mut request = req(1, None);
     request.guardrails = Guardrails::default();
-    let yaml = cloudformation::render(&offline(&request));
+    let yaml = cloudformation::render(&offline(&request), offline(&request).role().unwrap());
     for absent in [
         "Parameters",
         "ExternalId",
@@ -170,8 +178,12 @@ fn cloudformation_without_external_id_or_guardrails_has_neither() {
 #[test]
 fn terraform_attaches_every_policy_and_uses_the_variable() {
     let plan = offline(&req(300, Some("xid-1")));
-    let hcl = terraform::render(&plan);
-    assert_eq!(hcl, terraform::render(&plan), "byte-identical");
+    let hcl = terraform::render(&plan, plan.role().unwrap());
+    assert_eq!(
+        hcl,
+        terraform::render(&plan, plan.role().unwrap()),
+        "byte-identical"
+    );
     for (i, policy) in plan.policies.iter().enumerate() {
         let label = terraform::policy_label(i);
         assert!(hcl.contains(&format!(

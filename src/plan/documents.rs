@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Access, BucketScope, PlanError, Request};
+use super::{Access, BucketScope, PlanError, Request, RoleSpec};
 use crate::policy::{PolicyDocument, Statement};
 
 /// IAM's limit on a managed policy document, whitespace not counted.
@@ -32,22 +32,22 @@ pub const VIA_SERVICE: &str = "kms:ViaService";
 
 /// The trust policy: Activeloop (or the given principals) may assume the role, with the
 /// external ID when one is given.
-pub fn trust_document(req: &Request) -> PolicyDocument {
+pub fn trust_document(role: &RoleSpec) -> PolicyDocument {
     let mut statement = Statement {
         sid: Some("AllowAssumeRoleFromActiveloop".to_string()),
-        principal: Some(crate::policy::Principal::aws(req.trust.principals())),
+        principal: Some(crate::policy::Principal::aws(role.trust.principals())),
         action: vec!["sts:AssumeRole".to_string()],
         ..Statement::allow("", &[], Vec::new())
     };
-    if let Some(id) = &req.external_id {
+    if let Some(id) = &role.external_id {
         statement = statement.with_condition("StringEquals", "sts:ExternalId", vec![id.clone()]);
     }
     PolicyDocument::new(vec![statement])
 }
 
 /// The trust document, or why it cannot be written.
-pub fn checked_trust(req: &Request) -> Result<PolicyDocument, PlanError> {
-    let trust = trust_document(req);
+pub fn checked_trust(role: &RoleSpec) -> Result<PolicyDocument, PlanError> {
+    let trust = trust_document(role);
     let len = trust.quota_len();
     if len > MAX_TRUST_CHARS {
         return Err(PlanError::TooLarge(format!(

@@ -145,13 +145,13 @@ pub struct Existing {
 
 impl Existing {
     /// The policies the request's holder has now, if it exists.
-    pub fn holding(&self, user: bool) -> Option<Holding<'_>> {
-        match user {
-            false => self.role.as_ref().map(|r| Holding {
+    pub fn holding(&self, holder: &super::Holder) -> Option<Holding<'_>> {
+        match holder {
+            super::Holder::Role(_) => self.role.as_ref().map(|r| Holding {
                 attached: &r.attached,
                 inline: &r.inline,
             }),
-            true => self.user.as_ref().map(|u| Holding {
+            super::Holder::User(_) => self.user.as_ref().map(|u| Holding {
                 attached: &u.attached,
                 inline: &u.inline,
             }),

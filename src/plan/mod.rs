@@ -22,7 +22,10 @@ pub use facts::{
     AccessKeyInfo, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser,
     Facts, Holding, KeyFacts, KeyManager, LastUsed,
 };
-pub use request::{Access, BucketScope, Guardrails, Identity, KeyRef, KmsChoice, Request, Trust};
+pub use request::{
+    Access, BucketScope, Guardrails, HolderSpec, Identity, KeyRef, KmsChoice, Request, RoleSpec,
+    Trust, UserSpec,
+};
 pub use user::UserPlan;
 
 use crate::policy::{self, PolicyDocument};
@@ -142,23 +145,60 @@ impl Note {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    pub role_name: String,
-    /// With the path: `arn:aws:iam::ACCOUNT:role/PATH/NAME`. None offline.
-    pub role_arn: Option<String>,
+    /// The role, or with `--identity user` the user, that holds the policies.
+    pub holder: HolderPlan,
     pub account_id: Option<String>,
-    pub description: String,
-    /// The external ID the trust policy requires, if any (templates make it a parameter).
-    pub external_id: Option<String>,
     pub guardrails: Guardrails,
-    pub trust: PolicyDocument,
     pub policies: Vec<PlannedPolicy>,
     pub buckets: Vec<BucketReport>,
     pub notes: Vec<Note>,
     pub changes: Vec<Change>,
-    /// `--identity user`: the IAM user that holds the policies instead of a role; then the
-    /// role's own fields (`role_name`, `role_arn`, `description`, `external_id`, `trust`)
-    /// describe nothing that is written.
-    pub user: Option<UserPlan>,
+}
+
+/// The role or the user a plan is for, with what only that kind has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HolderPlan {
+    Role(RolePlan),
+    User(UserPlan),
+}
+
+/// The role a plan is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolePlan {
+    pub name: String,
+    /// With the path: `arn:aws:iam::ACCOUNT:role/PATH/NAME`. None offline.
+    pub arn: Option<String>,
+    pub description: String,
+    /// The external ID the trust policy requires, if any (templates make it a parameter).
+    pub external_id: Option<String>,
+    pub trust: PolicyDocument,
+}
+
+impl HolderPlan {
+    /// The role or user, by name.
+    pub fn id(&self) -> Holder {
+        match self {
+            HolderPlan::Role(role) => Holder::Role(role.name.clone()),
+            HolderPlan::User(user) => Holder::User(user.name.clone()),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            HolderPlan::Role(RolePlan { name, .. }) | HolderPlan::User(UserPlan { name, .. }) => {
+                name
+            }
+        }
+    }
+
+    /// The ARN of the role or user; None offline.
+    pub fn arn(&self) -> Option<&str> {
+        match self {
+            HolderPlan::Role(RolePlan { arn, .. }) | HolderPlan::User(UserPlan { arn, .. }) => {
+                arn.as_deref()
+            }
+        }
+    }
 }
 
 impl Plan {
@@ -166,19 +206,19 @@ impl Plan {
         self.changes.iter().all(|c| c.action() == Action::Unchanged)
     }
 
-    /// The role or user that holds the policies.
-    pub fn holder(&self) -> Holder {
-        match &self.user {
-            Some(user) => Holder::User(user.name.clone()),
-            None => Holder::Role(self.role_name.clone()),
+    /// The role; None for a user.
+    pub fn role(&self) -> Option<&RolePlan> {
+        match &self.holder {
+            HolderPlan::Role(role) => Some(role),
+            HolderPlan::User(_) => None,
         }
     }
 
-    /// The ARN of the role or user; None offline.
-    pub fn holder_arn(&self) -> Option<&str> {
-        match &self.user {
-            Some(user) => user.arn.as_deref(),
-            None => self.role_arn.as_deref(),
+    /// The user; None for a role.
+    pub fn user(&self) -> Option<&UserPlan> {
+        match &self.holder {
+            HolderPlan::User(user) => Some(user),
+            HolderPlan::Role(_) => None,
         }
     }
 
@@ -232,46 +272,55 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let mut notes = Vec::new();
     let (buckets, bucket_keys) = bucket_reports(req, facts, &mut notes);
     let extra_keys = explicit_keys(req, facts, &mut notes)?;
-    let trust = match req.identity {
-        Identity::Role => documents::checked_trust(req)?,
-        // A user is not assumed: it has no trust policy.
-        Identity::User(_) => PolicyDocument::new(Vec::new()),
-    };
+    let holder = holder_plan(req, facts)?;
     let documents = documents::pack(req, &facts.partition, &bucket_keys, &extra_keys)?;
     check_room(req, facts, documents.len())?;
     let policies = name_policies(req, facts, documents);
-    let mut changes = changes(req, facts, &trust, &policies, &mut notes)?;
+    let mut changes = changes(req, facts, &holder, &policies, &mut notes)?;
     changes.extend(drift(req, facts, &changes, &mut notes));
-    if let Identity::User(name) = &req.identity {
-        changes.push(user::key_change(name, facts, &mut notes));
+    if let HolderPlan::User(user) = &holder {
+        changes.push(user::key_change(&user.name, facts, &mut notes));
     }
-    // An existing role's ARN is its own (its path may not be the one asked for: then
-    // `role_settings` has refused). A new role's is made from the path it will get.
-    let role_path = format!("{}{}", &req.guardrails.path()[1..], req.role_name);
-    let role_arn = match &facts.existing.role {
-        Some(role) => Some(role.arn.clone()),
-        None => arn(facts, "role", &role_path),
-    };
     Ok(Plan {
-        role_name: req.role_name.clone(),
-        role_arn,
+        holder,
         account_id: facts.account_id.clone(),
-        description: req.description.clone(),
-        external_id: req.external_id.clone(),
         guardrails: req.guardrails.clone(),
-        trust,
         policies,
         buckets,
         notes,
         changes,
-        user: user::planned(req, facts),
+    })
+}
+
+/// The role (with its trust document) or the user the request is for.
+fn holder_plan(req: &Request, facts: &Facts) -> Result<HolderPlan, PlanError> {
+    match &req.holder {
+        HolderSpec::Role(role) => Ok(HolderPlan::Role(role_plan(req, role, facts)?)),
+        HolderSpec::User(user) => Ok(HolderPlan::User(user::planned(req, &user.name, facts))),
+    }
+}
+
+/// An existing role's ARN is its own (its path may not be the one asked for: then
+/// `role_settings` refuses). A new role's is made from the path it will get.
+fn role_plan(req: &Request, role: &RoleSpec, facts: &Facts) -> Result<RolePlan, PlanError> {
+    let path = format!("{}{}", &req.guardrails.path()[1..], role.name);
+    let arn = match &facts.existing.role {
+        Some(existing) => Some(existing.arn.clone()),
+        None => arn(facts, "role", &path),
+    };
+    Ok(RolePlan {
+        name: role.name.clone(),
+        arn,
+        description: role.description.clone(),
+        external_id: role.external_id.clone(),
+        trust: documents::checked_trust(role)?,
     })
 }
 
 /// IAM's limit of managed policies per role (and per user) counts those others attached too.
 fn check_room(req: &Request, facts: &Facts, needed: usize) -> Result<(), PlanError> {
-    let holder = req.holder();
-    let Some(held) = facts.existing.holding(holder.is_user()) else {
+    let holder = req.holder.id();
+    let Some(held) = facts.existing.holding(&holder) else {
         return Ok(());
     };
     let others = held
@@ -477,7 +526,7 @@ fn name_policies(req: &Request, facts: &Facts, docs: Vec<PolicyDocument>) -> Vec
 fn changes(
     req: &Request,
     facts: &Facts,
-    trust: &PolicyDocument,
+    holder: &HolderPlan,
     policies: &[PlannedPolicy],
     notes: &mut Vec<Note>,
 ) -> Result<Vec<Change>, PlanError> {
@@ -486,25 +535,25 @@ fn changes(
     for policy in policies {
         out.push(policy_change(req, facts, policy, &mut adopt)?);
     }
-    match &req.identity {
-        Identity::Role => {
-            let role = facts.existing.role.as_ref();
-            out.push(role_change(req, role, trust, &mut adopt)?);
-            if let Some(role) = role {
-                out.extend(role_settings(req, role)?);
+    match holder {
+        HolderPlan::Role(role) => {
+            let existing = facts.existing.role.as_ref();
+            out.push(role_change(req, role, existing, &mut adopt)?);
+            if let Some(existing) = existing {
+                out.extend(role_settings(req, role, existing)?);
             }
         }
-        Identity::User(name) => {
-            let user = facts.existing.user.as_ref();
-            out.push(user::user_change(req, name, user, &mut adopt)?);
-            if let Some(user) = user {
-                out.extend(user::user_settings(req, name, user)?);
+        HolderPlan::User(user) => {
+            let existing = facts.existing.user.as_ref();
+            out.push(user::user_change(req, &user.name, existing, &mut adopt)?);
+            if let Some(existing) = existing {
+                out.extend(user::user_settings(req, &user.name, existing)?);
             }
         }
     }
     out.extend(adopt);
-    let holder = req.holder();
-    let held = facts.existing.holding(holder.is_user());
+    let holder = req.holder.id();
+    let held = facts.existing.holding(&holder);
     for policy in policies {
         out.push(attachment(&holder, held, policy));
     }
@@ -519,7 +568,7 @@ fn cors_changes(req: &Request, facts: &Facts) -> Result<Vec<Change>, PlanError> 
     let Some(origins) = &req.cors else {
         return Ok(Vec::new());
     };
-    let rule = cors::CorsRule::ours(&cors::rule_id(&req.holder()), origins);
+    let rule = cors::CorsRule::ours(&cors::rule_id(&req.holder.id()), origins);
     let buckets: BTreeSet<&str> = req.buckets.iter().map(|s| s.bucket.as_str()).collect();
     let mut out = Vec::new();
     for bucket in buckets {
@@ -586,16 +635,16 @@ fn policy_change(
 
 fn role_change(
     req: &Request,
+    planned: &RolePlan,
     role: Option<&ExistingRole>,
-    trust: &PolicyDocument,
     adopt: &mut Vec<Change>,
 ) -> Result<Change, PlanError> {
-    let resource = Resource::Role(req.role_name.clone());
+    let resource = Resource::Role(planned.name.clone());
     let Some(role) = role else {
         return Ok(Change::CreateRole {
-            name: req.role_name.clone(),
-            trust: trust.clone(),
-            description: req.description.clone(),
+            name: planned.name.clone(),
+            trust: planned.trust.clone(),
+            description: planned.description.clone(),
             guardrails: req.guardrails.clone(),
         });
     };
@@ -603,7 +652,7 @@ fn role_change(
         if !req.adopt {
             return Err(PlanError::NotOwned {
                 kind: "role",
-                name: req.role_name.clone(),
+                name: planned.name.clone(),
             });
         }
         adopt.push(Change::Adopt {
@@ -612,11 +661,11 @@ fn role_change(
             from: None,
         });
     }
-    Ok(match changes::compare(&role.trust, trust) {
+    Ok(match changes::compare(&role.trust, &planned.trust) {
         None => Change::Unchanged(resource),
         Some(diff) => Change::UpdateTrust {
-            role: req.role_name.clone(),
-            trust: trust.clone(),
+            role: planned.name.clone(),
+            trust: planned.trust.clone(),
             diff,
         },
     })
@@ -625,9 +674,13 @@ fn role_change(
 /// The guardrails asked for against what the role has: what was not asked for is left as it
 /// is; with `--tag`, tags are added or changed, and those an earlier run set that are no
 /// longer asked for are removed (only those: the role's other tags are not ours).
-fn role_settings(req: &Request, role: &ExistingRole) -> Result<Vec<Change>, PlanError> {
+fn role_settings(
+    req: &Request,
+    planned: &RolePlan,
+    role: &ExistingRole,
+) -> Result<Vec<Change>, PlanError> {
     let g = &req.guardrails;
-    let name = &req.role_name;
+    let name = &planned.name;
     let holder = Holder::Role(name.clone());
     if let Some(want) = g.path.as_ref().filter(|p| **p != role.path) {
         return Err(PlanError::Immovable {
@@ -640,7 +693,8 @@ fn role_settings(req: &Request, role: &ExistingRole) -> Result<Vec<Change>, Plan
     let session = g
         .max_session_duration
         .filter(|s| role.max_session_duration != Some(*s as i32));
-    let description = (req.description != role.description).then(|| req.description.clone());
+    let description =
+        (planned.description != role.description).then(|| planned.description.clone());
     if session.is_some() || description.is_some() {
         out.push(Change::UpdateRole {
             role: name.clone(),
@@ -734,7 +788,7 @@ fn stale(
     notes: &mut Vec<Note>,
 ) -> Vec<Change> {
     let mut out = Vec::new();
-    let holder = req.holder();
+    let holder = req.holder.id();
     for (name, p) in stale_policies(req, facts, planned) {
         out.push(Change::DetachStale {
             holder: holder.clone(),
@@ -763,7 +817,7 @@ pub fn stale_policies<'f>(
     facts: &'f Facts,
     planned: &[PlannedPolicy],
 ) -> Vec<(&'f String, &'f ExistingPolicy)> {
-    let Some(held) = facts.existing.holding(req.holder().is_user()) else {
+    let Some(held) = facts.existing.holding(&req.holder.id()) else {
         return Vec::new();
     };
     facts
@@ -783,8 +837,8 @@ pub fn stale_policies<'f>(
 /// are neither planned nor stale, and its inline policies. With `--prune` they are detached
 /// (never deleted) and deleted; without, each is a warning.
 fn drift(req: &Request, facts: &Facts, planned: &[Change], notes: &mut Vec<Note>) -> Vec<Change> {
-    let holder = req.holder();
-    let Some(held) = facts.existing.holding(holder.is_user()) else {
+    let holder = req.holder.id();
+    let Some(held) = facts.existing.holding(&holder) else {
         return Vec::new();
     };
     let ours: Vec<&str> = planned
@@ -831,9 +885,7 @@ fn drift(req: &Request, facts: &Facts, planned: &[Change], notes: &mut Vec<Note>
 /// Without an external ID, any Activeloop customer who learns the role ARN could have
 /// Activeloop's backend assume the role: the confused-deputy problem.
 pub fn external_id_warning(req: &Request) -> Option<Note> {
-    if req.external_id.is_some() || req.user_name().is_some() {
-        return None;
-    }
+    req.role().filter(|role| role.external_id.is_none())?;
     Some(Note::warn(
         "no external ID: the trusted principal may assume the role without one, so anyone who \
          learns the role ARN could have that service use it on their behalf (the \

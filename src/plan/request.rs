@@ -287,15 +287,11 @@ impl Guardrails {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// The role, or with `--identity user` the user, that holds the policies.
-    pub identity: Identity,
-    pub role_name: String,
+    pub holder: HolderSpec,
     pub policy_name: String,
-    pub description: String,
     /// Sorted, none covering another.
     pub buckets: Vec<BucketScope>,
     pub access: Access,
-    pub trust: Trust,
-    pub external_id: Option<String>,
     pub kms: KmsChoice,
     /// Take over a role or policy of the same name that this tool did not create.
     pub adopt: bool,
@@ -307,20 +303,68 @@ pub struct Request {
     pub guardrails: Guardrails,
 }
 
+/// Who gets the grants, with what only that kind of holder has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HolderSpec {
+    Role(RoleSpec),
+    User(UserSpec),
+}
+
+/// The role Activeloop assumes: nothing long-lived to leak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleSpec {
+    pub name: String,
+    pub description: String,
+    pub trust: Trust,
+    pub external_id: Option<String>,
+}
+
+/// An IAM user with one access key (Deep Lake's "IAM User Keys"), for tools that cannot
+/// assume a role. It has no trust, description or session length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSpec {
+    pub name: String,
+}
+
+impl HolderSpec {
+    /// The role or user, by name.
+    pub fn id(&self) -> super::Holder {
+        match self {
+            HolderSpec::Role(role) => super::Holder::Role(role.name.clone()),
+            HolderSpec::User(user) => super::Holder::User(user.name.clone()),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            HolderSpec::Role(RoleSpec { name, .. }) | HolderSpec::User(UserSpec { name }) => name,
+        }
+    }
+}
+
 impl Request {
-    /// The role or user that holds the policies.
-    pub fn holder(&self) -> super::Holder {
-        match &self.identity {
-            Identity::Role => super::Holder::Role(self.role_name.clone()),
-            Identity::User(name) => super::Holder::User(name.clone()),
+    /// The role's own settings; None for a user.
+    pub fn role(&self) -> Option<&RoleSpec> {
+        match &self.holder {
+            HolderSpec::Role(role) => Some(role),
+            HolderSpec::User(_) => None,
+        }
+    }
+
+    /// The role's settings, to change in a test; panics for a user.
+    #[cfg(test)]
+    pub fn role_mut(&mut self) -> &mut RoleSpec {
+        match &mut self.holder {
+            HolderSpec::Role(role) => role,
+            HolderSpec::User(_) => panic!("a user request has no role"),
         }
     }
 
     /// The IAM user's name, with `--identity user`.
     pub fn user_name(&self) -> Option<&str> {
-        match &self.identity {
-            Identity::Role => None,
-            Identity::User(name) => Some(name),
+        match &self.holder {
+            HolderSpec::Role(_) => None,
+            HolderSpec::User(user) => Some(&user.name),
         }
     }
 }

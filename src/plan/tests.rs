@@ -16,14 +16,15 @@ fn scope(s: &str) -> BucketScope {
 
 fn req(buckets: &[&str]) -> Request {
     Request {
-        identity: Identity::Role,
+        holder: HolderSpec::Role(RoleSpec {
+            name: "r".into(),
+            description: "d".into(),
+            trust: Trust::Production,
+            external_id: None,
+        }),
         buckets: request::normalize_scopes(buckets.iter().map(|b| scope(b)).collect()).0,
-        role_name: "r".into(),
         policy_name: "r-s3-access".into(),
-        description: "d".into(),
         access: Access::ReadWrite,
-        trust: Trust::Production,
-        external_id: None,
         kms: KmsChoice::auto(),
         adopt: false,
         prune: false,
@@ -150,15 +151,20 @@ fn prefix_scopes_objects_and_listing() {
 fn trust_defaults_dev_and_external_id() {
     let plan = build(&req(&["b-1"]), &Facts::offline()).unwrap();
     assert_eq!(
-        plan.trust.to_value(),
+        plan.role().unwrap().trust.to_value(),
         json!({"Version": "2012-10-17", "Statement": [{
             "Sid": "AllowAssumeRoleFromActiveloop", "Effect": "Allow",
             "Principal": {"AWS": [ACTIVELOOP_PRODUCTION]}, "Action": ["sts:AssumeRole"]}]})
     );
     let mut r = req(&["b-1"]);
-    r.trust = Trust::WithDev;
-    r.external_id = Some("ext-123".into());
-    let t = build(&r, &Facts::offline()).unwrap().trust.to_value();
+    r.role_mut().trust = Trust::WithDev;
+    r.role_mut().external_id = Some("ext-123".into());
+    let t = build(&r, &Facts::offline())
+        .unwrap()
+        .role()
+        .unwrap()
+        .trust
+        .to_value();
     let st = &t["Statement"][0];
     assert_eq!(st["Principal"]["AWS"].as_array().unwrap().len(), 3);
     for p in ACTIVELOOP_DEV {
@@ -271,8 +277,8 @@ fn drift_is_warned_about_or_pruned() {
     let foreign = "arn:aws:iam::aws:policy/AdministratorAccess";
     let mut facts = online();
     facts.existing.role = Some(ExistingRole {
-        arn: fresh.role_arn.clone().unwrap(),
-        trust: fresh.trust.to_value(),
+        arn: fresh.holder.arn().unwrap().to_string(),
+        trust: fresh.role().unwrap().trust.to_value(),
         owned: true,
         attached: vec![ours.clone(), foreign.into()],
         inline: vec!["admin".into(), "extra".into()],
@@ -341,7 +347,7 @@ fn the_external_id_warning_names_the_risk_and_the_flag() {
     let note = external_id_warning(&r).expect("a warning without --external-id");
     assert_eq!(note.level, Level::Warn);
     assert!(note.message.contains("confused-deputy") && note.message.contains("--external-id"));
-    r.external_id = Some("x-1".into());
+    r.role_mut().external_id = Some("x-1".into());
     assert_eq!(external_id_warning(&r), None);
 }
 
@@ -437,16 +443,13 @@ fn changes_against_existing_state() {
     let fresh = build(&r, &online()).unwrap();
     let actions: Vec<_> = fresh.changes.iter().map(|c| c.action()).collect();
     assert_eq!(actions, vec![Action::Create; 3]);
-    assert_eq!(
-        fresh.role_arn.as_deref(),
-        Some("arn:aws:iam::123456789012:role/r")
-    );
+    assert_eq!(fresh.holder.arn(), Some("arn:aws:iam::123456789012:role/r"));
 
     let policy_arn = fresh.policies[0].arn.clone().unwrap();
     let mut facts = online();
     facts.existing.role = Some(ExistingRole {
-        arn: fresh.role_arn.clone().unwrap(),
-        trust: fresh.trust.to_value(),
+        arn: fresh.holder.arn().unwrap().to_string(),
+        trust: fresh.role().unwrap().trust.to_value(),
         owned: true,
         attached: vec![policy_arn.clone()],
         inline: vec![],
@@ -475,7 +478,7 @@ fn changes_against_existing_state() {
     assert_eq!(wider.changes[1].action(), Action::Unchanged);
 
     let mut with_id = r.clone();
-    with_id.external_id = Some("ext-1".into());
+    with_id.role_mut().external_id = Some("ext-1".into());
     let trust_change = build(&with_id, &facts).unwrap();
     assert_eq!(trust_change.changes[1].action(), Action::Update);
     assert_eq!(trust_change.changes[0].action(), Action::Unchanged);
@@ -649,7 +652,7 @@ fn too_many_buckets_for_ten_policies_is_an_error() {
 #[test]
 fn too_many_principals_overflow_the_trust_policy() {
     let mut r = req(&["b-1"]);
-    r.trust = Trust::Custom(
+    r.role_mut().trust = Trust::Custom(
         (0..60)
             .map(|i| format!("arn:aws:iam::{:012}:role/some-partner-role", i))
             .collect(),
@@ -701,12 +704,12 @@ fn arb_request() -> impl Strategy<Value = Request> {
             } else {
                 Access::ReadWrite
             };
-            r.trust = if dev {
+            r.role_mut().trust = if dev {
                 Trust::WithDev
             } else {
                 Trust::Production
             };
-            r.external_id = ext;
+            r.role_mut().external_id = ext;
             r
         })
 }
@@ -763,7 +766,7 @@ proptest! {
         shuffled.buckets.rotate_left((seed as usize) % n);
         shuffled.buckets = request::normalize_scopes(shuffled.buckets).0;
         let second = build(&shuffled, &Facts::offline()).unwrap();
-        prop_assert_eq!(first.trust.to_compact(), second.trust.to_compact());
+        prop_assert_eq!(first.role().unwrap().trust.to_compact(), second.role().unwrap().trust.to_compact());
         let a: Vec<String> = first.policies.iter().map(|p| p.document.to_compact()).collect();
         let b: Vec<String> = second.policies.iter().map(|p| p.document.to_compact()).collect();
         prop_assert_eq!(a, b);
@@ -796,7 +799,7 @@ fn guardrails_not_asked_for_are_left_as_they_are() {
     existing_role(
         &mut facts,
         ExistingRole {
-            trust: trust_document(&req(&["b-1"])).to_value(),
+            trust: trust_document(req(&["b-1"]).role().unwrap()).to_value(),
             max_session_duration: Some(43200),
             permissions_boundary: Some("arn:aws:iam::123456789012:policy/b".into()),
             tags: vec![("team".into(), "x".into())],
@@ -805,7 +808,7 @@ fn guardrails_not_asked_for_are_left_as_they_are() {
     );
     let plan = build(&req(&["b-1"]), &facts).unwrap();
     assert_eq!(
-        plan.role_arn.as_deref(),
+        plan.holder.arn(),
         Some("arn:aws:iam::123456789012:role/team/r")
     );
     assert!(!plan.changes.iter().any(|c| matches!(

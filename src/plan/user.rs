@@ -20,17 +20,16 @@ pub struct UserPlan {
 }
 
 /// The user of a user request: its ARN (its own when it exists, else the one it will get).
-pub(super) fn planned(req: &Request, facts: &Facts) -> Option<UserPlan> {
-    let name = req.user_name()?;
+pub(super) fn planned(req: &Request, name: &str, facts: &Facts) -> UserPlan {
     let existing = facts.existing.user.as_ref();
     let path = format!("{}{name}", &req.guardrails.path()[1..]);
-    Some(UserPlan {
+    UserPlan {
         name: name.to_string(),
         arn: existing
             .map(|u| u.arn.clone())
             .or_else(|| arn(facts, "user", &path)),
         keys: existing.map(|u| u.keys.clone()).unwrap_or_default(),
-    })
+    }
 }
 
 /// Create the user, or keep it (taking it over with `--adopt` when it is not ours).
@@ -128,7 +127,7 @@ pub const MAX_KEYS: usize = 2;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::request::{default_user_policy_name, Identity, DEFAULT_USER_NAME};
+    use crate::plan::request::{default_user_policy_name, DEFAULT_USER_NAME};
     use crate::plan::{build, Action, Guardrails, Request};
 
     fn user_request(buckets: &[&str]) -> Request {
@@ -174,10 +173,10 @@ mod tests {
     #[test]
     fn a_new_user_gets_the_policy_and_one_key() {
         let req = user_request(&["lake/projects/farm"]);
-        assert_eq!(req.identity, Identity::User(DEFAULT_USER_NAME.into()));
+        assert_eq!(req.user_name(), Some(DEFAULT_USER_NAME));
         assert_eq!(req.policy_name, default_user_policy_name(DEFAULT_USER_NAME));
         let plan = build(&req, &online()).unwrap();
-        let user = plan.user.as_ref().unwrap();
+        let user = plan.user().unwrap();
         assert_eq!(
             user.arn.as_deref(),
             Some("arn:aws:iam::123456789012:user/activeloop-deeplake-access")
@@ -197,10 +196,7 @@ mod tests {
             ]
         );
         assert!(plan.changes.iter().all(|c| c.action() == Action::Create));
-        assert!(
-            plan.trust.statement.is_empty(),
-            "a user has no trust policy"
-        );
+        assert!(plan.role().is_none(), "a user has no role, so no trust policy");
     }
 
     #[test]

@@ -6,7 +6,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::credentials::{Destination, Written};
-use crate::plan::{Action, BucketReport, Change, KeyManager, Level, Note, Plan, MAX_POLICY_CHARS};
+use crate::plan::{
+    Action, BucketReport, Change, HolderPlan, KeyManager, Level, Note, Plan, RolePlan,
+    MAX_POLICY_CHARS,
+};
 use crate::policy::PolicyDocument;
 
 /// The JSON result of `plan` and `create`: for a role, or with `--identity user` for a user.
@@ -142,8 +145,9 @@ fn document(doc: &PolicyDocument) -> Value {
 
 /// The plan's JSON; `made` is the key this run made, if any.
 pub fn report(plan: &Plan, made: Option<AccessKeyJson>) -> PlanOutput {
-    let Some(user) = &plan.user else {
-        return PlanOutput::Role(role_report(plan));
+    let user = match &plan.holder {
+        HolderPlan::Role(role) => return PlanOutput::Role(role_report(plan, role)),
+        HolderPlan::User(user) => user,
     };
     let existing = user.keys.iter().find(|k| k.active);
     PlanOutput::User(UserPlanReport {
@@ -169,12 +173,12 @@ fn policy_reports(plan: &Plan) -> Vec<PolicyReport> {
         .collect()
 }
 
-fn role_report(plan: &Plan) -> PlanReport {
+fn role_report(plan: &Plan, role: &RolePlan) -> PlanReport {
     PlanReport {
-        role_name: plan.role_name.clone(),
-        role_arn: plan.role_arn.clone(),
+        role_name: role.name.clone(),
+        role_arn: role.arn.clone(),
         account_id: plan.account_id.clone(),
-        trust_policy: document(&plan.trust),
+        trust_policy: document(&role.trust),
         policies: policy_reports(plan),
         buckets: plan.buckets.iter().map(bucket_json).collect(),
         changes: plan.changes.iter().map(change_json).collect(),
@@ -261,9 +265,9 @@ pub fn notes_text(notes: &[Note]) -> String {
 
 /// `Role` or `User`, as headings name what holds the policies.
 pub fn holder_label(plan: &Plan) -> &'static str {
-    match plan.user {
-        Some(_) => "User",
-        None => "Role",
+    match plan.holder {
+        HolderPlan::User(_) => "User",
+        HolderPlan::Role(_) => "Role",
     }
 }
 
@@ -271,12 +275,12 @@ pub fn holder_label(plan: &Plan) -> &'static str {
 pub fn plan_text(plan: &Plan) -> String {
     let mut out = String::new();
     let label = style(holder_label(plan)).bold();
-    if let (Some(account), Some(arn)) = (&plan.account_id, plan.holder_arn()) {
+    if let (Some(account), Some(arn)) = (&plan.account_id, plan.holder.arn()) {
         out.push_str(&format!("{label} {arn} (account {account})\n"));
     } else {
         out.push_str(&format!(
             "{label} {} (offline plan: the account was not read)\n",
-            plan.holder().name()
+            plan.holder.name()
         ));
     }
     out.push_str(&format!("{}\n", style("Buckets").bold()));
@@ -307,11 +311,11 @@ pub fn highlight_json(doc: &PolicyDocument) -> String {
 }
 
 /// The heading of the trust document.
-pub fn trust_heading(plan: &Plan) -> String {
+pub fn trust_heading(role: &RolePlan) -> String {
     format!(
         "{} (who may assume role {})",
         style("Trust policy").bold(),
-        plan.role_name
+        role.name
     )
 }
 
@@ -327,9 +331,9 @@ pub fn policy_heading(name: &str, doc: &PolicyDocument) -> String {
 /// The documents with headings, as people review them before anything is written (a user
 /// has no trust policy).
 pub fn documents_text(plan: &Plan) -> String {
-    let mut out = match plan.user {
-        Some(_) => String::new(),
-        None => format!("{}\n{}\n", trust_heading(plan), highlight_json(&plan.trust)),
+    let mut out = match plan.role() {
+        Some(role) => format!("{}\n{}\n", trust_heading(role), highlight_json(&role.trust)),
+        None => String::new(),
     };
     for p in &plan.policies {
         out.push_str(&format!(

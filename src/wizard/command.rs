@@ -7,7 +7,7 @@ use crate::plan::request::{
     default_policy_name, default_user_policy_name, DEFAULT_DESCRIPTION, DEFAULT_ROLE_NAME,
     DEFAULT_USER_NAME,
 };
-use crate::plan::{Access, Identity, KmsChoice, Request, Trust};
+use crate::plan::{Access, HolderSpec, KmsChoice, Request, Trust};
 use crate::shell::{cors_flags, flag, guardrail_flags};
 
 /// Lines longer than this are broken with `\` continuations when shown.
@@ -53,31 +53,34 @@ fn command_flags(req: &Request, connect: &ConnectOptions) -> Vec<String> {
         .iter()
         .map(|b| flag("--bucket", &b.to_string()))
         .collect();
-    let default_policy = match &req.identity {
-        Identity::Role => default_policy_name(&req.role_name),
-        Identity::User(name) => {
+    let default_policy = match &req.holder {
+        HolderSpec::Role(role) => default_policy_name(&role.name),
+        HolderSpec::User(user) => {
             flags.push("--identity user".to_string());
-            if name != DEFAULT_USER_NAME {
-                flags.push(flag("--user-name", name));
+            if user.name != DEFAULT_USER_NAME {
+                flags.push(flag("--user-name", &user.name));
             }
-            default_user_policy_name(name)
+            default_user_policy_name(&user.name)
         }
     };
-    if req.role_name != DEFAULT_ROLE_NAME {
-        flags.push(flag("--role-name", &req.role_name));
+    let role = req.role();
+    if let Some(role) = role.filter(|r| r.name != DEFAULT_ROLE_NAME) {
+        flags.push(flag("--role-name", &role.name));
     }
     if req.policy_name != default_policy {
         flags.push(flag("--policy-name", &req.policy_name));
     }
-    if req.description != DEFAULT_DESCRIPTION {
-        flags.push(flag("--description", &req.description));
+    if let Some(role) = role.filter(|r| r.description != DEFAULT_DESCRIPTION) {
+        flags.push(flag("--description", &role.description));
     }
     if req.access == Access::ReadOnly {
         flags.push("--access read-only".to_string());
     }
-    flags.extend(trust_flags(&req.trust));
-    if let Some(id) = &req.external_id {
-        flags.push(flag("--external-id", id));
+    if let Some(role) = role {
+        flags.extend(trust_flags(&role.trust));
+        if let Some(id) = &role.external_id {
+            flags.push(flag("--external-id", id));
+        }
     }
     flags.extend(kms_flags(&req.kms));
     flags.extend(cors_flags(req.cors.as_deref()));
@@ -123,7 +126,8 @@ pub fn next_steps(req: &Request, connect: &ConnectOptions) -> String {
         style("To do the same without questions (scripts, CI):").bold(),
         shown_command(req, connect),
     );
-    if req.trust.trusts_activeloop() && req.cors.is_none() {
+    let trusts_activeloop = req.role().is_some_and(|r| r.trust.trusts_activeloop());
+    if trusts_activeloop && req.cors.is_none() {
         out.push_str(&format!(
             "\n\n{} the buckets have no CORS rule for Activeloop, so its web visualizer cannot\n\
              show their data; run again with --cors to add one (other rules are kept).",

@@ -58,7 +58,7 @@ impl CurrentRole {
         CurrentRole {
             arn: role.arn.clone(),
             owned: role.owned,
-            grants: Grants::read(&role.trust, &documents),
+            grants: Grants::read(Some(&role.trust), &documents),
             policy_name,
             others: role.attached.len() + role.inline.len() - ours.len(),
         }

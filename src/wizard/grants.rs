@@ -23,15 +23,17 @@ pub struct Grants {
 }
 
 impl Grants {
-    /// Read the grants from a trust document and permission documents as IAM holds them.
-    pub fn read(trust: &Value, policies: &[Value]) -> Grants {
+    /// Read the grants from a role's trust document (none for a user) and permission
+    /// documents as IAM holds them.
+    pub fn read(trust: Option<&Value>, policies: &[Value]) -> Grants {
         let docs: Vec<PolicyDocument> = policies
             .iter()
             .filter_map(|d| serde_json::from_value(d.clone()).ok())
             .collect();
         let statements: Vec<Statement> = policies.iter().flat_map(allowed).collect();
-        let trusting: Vec<Statement> = allowed(trust)
+        let trusting: Vec<Statement> = trust
             .into_iter()
+            .flat_map(allowed)
             .filter(|st| st.action.iter().any(|a| a == "sts:AssumeRole"))
             .collect();
         let scopes = granted_scopes(&docs);
@@ -74,7 +76,8 @@ impl Grants {
             .iter()
             .map(|p| p.document.to_value())
             .collect();
-        Grants::read(&plan.trust.to_value(), &docs)
+        let trust = plan.role().map(|role| role.trust.to_value());
+        Grants::read(trust.as_ref(), &docs)
     }
 
     /// The trust these principals stand for (Activeloop's sets, or custom).
@@ -133,7 +136,7 @@ mod tests {
         let keys = policy(&["kms:Decrypt"], &[KEY, "*"]);
         let mut principals = vec![ACTIVELOOP_PRODUCTION];
         principals.extend(ACTIVELOOP_DEV);
-        let grants = Grants::read(&trust(&principals, Some("ext-1")), &[objects, keys]);
+        let grants = Grants::read(Some(&trust(&principals, Some("ext-1"))), &[objects, keys]);
         let scopes: Vec<String> = grants.scopes.iter().map(ToString::to_string).collect();
         assert_eq!(scopes, ["alpha", "raw/datasets/v1"]);
         assert_eq!(grants.access, Some(Access::ReadWrite));
@@ -147,10 +150,10 @@ mod tests {
         let read = policy(&["s3:GetObject"], &["arn:aws:s3:::alpha/*"]);
         let deny = json!({"Version": "2012-10-17", "Statement": {"Effect": "Deny",
             "Action": "s3:PutObject", "Resource": "arn:aws:s3:::beta/*"}});
-        let grants = Grants::read(&json!("not a document"), &[read, deny]);
+        let grants = Grants::read(Some(&json!("not a document")), &[read, deny]);
         assert_eq!(grants.access, Some(Access::ReadOnly));
         assert_eq!(grants.scopes, [BucketScope::whole("alpha")]);
         assert!(grants.principals.is_empty() && grants.external_id.is_none());
-        assert_eq!(Grants::read(&json!({}), &[]).access, None);
+        assert_eq!(Grants::read(None, &[]).access, None);
     }
 }

@@ -171,17 +171,10 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
     /// external ID, role name, description, session length) are set aside: an IAM user has
     /// none of them. They come back if the role is chosen again.
     fn request(&self) -> Result<Request> {
-        if !self.wants_keys() {
-            return Ok(resolve::request(&self.answers)?);
+        match self.wants_keys() {
+            true => Ok(resolve::user_request(&self.answers)?),
+            false => Ok(resolve::request(&self.answers)?),
         }
-        let mut user = self.answers.clone();
-        user.role_name = None;
-        user.description = None;
-        user.trust_dev = false;
-        user.principals.clear();
-        user.external_id = None;
-        user.guardrails.max_session_duration = None;
-        Ok(resolve::request(&user)?)
     }
 
     /// "nothing was created" on a first run, "nothing was changed" when the role exists.

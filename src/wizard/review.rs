@@ -28,8 +28,7 @@ use crate::render::Printer;
 /// bucket not read.
 fn serves(read: &Request, req: &Request) -> bool {
     let has = |b: &BucketScope| read.buckets.iter().any(|r| r.bucket == b.bucket);
-    (&read.identity, &read.role_name, &read.policy_name)
-        == (&req.identity, &req.role_name, &req.policy_name)
+    (read.holder.id(), &read.policy_name) == (req.holder.id(), &req.policy_name)
         && req.buckets.iter().all(has)
 }
 
@@ -53,7 +52,7 @@ pub(super) fn reading(req: &Request, current: Option<&CurrentRole>) -> Request {
 
 /// Whether any bucket read holds Deep Lake's CORS rule for `req`'s role (or user).
 fn has_our_rule(facts: &Facts, req: &Request) -> bool {
-    let id = crate::plan::cors::rule_id(&req.holder());
+    let id = crate::plan::cors::rule_id(&req.holder.id());
     let rules = facts.buckets.values().flat_map(|b| b.cors.iter().flatten());
     rules.into_iter().any(|r| r.has_id(&id))
 }
@@ -108,7 +107,7 @@ fn before(facts: &Facts) -> Option<Grants> {
         .filter(|p| p.owned && role.attached.contains(&p.arn))
         .map(|p| p.document.clone())
         .collect();
-    Some(Grants::read(&role.trust, &documents))
+    Some(Grants::read(Some(&role.trust), &documents))
 }
 
 /// Keys the role has besides any bucket's default key (an earlier `--kms KEY`): they stay.
@@ -282,12 +281,12 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
         let why = match (&before, plan.creates_holder()) {
             (Some(_), _) => format!(
                 "Nothing has been written yet. Changes to {}: + added, - removed.",
-                plan.holder()
+                plan.holder.id()
             ),
             (None, true) => "Nothing has been written yet. This run creates:".to_string(),
             (None, false) => format!(
                 "Nothing has been written yet. This run changes {}:",
-                plan.holder()
+                plan.holder.id()
             ),
         };
         heading(self.p, 7, "Review", &why);
@@ -313,7 +312,7 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
 
     fn ask_review(&mut self, plan: &Plan, loses: bool) -> Result<usize> {
         let (question, yes) = question(plan);
-        let kept = format!("Cancel: keep the {} as it is", plan.holder().kind());
+        let kept = format!("Cancel: keep the {} as it is", plan.holder.id().kind());
         let no = match plan.creates_holder() {
             true => "Cancel: create nothing",
             false => kept.as_str(),
@@ -443,7 +442,7 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
 
 /// The review's question and its first answer.
 fn question(plan: &Plan) -> (&'static str, &'static str) {
-    match (plan.creates_holder(), plan.user.is_some()) {
+    match (plan.creates_holder(), plan.user().is_some()) {
         (true, false) => ("Create the role?", "Create the role"),
         (true, true) => (
             "Create the user and its key?",

@@ -10,7 +10,7 @@ use console::style;
 
 use super::grants::Grants;
 use crate::plan::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
-use crate::plan::{Access, Action, Change, Guardrails, Level, Plan, Resource};
+use crate::plan::{Access, Action, Change, Guardrails, Level, Plan, Resource, RolePlan};
 use crate::render::text;
 
 /// Labels are this wide; a one-character change mark and the value follow.
@@ -268,27 +268,30 @@ fn access_key(plan: &Plan) -> String {
         .changes
         .iter()
         .any(|c| matches!(c, Change::CreateAccessKey { .. }));
-    let kept = plan.user.iter().flat_map(|u| &u.keys).find(|k| k.active);
+    let kept = plan.user().iter().flat_map(|u| &u.keys).find(|k| k.active);
     match (made, kept) {
         (false, Some(key)) => format!("{} (kept: its secret cannot be shown again)", key.id),
         _ => "a new one, its secret written once to a private file".to_string(),
     }
 }
 
+/// Whether the role's trust names Activeloop's production backend.
+fn trusts_activeloop(role: &RolePlan) -> bool {
+    let principals = role.trust.statement.iter().flat_map(|st| &st.principal);
+    principals
+        .flat_map(|p| p.aws_values())
+        .any(|a| a == ACTIVELOOP_PRODUCTION)
+}
+
 /// The review of `plan`: rows (a diff against `before` when the role exists), the plan line,
 /// then a warning for what is lost and the planner's own warnings. A user has no trust rows,
 /// and a row for its access key.
 pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
-    let who = plan
-        .holder_arn()
-        .map_or(plan.holder().name().to_string(), str::to_string);
-    let label = match plan.user {
-        Some(_) => "User",
-        None => "Role",
-    };
+    let who = plan.holder.arn().unwrap_or(plan.holder.name()).to_string();
+    let label = crate::render::plan::holder_label(plan);
     let mut out = vec![line(label, ' ', &[who], width)];
     let mut rows = rows(&Grants::planned(plan), before);
-    if plan.user.is_some() {
+    if plan.user().is_some() {
         rows.retain(|r| !matches!(r.label, "Trusted" | "External ID"));
     }
     let notes = key_notes(plan);
@@ -298,7 +301,7 @@ pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
         let mark = if set && before.is_some() { '+' } else { ' ' };
         out.push(line("CORS", mark, &values, width));
     }
-    if plan.user.is_some() {
+    if plan.user().is_some() {
         out.push(line("Access key", ' ', &[access_key(plan)], width));
     }
     let rails = guardrails(&plan.guardrails);
@@ -321,11 +324,7 @@ pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
             lost.join(", ")
         )));
     }
-    let principals = plan.trust.statement.iter().flat_map(|st| &st.principal);
-    let activeloop = principals
-        .flat_map(|p| p.aws_values())
-        .any(|a| a == ACTIVELOOP_PRODUCTION);
-    if !activeloop && plan.user.is_none() {
+    if plan.role().is_some_and(|role| !trusts_activeloop(role)) {
         out.push(warn(
             "Activeloop is not trusted: Deep Lake cannot use this role, only the principals \
              above can",

@@ -323,7 +323,7 @@ impl Discovery for Fake {
     async fn facts(&self, req: &Request) -> Result<Facts> {
         self.reads.set(self.reads.get() + 1);
         let mut facts = self.facts.clone();
-        if let Some(role) = self.foreign(&req.role_name) {
+        if let Some(role) = req.role().and_then(|role| self.foreign(&role.name)) {
             facts.existing.role = Some(role);
         }
         Ok(facts)
@@ -390,13 +390,13 @@ fn existing_facts(facts: &Facts, req: &Request) -> Facts {
         .map(|p| p.arn.clone().unwrap())
         .collect();
     facts.existing.role = Some(ExistingRole {
-        arn: fresh.role_arn.clone().unwrap(),
-        trust: fresh.trust.to_value(),
+        arn: fresh.holder.arn().unwrap().to_string(),
+        trust: fresh.role().unwrap().trust.to_value(),
         owned: true,
         attached: arns.clone(),
         inline: vec![],
         path: "/".into(),
-        description: req.description.clone(),
+        description: req.role().unwrap().description.clone(),
         ..Default::default()
     });
     for (policy, arn) in fresh.policies.iter().zip(arns) {
@@ -433,7 +433,7 @@ fn first_run_defaults_give_the_same_request_as_the_flags() {
     let (req, plan) = outcome.unwrap();
     assert_eq!(req, cors_on(request_for(&["plain-data"])));
     assert_eq!(
-        plan.role_arn.as_deref(),
+        plan.holder.arn(),
         Some("arn:aws:iam::123456789012:role/activeloop-deeplake-access")
     );
     for step in 1..=7 {
@@ -506,8 +506,8 @@ fn declining_the_kms_grant_warns_in_the_summary() {
 fn earlier_request() -> Request {
     let mut req = request_for(&["kms-data", "plain-data/datasets"]);
     req.access = Access::ReadOnly;
-    req.trust = Trust::WithDev;
-    req.external_id = Some("ext-9".into());
+    req.role_mut().trust = Trust::WithDev;
+    req.role_mut().external_id = Some("ext-9".into());
     req
 }
 
@@ -676,15 +676,15 @@ fn typed_answers_are_checked_and_asked_again_with_the_rule() {
     );
     assert_eq!(req.access, Access::ReadOnly);
     assert_eq!(
-        req.trust.principals(),
+        req.role().unwrap().trust.principals(),
         vec![
             "arn:aws:iam::111122223333:role/x",
             "arn:aws:iam::111122223333:root"
         ]
     );
-    assert_eq!(req.external_id.as_deref(), Some("ext-123"));
+    assert_eq!(req.role().unwrap().external_id.as_deref(), Some("ext-123"));
     assert_eq!(
-        (req.role_name.as_str(), req.policy_name.as_str()),
+        (req.role().unwrap().name.as_str(), req.policy_name.as_str()),
         ("custom-role", "custom-role-s3-access")
     );
     assert_eq!(fake.reads.get(), 2, "read again for the new names");
@@ -704,8 +704,11 @@ fn trust_choices_say_who_they_are_for() {
     answers[3] = A::Pick(1);
     let (outcome, script) = wizard(with(answers, [A::Keep]), &fake, &CreateArgs::default());
     let req = outcome.unwrap().0;
-    assert_eq!(req.trust, Trust::WithDev);
-    assert_eq!(req.trust.principals().len(), 1 + ACTIVELOOP_DEV.len());
+    assert_eq!(req.role().unwrap().trust, Trust::WithDev);
+    assert_eq!(
+        req.role().unwrap().trust.principals().len(),
+        1 + ACTIVELOOP_DEV.len()
+    );
     let items = script
         .log
         .iter()
@@ -814,7 +817,7 @@ fn cors_is_on_by_default_and_can_be_turned_off_in_the_review() {
 fn a_rerun_keeps_cors_as_the_buckets_have_it() {
     let req = cors_on(request_for(&["plain-data"]));
     let mut fake = Fake::with_role(&req);
-    let id = crate::plan::cors::rule_id(&req.holder());
+    let id = crate::plan::cors::rule_id(&req.holder.id());
     let ours = crate::plan::cors::CorsRule::ours(&id, &[crate::plan::cors::DEFAULT_ORIGIN.into()]);
     for bucket in fake.facts.buckets.values_mut() {
         bucket.cors = Some(vec![ours.clone()]);
@@ -854,10 +857,10 @@ fn access_keys_are_one_setting_away() {
     let (outcome, script) = wizard(answers, &fake, &CreateArgs::default());
     let (req, plan) = outcome.unwrap();
     assert_eq!(
-        req.identity,
-        plan::Identity::User(plan::request::DEFAULT_USER_NAME.into())
+        req.holder.id(),
+        plan::Holder::User(plan::request::DEFAULT_USER_NAME.into())
     );
-    assert_eq!(req.external_id, None, "the role's answers are set aside");
+    assert!(req.role().is_none(), "the role's answers are set aside");
     assert!(plan
         .changes
         .iter()
@@ -899,7 +902,7 @@ fn a_role_flag_keeps_the_role() {
     ];
     let (outcome, script) = wizard(answers, &fake, &args);
     let (req, _) = outcome.unwrap();
-    assert_eq!(req.identity, plan::Identity::Role);
+    assert!(req.role().is_some());
     assert!(script.said("--external-id was given, and applies only to a role"));
 }
 
@@ -956,11 +959,11 @@ fn flags_given_are_shown_and_not_asked() {
         assert!(!script.asked(prompt), "{prompt} asked\n{}", script.text());
     }
     assert_eq!(
-        (req.role_name.as_str(), req.policy_name.as_str()),
+        (req.role().unwrap().name.as_str(), req.policy_name.as_str()),
         ("team-role", "team-policy")
     );
     assert_eq!(req.access, Access::ReadOnly);
-    assert_eq!(req.external_id.as_deref(), Some("ext-42"));
+    assert_eq!(req.role().unwrap().external_id.as_deref(), Some("ext-42"));
     assert_eq!(req.kms, KmsChoice::Off);
     assert!(!policy_text(&plan).contains("kms:"));
     assert_eq!(script.decisions, 3);
@@ -1116,7 +1119,7 @@ fn a_role_provision_role_did_not_make_is_left_alone() {
     let (outcome, script) = wizard(with(answers, [A::Keep]), &fake, &CreateArgs::default());
     let req = outcome.unwrap().0;
     assert_eq!(
-        (req.role_name.as_str(), req.policy_name.as_str()),
+        (req.role().unwrap().name.as_str(), req.policy_name.as_str()),
         ("second-role", "second-role-s3-access")
     );
     assert!(script.said("exists and was not"), "{}", script.text());
@@ -1205,15 +1208,15 @@ fn equivalent_command_names_every_flag_that_shaped_the_run() {
         "provision-role create --bucket my-data --yes"
     );
     let mut req = request_for(&["b-1/my folder/it's", "a-1"]);
-    req.role_name = "r".into();
+    req.role_mut().name = "r".into();
     req.policy_name = "p".into();
-    req.description = "Team data".into();
+    req.role_mut().description = "Team data".into();
     req.access = Access::ReadOnly;
-    req.trust = Trust::Custom(vec![
+    req.role_mut().trust = Trust::Custom(vec![
         "arn:aws:iam::111122223333:root".into(),
         ACTIVELOOP_PRODUCTION.into(),
     ]);
-    req.external_id = Some("ext-1".into());
+    req.role_mut().external_id = Some("ext-1".into());
     req.kms = KmsChoice::Auto {
         also: vec![values::kms_key("alias/data").unwrap()],
     };
@@ -1255,14 +1258,14 @@ fn next_steps_show_the_command_and_cors_when_activeloop_is_trusted() {
     assert!(text.contains("  provision-role create --bucket my-data --cors --yes"));
     assert!(!text.contains("Next:"), "CORS is done: {text}");
     let mut long = request_for(&["first-long-bucket-name", "second-long-bucket-name"]);
-    long.role_name = "a-rather-long-role-name".into();
+    long.role_mut().name = "a-rather-long-role-name".into();
     let text = next_steps(&long, &none);
     assert!(
         text.contains(" \\\n      --bucket second-long-bucket-name"),
         "{text}"
     );
     assert!(text.lines().all(|l| l.len() <= 80), "{text}");
-    long.trust = Trust::Custom(vec!["arn:aws:iam::111122223333:root".into()]);
+    long.role_mut().trust = Trust::Custom(vec!["arn:aws:iam::111122223333:root".into()]);
     assert!(!next_steps(&long, &none).contains("CORS"));
 }
 
@@ -1282,7 +1285,7 @@ fn the_summary_of_ten_buckets_fits_one_screen() {
     let mut buckets: Vec<&str> = names.iter().map(String::as_str).collect();
     buckets.push("kms-data");
     let mut req = request_for(&buckets);
-    req.external_id = Some("a1b2c3d4-external".into());
+    req.role_mut().external_id = Some("a1b2c3d4-external".into());
     let plan = plan::build(&req, &facts).unwrap();
     for width in [79, 40] {
         let text = summary(&plan, None, width).text;
