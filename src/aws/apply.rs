@@ -18,6 +18,7 @@ use thiserror::Error;
 use super::holder::{self, tag};
 use super::journal::{Journal, Undo};
 use super::keys::{self, KeySink};
+use super::ops::{delete_policy, delete_version, policy_versions, put_trust};
 use super::retry::{eventually, is_propagation, Backoff};
 use super::{
     cors, AwsError, AwsResult, Event, Failure, Progress, S3For, IAM_READS, IAM_WRITES, READS,
@@ -436,16 +437,6 @@ async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Res
     settle(w.journal, result, undo)
 }
 
-pub async fn put_trust(iam: &Client, role: &str, document: &str) -> Result<()> {
-    iam.update_assume_role_policy()
-        .role_name(role)
-        .policy_document(document)
-        .send()
-        .await
-        .aws("iam:UpdateAssumeRolePolicy", format!("role {role}"))?;
-    Ok(())
-}
-
 /// The role's settings now: description, session length, boundary, tags.
 async fn role_now(iam: &Client, role: &str) -> Result<aws_sdk_iam::types::Role> {
     let out = iam
@@ -616,56 +607,6 @@ async fn delete_inline(w: &Writer<'_>, holder: &Holder, name: &str) -> Result<()
         document,
     };
     settle(w.journal, result, undo)
-}
-
-async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersion>> {
-    Ok(iam
-        .list_policy_versions()
-        .policy_arn(arn)
-        .send()
-        .await
-        .aws("iam:ListPolicyVersions", format!("policy {arn}"))?
-        .versions
-        .unwrap_or_default())
-}
-
-/// Make `id` the policy's default version.
-pub async fn set_default_version(iam: &Client, arn: &str, id: &str) -> Result<(), AwsError> {
-    iam.set_default_policy_version()
-        .policy_arn(arn)
-        .version_id(id)
-        .send()
-        .await
-        .aws("iam:SetDefaultPolicyVersion", format!("policy {arn}"))?;
-    Ok(())
-}
-
-/// Delete one version of a managed policy (IAM refuses the default one).
-pub async fn delete_version(iam: &Client, arn: &str, id: &str) -> Result<(), AwsError> {
-    iam.delete_policy_version()
-        .policy_arn(arn)
-        .version_id(id)
-        .send()
-        .await
-        .aws(
-            "iam:DeletePolicyVersion",
-            format!("policy {arn} version {id}"),
-        )?;
-    Ok(())
-}
-
-/// Delete a managed policy: its non-default versions first, as IAM requires.
-pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
-    let versions = policy_versions(iam, arn).await?;
-    for v in versions.iter().filter(|v| !v.is_default_version()) {
-        delete_version(iam, arn, v.version_id().unwrap_or_default()).await?;
-    }
-    iam.delete_policy()
-        .policy_arn(arn)
-        .send()
-        .await
-        .aws("iam:DeletePolicy", format!("policy {arn}"))?;
-    Ok(())
 }
 
 /// Read the role (or user) back and list how IAM differs from the plan: a run succeeds only

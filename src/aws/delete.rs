@@ -18,10 +18,9 @@ use anyhow::{bail, Result};
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use super::apply::{delete_policy, delete_version, set_default_version};
 use super::discover::{self, Identity};
-use super::holder::{delete_inline, detach, either};
-use super::journal::untag;
+use super::holder::either;
+use super::ops::{delete_inline, delete_policy, detach, restore_default, untag};
 use super::retry::{eventually, Backoff};
 use super::{cors, keys, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS};
 use crate::plan::cors::{rule_id, without_ours};
@@ -449,7 +448,7 @@ async fn run_step(
             arn,
             version,
             newer,
-        } => restore_policy(iam, arn, version, newer).await?,
+        } => restore_default(iam, arn, version, newer).await?,
         Step::Untag { resource, arn } => untag(iam, resource, arn).await?,
         Step::DeleteRole { name, .. } => {
             delete_holder(iam, &Holder::Role(name.clone()), backoff, progress).await?
@@ -507,14 +506,6 @@ pub async fn cors_steps(
         }
     }
     (steps, warnings)
-}
-
-async fn restore_policy(iam: &Client, arn: &str, version: &str, newer: &[String]) -> Result<()> {
-    set_default_version(iam, arn, version).await?;
-    for id in newer {
-        delete_version(iam, arn, id).await?;
-    }
-    Ok(())
 }
 
 /// Delete the role or user, waiting out IAM's propagation of the detachments just made.

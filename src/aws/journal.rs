@@ -13,12 +13,16 @@ use anyhow::Result;
 use aws_sdk_iam::Client;
 use serde_json::Value;
 
-use super::apply::{delete_policy, delete_version, put_trust, set_default_version};
-use super::holder::{self, attach, detach, put_boundary, put_inline, put_tags, remove_tags};
+use super::holder;
+use super::ops::{
+    attach, delete_policy, detach, put_boundary, put_inline, put_tags, put_trust, remove_tags,
+    restore_default, untag,
+};
 use super::{cors, discover, keys, AwsResult, S3For};
 use crate::plan::cors::{without_ours, CorsRule};
 use crate::plan::{Holder, Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning};
+use crate::shell::quote;
 
 /// One write this run made, described by how to take it back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,13 +176,16 @@ impl Undo {
                      iam delete-policy --policy-arn {arn})"
                 )
             }
-            Undo::DeleteRole { name, .. } => format!("provision-role delete --role-name {name} --yes"),
+            Undo::DeleteRole { name, .. } => {
+                format!("provision-role delete --role-name {name} --yes")
+            }
             Undo::DeleteUser { name } => {
                 format!("provision-role delete --identity user --user-name {name} --yes")
             }
             Undo::DeleteAccessKey { user, id, .. } => format!(
                 "aws iam delete-access-key --user-name {user} --access-key-id {}",
-                id.as_deref().unwrap_or("ID (aws iam list-access-keys --user-name USER)")
+                id.as_deref()
+                    .unwrap_or("ID (aws iam list-access-keys --user-name USER)")
             ),
             Undo::RestoreKeyStatus { user, id, active } => format!(
                 "aws iam update-access-key --user-name {user} --access-key-id {id} --status {}",
@@ -198,16 +205,18 @@ impl Undo {
                 "aws iam set-default-policy-version --policy-arn {arn} --version-id {previous}"
             ),
             Undo::RestoreTrust { role, previous, .. } => format!(
-                "aws iam update-assume-role-policy --role-name {role} --policy-document '{previous}'"
+                "aws iam update-assume-role-policy --role-name {role} --policy-document {}",
+                quote(&previous.to_string())
             ),
             Undo::PutInline {
                 holder,
                 name,
                 document,
             } => format!(
-                "aws iam put-{}-policy {} --policy-name {name} --policy-document '{document}'",
+                "aws iam put-{}-policy {} --policy-name {name} --policy-document {}",
                 holder.kind(),
-                cli_name(holder)
+                cli_name(holder),
+                quote(&document.to_string())
             ),
             Undo::RestoreRole {
                 role,
@@ -216,7 +225,7 @@ impl Undo {
             } => {
                 let mut cmd = format!("aws iam update-role --role-name {role}");
                 if let Some(d) = description {
-                    cmd.push_str(&format!(" --description '{d}'"));
+                    cmd.push_str(&format!(" --description {}", quote(d)));
                 }
                 if let Some(s) = max_session_duration {
                     cmd.push_str(&format!(" --max-session-duration {s}"));
@@ -242,7 +251,7 @@ impl Undo {
             } => {
                 let set: Vec<String> = set
                     .iter()
-                    .map(|(k, v)| format!("Key={k},Value={v}"))
+                    .map(|(k, v)| quote(&format!("Key={k},Value={v}")))
                     .collect();
                 let (kind, name) = (holder.kind(), cli_name(holder));
                 format!(
@@ -615,33 +624,16 @@ async fn restore_version(
              replaced by another run since): kept"
         )));
     }
-    set_default_version(iam, arn, previous).await?;
-    delete_version(iam, arn, &now.default_version).await?;
+    restore_default(
+        iam,
+        arn,
+        previous,
+        std::slice::from_ref(&now.default_version),
+    )
+    .await?;
     Ok(Outcome::Done(format!(
         "restored policy {arn} to version {previous}"
     )))
-}
-
-/// Take the tags `--adopt` added off a role or policy.
-pub async fn untag(iam: &Client, resource: &Resource, arn: &str) -> Result<()> {
-    let keys = [OWNER_TAG.0.to_string(), ADOPTED_TAG.to_string()];
-    match resource {
-        Resource::Role(name) => {
-            remove_tags(iam, &Holder::Role(name.clone()), &keys).await?;
-        }
-        Resource::User(name) => {
-            remove_tags(iam, &Holder::User(name.clone()), &keys).await?;
-        }
-        _ => {
-            iam.untag_policy()
-                .policy_arn(arn)
-                .set_tag_keys(Some(keys.to_vec()))
-                .send()
-                .await
-                .aws("iam:UntagPolicy", format!("policy {arn}"))?;
-        }
-    }
-    Ok(())
 }
 
 /// What an undo did, in the past tense.
@@ -674,5 +666,57 @@ fn past(step: &Undo) -> String {
         }
         Undo::RestoreTags { holder, .. } => format!("restored the tags of {holder}"),
         Undo::RestoreCors { bucket, .. } => format!("restored the CORS rules of bucket {bucket}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// The words a POSIX shell makes of `command`.
+    fn shell_words(command: &str) -> Vec<String> {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf '%s\\0' {command}"))
+            .output()
+            .expect("sh runs");
+        assert!(out.status.success(), "{command}");
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .split_terminator('\0')
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn value_of(words: &[String], flag: &str) -> String {
+        let at = words.iter().position(|w| w == flag).expect(flag);
+        words[at + 1].clone()
+    }
+
+    #[test]
+    fn repair_commands_quote_what_the_shell_would_split() {
+        let document = json!({"Statement": [{"Condition": {"StringEquals": {"x": "it's"}}}]});
+        let put = Undo::PutInline {
+            holder: Holder::Role("r".into()),
+            name: "admin".into(),
+            document: document.clone(),
+        };
+        let words = shell_words(&put.cleanup());
+        assert_eq!(value_of(&words, "--policy-document"), document.to_string());
+        let trust = Undo::RestoreTrust {
+            role: "r".into(),
+            previous: document.clone(),
+            written: json!({}),
+        };
+        let words = shell_words(&trust.cleanup());
+        assert_eq!(value_of(&words, "--policy-document"), document.to_string());
+        let role = Undo::RestoreRole {
+            role: "r".into(),
+            description: Some("Deep Lake's role".into()),
+            max_session_duration: None,
+        };
+        let words = shell_words(&role.cleanup());
+        assert_eq!(value_of(&words, "--description"), "Deep Lake's role");
     }
 }

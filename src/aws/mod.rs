@@ -12,6 +12,7 @@ pub mod error;
 pub mod holder;
 pub mod journal;
 pub mod keys;
+pub mod ops;
 #[cfg(test)]
 mod prune_tests;
 pub mod retry;

@@ -196,7 +196,10 @@ mod tests {
             ]
         );
         assert!(plan.changes.iter().all(|c| c.action() == Action::Create));
-        assert!(plan.role().is_none(), "a user has no role, so no trust policy");
+        assert!(
+            plan.role().is_none(),
+            "a user has no role, so no trust policy"
+        );
     }
 
     #[test]
