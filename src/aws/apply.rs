@@ -618,13 +618,13 @@ pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<S
     let (now, attached, defaults) = tokio::try_join!(
         async {
             match settings_differ(iam, plan, &holder).await {
-                Err(e) if is_absent(&e) => Ok(None),
+                Err(e) if AwsError::has_code(&e, "NoSuchEntity") => Ok(None),
                 other => other.map(Some),
             }
         },
         async {
             match holder::attached_arns(iam, &holder).await {
-                Err(e) if is_absent(&e) => Ok(Vec::new()),
+                Err(e) if AwsError::has_code(&e, "NoSuchEntity") => Ok(Vec::new()),
                 other => other,
             }
         },
@@ -748,11 +748,6 @@ pub async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Result<Vec<String>> {
         differences.extend(item?);
     }
     Ok(differences)
-}
-
-fn is_absent(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<AwsError>()
-        .is_some_and(|e| e.is("NoSuchEntity"))
 }
 
 async fn default_versions(iam: &Client, arns: Vec<String>) -> Result<Versions> {

@@ -22,7 +22,9 @@ use super::discover::{self, Identity};
 use super::holder::either;
 use super::ops::{delete_inline, delete_policy, detach, restore_default, untag};
 use super::retry::{eventually, Backoff};
-use super::{cors, keys, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS};
+use super::{
+    cors, keys, AwsError, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS,
+};
 use crate::plan::cors::{rule_id, without_ours};
 use crate::plan::{policy_name, Holder, Resource, MAX_POLICIES_PER_ROLE, OWNER_TAG};
 
@@ -235,7 +237,7 @@ async fn attached_policy(
 ) -> Result<Attached> {
     let found = match discover::policy(iam, arn.clone()).await {
         Ok(found) => found,
-        Err(err) if denied(&err) => {
+        Err(err) if AwsError::has_code(&err, "AccessDenied") => {
             progress(Event::Found(format!(
                 "{err:#}; treating it as not created by provision-role"
             )));
@@ -267,17 +269,6 @@ async fn attached_policy(
         arn,
         buckets,
     })
-}
-
-/// The bucket no longer exists: nothing of ours is left in it.
-fn gone(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<super::AwsError>()
-        .is_some_and(|e| e.is("NoSuchBucket"))
-}
-
-fn denied(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<super::AwsError>()
-        .is_some_and(|e| e.is("AccessDenied"))
 }
 
 /// The number in a version id (`v12` → 12).
@@ -499,7 +490,7 @@ pub async fn cors_steps(
     for item in found {
         match item {
             Ok(step) => steps.extend(step),
-            Err(e) if gone(&e) => {}
+            Err(e) if AwsError::has_code(&e, "NoSuchBucket") => {}
             Err(e) => warnings.push(format!(
                 "{e:#}; a CORS rule {id} there, if any, is left as it is"
             )),

@@ -127,6 +127,12 @@ impl AwsError {
         }
     }
 
+    /// Whether `err` is an AWS answer with error code `code` (anything else, or no AWS error
+    /// at all, is not).
+    pub fn has_code(err: &anyhow::Error, code: &str) -> bool {
+        err.downcast_ref::<AwsError>().is_some_and(|e| e.is(code))
+    }
+
     pub fn is(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }

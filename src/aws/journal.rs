@@ -18,7 +18,7 @@ use super::ops::{
     attach, delete_policy, detach, put_boundary, put_inline, put_tags, put_trust, remove_tags,
     restore_default, untag,
 };
-use super::{cors, discover, keys, AwsResult, S3For};
+use super::{cors, discover, keys, AwsError, AwsResult, S3For};
 use crate::plan::cors::{without_ours, CorsRule};
 use crate::plan::{Holder, Resource, ADOPTED_TAG, OWNER_TAG};
 use crate::policy::{parse_iam_document, same_meaning};
@@ -430,7 +430,7 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
             done()
         }
         Undo::Detach { holder, arn } => match detach(iam, holder, arn).await {
-            Err(e) if !entry.certain && is_absent(&e) => {
+            Err(e) if !entry.certain && AwsError::has_code(&e, "NoSuchEntity") => {
                 Ok(Outcome::Left(format!("{arn} was not attached to {holder}")))
             }
             other => other.and_then(|()| done()),
@@ -546,7 +546,7 @@ async fn delete_key(
 ) -> Result<Outcome> {
     let now = match keys::list(iam, user).await {
         Ok(now) => now,
-        Err(e) if is_absent(&e) => {
+        Err(e) if AwsError::has_code(&e, "NoSuchEntity") => {
             return Ok(Outcome::Left(format!("user {user} no longer exists")))
         }
         Err(e) => return Err(e),
@@ -595,11 +595,6 @@ async fn restore_cors(
     Ok(Outcome::Done(format!(
         "restored the CORS rules of bucket {bucket}"
     )))
-}
-
-fn is_absent(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<super::AwsError>()
-        .is_some_and(|e| e.is("NoSuchEntity"))
 }
 
 /// Set the previous default back, and delete the version this run made, if it is still the
