@@ -20,6 +20,7 @@ impl Cancel {
         });
     }
 
+    #[cfg(test)]
     pub fn cancel(&self) {
         self.0.cancel();
     }

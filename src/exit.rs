@@ -25,12 +25,6 @@ impl UsageError {
 #[error("{0}")]
 pub struct Cancelled(pub String);
 
-/// A failure the command has already reported in full (for example `verify`'s checklist, or
-/// its JSON document): exit 1, and no second document on stdout.
-#[derive(Debug, Error)]
-#[error("{0}")]
-pub struct Reported(pub String);
-
 /// What the process reports to its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -76,7 +70,6 @@ mod tests {
         assert_eq!(of(UsageError::new("x").into()), ExitStatus::Usage);
         assert_eq!(of(Cancelled("x".into()).into()), ExitStatus::Interrupted);
         assert_eq!(of(anyhow::anyhow!("boom")), ExitStatus::Failure);
-        assert_eq!(of(Reported("x".into()).into()), ExitStatus::Failure);
         assert_eq!(
             of(PlanError::TooLarge("x".into()).into()),
             ExitStatus::Usage

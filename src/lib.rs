@@ -1,29 +1,33 @@
 //! provision-role: create the least-privilege IAM role that Activeloop Deep Lake assumes to
 //! reach a customer's S3 buckets.
 //!
-//! One direction of flow, a module per layer (the README's "Layout" table says the same):
-//! `cli` (clap types → checked `Request`) → `commands` (one per subcommand, given a `Context`)
-//! → `wizard` (prompts that fill the same request) → `plan` (pure: documents and typed
-//! changes, over the `policy` model) → `aws` (discovery, writes and `verify`'s reads, reporting
-//! progress as events) → `audit` (pure: `verify`'s judgement of what was read, over the same
-//! `policy` model) → `render` (text for people, JSON and its schema for programs). `export`
-//! (pure) writes the same plan as a CloudFormation or Terraform template.
+//! One direction of flow, a module per layer (the README's "Layout" table says the same); each
+//! module uses only those listed before it: `policy` (the typed IAM policy model and
+//! evaluator), `plan` (pure: request + facts → documents and typed changes), `exit`, `cancel`,
+//! `shell` (command lines shown to people), `audit` (pure: `verify`'s judgement), `export`
+//! (pure: the plan as CloudFormation or Terraform), `aws` (discovery, writes and `verify`'s
+//! reads, reporting progress as events), `credentials`, `render` (text for people, JSON and its
+//! schema for programs), `cli` (clap types → checked `Request`), `context`, `prompt`, `wizard`
+//! (prompts that fill the same request), `commands` (one per subcommand, given a `Context`).
+//!
+//! Only `policy` is public (the integration tests compare documents with `same_meaning`);
+//! everything else is private to the crate, so the compiler reports what nothing uses.
 
-pub mod audit;
-pub mod aws;
-pub mod cancel;
-pub mod cli;
-pub mod commands;
-pub mod context;
-pub mod credentials;
-pub mod exit;
-pub mod export;
-pub mod plan;
+mod audit;
+mod aws;
+mod cancel;
+mod cli;
+mod commands;
+mod context;
+mod credentials;
+mod exit;
+mod export;
+mod plan;
 pub mod policy;
-pub mod prompt;
-pub mod render;
-pub mod shell;
-pub mod wizard;
+mod prompt;
+mod render;
+mod shell;
+mod wizard;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -330,7 +330,6 @@ fn no_grant(encryption: &Encryption) -> &'static str {
         Encryption::None => "no default encryption",
         Encryption::SseS3 => "SSE-S3",
         Encryption::Kms { .. } => "SSE-KMS with the AWS-managed key aws/s3",
-        Encryption::Unknown => "unknown encryption",
     }
 }
 

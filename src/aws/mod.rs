@@ -28,7 +28,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-pub use error::{code_of, AwsError, AwsResult, Failure};
+pub use error::{AwsError, AwsResult, Failure};
 
 /// How many S3 and KMS reads may be in flight at once: high, so discovery of many buckets
 /// costs about as many round trips as one bucket (S3's request rates are far higher).
@@ -175,13 +175,6 @@ impl Connection {
             .map_or(FALLBACK_REGION.to_string(), |r| r.to_string())
     }
 
-    /// Where requests go, for messages: the endpoint URL, or AWS in the region.
-    pub fn endpoint(&self) -> String {
-        match self.sdk.endpoint_url() {
-            Some(url) => url.to_string(),
-            None => format!("AWS ({})", self.region()),
-        }
-    }
 
     pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
         let mut clients = self.s3.lock().expect("client cache is never poisoned");

@@ -25,6 +25,7 @@ impl Backoff {
     };
 
     /// For tests: retry at once.
+    #[cfg(test)]
     pub const IMMEDIATE: Backoff = Backoff {
         first: Duration::ZERO,
         max_delay: Duration::ZERO,

@@ -8,8 +8,6 @@ use serde_json::Value;
 /// A bucket's default encryption.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Encryption {
-    /// Not looked at (offline plan).
-    Unknown,
     None,
     SseS3,
     /// SSE-KMS or DSSE-KMS, with the key as the bucket names it (id, ARN, alias, or none for
@@ -23,7 +21,6 @@ pub enum Encryption {
 impl Encryption {
     pub fn label(&self) -> &'static str {
         match self {
-            Encryption::Unknown => "unknown",
             Encryption::None => "none",
             Encryption::SseS3 => "SSE-S3",
             Encryption::Kms { dsse: false, .. } => "SSE-KMS",
@@ -182,9 +179,5 @@ impl Facts {
             keys: BTreeMap::new(),
             existing: Existing::default(),
         }
-    }
-
-    pub fn is_offline(&self) -> bool {
-        self.account_id.is_none()
     }
 }

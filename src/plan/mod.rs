@@ -14,9 +14,11 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub use changes::{Action, Change, Holder, Resource};
+#[cfg(test)]
+pub use documents::trust_document;
 pub use documents::{
-    is_family_name, kms_actions, kms_statements, permission_document, policy_name, s3_via_service,
-    trust_document, MAX_POLICIES_PER_ROLE, MAX_POLICY_CHARS, MAX_TRUST_CHARS,
+    is_family_name, kms_actions, kms_statements, permission_document, policy_name,
+    MAX_POLICIES_PER_ROLE, MAX_POLICY_CHARS,
 };
 pub use facts::{
     AccessKeyInfo, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser,
@@ -230,6 +232,7 @@ impl Plan {
     }
 
     /// Whether the role itself is new.
+    #[cfg(test)]
     pub fn creates_role(&self) -> bool {
         self.changes
             .iter()

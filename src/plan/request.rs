@@ -334,12 +334,6 @@ impl HolderSpec {
             HolderSpec::User(user) => super::Holder::User(user.name.clone()),
         }
     }
-
-    pub fn name(&self) -> &str {
-        match self {
-            HolderSpec::Role(RoleSpec { name, .. }) | HolderSpec::User(UserSpec { name }) => name,
-        }
-    }
 }
 
 impl Request {

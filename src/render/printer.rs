@@ -40,13 +40,6 @@ impl Printer {
         }
     }
 
-    /// A printer for unit tests: normal level, not a terminal.
-    pub fn plain() -> Printer {
-        Printer {
-            level: Level::Normal,
-            terminal: false,
-        }
-    }
 
     pub fn is_verbose(&self) -> bool {
         self.level >= Level::Verbose

@@ -37,8 +37,11 @@ mod text;
 
 use anyhow::Result;
 
-pub use command::{equivalent_command, next_steps};
+#[cfg(test)]
+pub use command::equivalent_command;
+pub use command::next_steps;
 pub use discovery::{CurrentRole, Discovery, Listing, Who};
+#[cfg(test)]
 pub use grants::Grants;
 pub use review::review_plan;
 #[cfg(test)]
