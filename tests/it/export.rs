@@ -98,7 +98,9 @@ fn set_up(env: &TestEnv, scopes: &[String]) {
     for scope in scopes {
         env.create_bucket(scope.split('/').next().unwrap());
     }
-    assert_eq!(env.create_plain_policy(BOUNDARY), boundary_arn());
+    let boundary = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["s3:*", "kms:*"], "Resource": "*"}]});
+    assert_eq!(env.create_policy(BOUNDARY, &boundary), boundary_arn());
 }
 
 /// A role as IAM holds it, with every attached policy.
@@ -117,7 +119,7 @@ struct Deployed {
 }
 
 fn deployed(env: &TestEnv, role: &str) -> Deployed {
-    let got = env.get_role(role);
+    let got = env.role(role);
     let mut tags = env.role_tags(role);
     tags.sort();
     let mut policies: Vec<_> = env

@@ -1108,6 +1108,7 @@ impl TestEnv {
     }
 
     /// The role as GetRole returns it (path, boundary, session length, tags…).
+    #[track_caller]
     pub fn role(&self, name: &str) -> aws_sdk_iam::types::Role {
         self.block_on(self.iam.get_role().role_name(name).send())
             .unwrap_or_else(|e| sdk_panic("GetRole", name, e))
@@ -1116,6 +1117,7 @@ impl TestEnv {
     }
 
     /// Creates a managed policy as someone else would (no tags); returns its ARN.
+    #[track_caller]
     pub fn create_policy(&self, name: &str, document: &Value) -> String {
         let out = self
             .block_on(
