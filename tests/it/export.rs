@@ -89,7 +89,7 @@ fn export_offline(format: &str, file: &Path, flags: &[String]) -> String {
         flags,
     ))
     .ok();
-    assert_eq!(aws.proxy.total(), 0, "{:?}", aws.proxy.requests());
+    aws.assert_untouched(("export", format, flags));
     std::fs::read_to_string(file).expect("export wrote the file")
 }
 
@@ -462,5 +462,5 @@ fn stdout_and_file_hold_the_same_bytes_every_time() {
         assert!(to_file.stdout.is_empty(), "{to_file:?}");
         assert_eq!(std::fs::read_to_string(&file).unwrap(), stdout.stdout);
     }
-    assert_eq!(aws.proxy.total(), 0, "{:?}", aws.proxy.requests());
+    aws.assert_untouched(("export", flags));
 }

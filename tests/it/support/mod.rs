@@ -297,6 +297,20 @@ impl NoAws {
         let home = temp_home("no-aws-home-");
         run_cmd(aws_cmd(home.path(), &self.proxy.endpoint()).args(args))
     }
+
+    /// Panics, saying what `what` sent, unless nothing reached the proxy: not a connection,
+    /// so no request either, parsed or not.
+    #[track_caller]
+    pub fn assert_untouched(&self, what: impl fmt::Debug) {
+        // First: it waits for the proxy to take every connection already made.
+        let connections = self.proxy.connections();
+        let (requests, unparsed) = (self.proxy.requests(), self.proxy.unparsed());
+        assert!(
+            connections == 0 && requests.is_empty() && unparsed == 0,
+            "{what:?} reached AWS: {connections} connection(s), requests {requests:?}, \
+             {unparsed} unparsed"
+        );
+    }
 }
 
 impl Default for NoAws {
