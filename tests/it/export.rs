@@ -89,7 +89,7 @@ fn export_offline(format: &str, file: &Path, flags: &[String]) -> String {
         flags,
     ))
     .ok();
-    assert_eq!(aws.proxy.total(), 0, "{:?}", aws.proxy.requests());
+    aws.assert_untouched(("export", format, flags));
     std::fs::read_to_string(file).expect("export wrote the file")
 }
 
@@ -98,7 +98,9 @@ fn set_up(env: &TestEnv, scopes: &[String]) {
     for scope in scopes {
         env.create_bucket(scope.split('/').next().unwrap());
     }
-    assert_eq!(env.create_plain_policy(BOUNDARY), boundary_arn());
+    let boundary = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["s3:*", "kms:*"], "Resource": "*"}]});
+    assert_eq!(env.create_policy(BOUNDARY, &boundary), boundary_arn());
 }
 
 /// A role as IAM holds it, with every attached policy.
@@ -117,7 +119,7 @@ struct Deployed {
 }
 
 fn deployed(env: &TestEnv, role: &str) -> Deployed {
-    let got = env.get_role(role);
+    let got = env.role(role);
     let mut tags = env.role_tags(role);
     tags.sort();
     let mut policies: Vec<_> = env
@@ -460,5 +462,5 @@ fn stdout_and_file_hold_the_same_bytes_every_time() {
         assert!(to_file.stdout.is_empty(), "{to_file:?}");
         assert_eq!(std::fs::read_to_string(&file).unwrap(), stdout.stdout);
     }
-    assert_eq!(aws.proxy.total(), 0, "{:?}", aws.proxy.requests());
+    aws.assert_untouched(("export", flags));
 }

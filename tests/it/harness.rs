@@ -210,7 +210,8 @@ fn env_overrides(cmd: &Command) -> HashMap<String, Option<String>> {
 fn cmd_scrubs_the_inherited_aws_environment() {
     let env = TestEnv::new();
     let online = env_overrides(&env.cmd());
-    let offline = env_overrides(&offline_cmd());
+    let offline_cmd = offline_cmd();
+    let offline = env_overrides(&offline_cmd);
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
         if key.starts_with("AWS_") {
@@ -246,6 +247,11 @@ fn cmd_scrubs_the_inherited_aws_environment() {
     );
     let home = set(&offline, "HOME").expect("offline HOME");
     assert!(std::path::Path::new(&home).is_dir(), "{home}");
+    drop(offline_cmd);
+    assert!(
+        !std::path::Path::new(&home).exists(),
+        "offline_cmd() leaves its HOME {home} behind"
+    );
 }
 
 #[test]

@@ -527,7 +527,7 @@ fn bad_user_input_sends_no_request() {
     run.code_is(2);
     let message = run.json()["error"]["message"].as_str().unwrap().to_string();
     assert!(message.contains("--credentials-file -"), "{message}");
-    assert_eq!(aws.proxy.total(), 0);
+    aws.assert_untouched("--credentials-file - --output json");
 }
 
 /// A credentials file that exists is never overwritten: the run stops before any write (it has

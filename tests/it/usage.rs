@@ -1,12 +1,13 @@
 //! Bad input, across every command: exit 2, one line naming the flag and the rule, and not a
-//! single AWS request (counted at a proxy in front of a port where nothing listens).
+//! single AWS request, not even a connection (counted at a proxy in front of a port where nothing
+//! listens).
 
 use crate::support::NoAws;
 
 const PRODUCTION: &str = "arn:aws:iam::597713067985:role/activeloop_backend";
 
 /// Runs each case; asserts exit 2, an `error` first line naming `needle`, no panic or debug
-/// dump, nothing on stdout, and no request sent.
+/// dump, nothing on stdout, and no connection made.
 #[track_caller]
 pub(crate) fn all_refused(cases: &[(Vec<&str>, &str)]) {
     let aws = NoAws::new();
@@ -23,12 +24,7 @@ pub(crate) fn all_refused(cases: &[(Vec<&str>, &str)]) {
             assert!(!run.stderr.contains(dump), "{args:?}: {run:?}");
         }
         assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
-        assert_eq!(
-            aws.proxy.total(),
-            0,
-            "{args:?} sent {:?}",
-            aws.proxy.requests()
-        );
+        aws.assert_untouched(args);
     }
 }
 
@@ -257,7 +253,7 @@ fn no_terminal_explains_the_wizard_needs_one() {
     run.code_is(2)
         .stderr_has("needs a terminal")
         .stderr_has("provision-role create --bucket my-data --yes");
-    assert_eq!(aws.proxy.total(), 0);
+    aws.assert_untouched("provision-role");
 }
 
 /// With `--output json`, even a command line clap rejects gives one JSON document on stdout,
@@ -279,7 +275,7 @@ fn json_mode_parse_errors_are_one_document() {
         assert!(!message.is_empty() && !message.contains('\n'), "{doc}");
         assert_eq!(run.stderr.trim().lines().count(), 1, "{run:?}");
     }
-    assert_eq!(aws.proxy.total(), 0);
+    aws.assert_untouched("a rejected --output json command line");
 }
 
 /// Input that cannot fit IAM's limits in any case is refused before the first request.
@@ -297,7 +293,7 @@ fn a_thousand_buckets_are_refused_before_any_request() {
             .stderr_has("--bucket")
             .stderr_has("of the 1000 --bucket values fit in one role");
     }
-    assert_eq!(aws.proxy.total(), 0, "{:?}", aws.proxy.requests());
+    aws.assert_untouched("a thousand buckets");
 }
 
 /// Credentials and reachability problems: one line saying what to do, no SDK internals, and a

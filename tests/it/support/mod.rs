@@ -14,6 +14,7 @@ pub mod python;
 
 use std::fmt;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::{mpsc, OnceLock};
@@ -254,6 +255,24 @@ fn scrubbed_cmd(home: &Path) -> Command {
     cmd
 }
 
+/// [`scrubbed_cmd`] with static test credentials, `AWS_REGION` and `AWS_ENDPOINT_URL`.
+fn aws_cmd(home: &Path, endpoint: &str) -> Command {
+    let mut cmd = scrubbed_cmd(home);
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", REGION)
+        .env("AWS_ENDPOINT_URL", endpoint);
+    cmd
+}
+
+/// A fresh empty directory under cargo's target tmp dir, for a run's `HOME`.
+fn temp_home(prefix: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+        .expect("create a temporary HOME")
+}
+
 /// A loopback endpoint where nothing listens, behind a [`proxy::Proxy`] that counts what
 /// reaches it: proof that a run sent no AWS request at all.
 pub struct NoAws {
@@ -271,19 +290,26 @@ impl NoAws {
         }
     }
 
-    /// The binary with test credentials, pointed at the counting proxy.
-    pub fn cmd(&self) -> Command {
-        let mut cmd = offline_cmd();
-        cmd.env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", REGION)
-            .env("AWS_ENDPOINT_URL", self.proxy.endpoint());
-        cmd
-    }
-
+    /// Runs the binary with test credentials, pointed at the counting proxy, in a fresh
+    /// `HOME` removed afterwards (see [`TestEnv::cmd`]).
     #[track_caller]
     pub fn run(&self, args: &[&str]) -> Run {
-        run_cmd(self.cmd().args(args))
+        let home = temp_home("no-aws-home-");
+        run_cmd(aws_cmd(home.path(), &self.proxy.endpoint()).args(args))
+    }
+
+    /// Panics, saying what `what` sent, unless nothing reached the proxy: not a connection,
+    /// so no request either, parsed or not.
+    #[track_caller]
+    pub fn assert_untouched(&self, what: impl fmt::Debug) {
+        // First: it waits for the proxy to take every connection already made.
+        let connections = self.proxy.connections();
+        let (requests, unparsed) = (self.proxy.requests(), self.proxy.unparsed());
+        assert!(
+            connections == 0 && requests.is_empty() && unparsed == 0,
+            "{what:?} reached AWS: {connections} connection(s), requests {requests:?}, \
+             {unparsed} unparsed"
+        );
     }
 }
 
@@ -293,18 +319,37 @@ impl Default for NoAws {
     }
 }
 
+/// A `Command` that owns the temporary `HOME` it runs in: the directory is removed when this
+/// is dropped, at the end of the statement or the test that made it. Use it as a `Command`.
+pub struct OfflineCmd {
+    cmd: Command,
+    /// Held only to be removed on drop.
+    _home: TempDir,
+}
+
+impl Deref for OfflineCmd {
+    type Target = Command;
+
+    fn deref(&self) -> &Command {
+        &self.cmd
+    }
+}
+
+impl DerefMut for OfflineCmd {
+    fn deref_mut(&mut self) -> &mut Command {
+        &mut self.cmd
+    }
+}
+
 /// A `Command` for the binary with no credentials and no endpoint (for
 /// offline `plan` tests): `AWS_*` scrubbed, `AWS_EC2_METADATA_DISABLED=true`,
 /// `HOME` a fresh empty directory under cargo's target tmp dir, stdin null.
-pub fn offline_cmd() -> Command {
-    let home = tempfile::Builder::new()
-        .prefix("offline-home-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .expect("create a temporary HOME")
-        // The Command outlives this function; the directory stays (empty)
-        // under target/tmp.
-        .keep();
-    scrubbed_cmd(&home)
+pub fn offline_cmd() -> OfflineCmd {
+    let home = temp_home("offline-home-");
+    OfflineCmd {
+        cmd: scrubbed_cmd(home.path()),
+        _home: home,
+    }
 }
 
 /// What one run of the binary produced.
@@ -480,12 +525,7 @@ impl TestEnv {
     /// `AWS_REGION=us-east-1`, `AWS_ENDPOINT_URL`, `HOME` = the temp dir,
     /// non-existent AWS config/credentials files, `NO_COLOR=1`, stdin null.
     pub fn cmd(&self) -> Command {
-        let mut cmd = scrubbed_cmd(self.home.path());
-        cmd.env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", REGION)
-            .env("AWS_ENDPOINT_URL", self.endpoint());
-        cmd
+        aws_cmd(self.home.path(), &self.endpoint())
     }
 
     /// Runs the binary (see [`TestEnv::cmd`]) with `args`.
@@ -1082,6 +1122,7 @@ impl TestEnv {
     }
 
     /// The role as GetRole returns it (path, boundary, session length, tags…).
+    #[track_caller]
     pub fn role(&self, name: &str) -> aws_sdk_iam::types::Role {
         self.block_on(self.iam.get_role().role_name(name).send())
             .unwrap_or_else(|e| sdk_panic("GetRole", name, e))
@@ -1090,6 +1131,7 @@ impl TestEnv {
     }
 
     /// Creates a managed policy as someone else would (no tags); returns its ARN.
+    #[track_caller]
     pub fn create_policy(&self, name: &str, document: &Value) -> String {
         let out = self
             .block_on(

@@ -5,6 +5,9 @@
 //! `kms:DescribeKey`): tests can count calls or assert that none were sent,
 //! make chosen operations fail, hang or lose their connection, and slow every
 //! request down to measure sequential round trips (wall time / delay ≈ depth).
+//! Beside the requests it also counts the connections it accepted and the
+//! requests it could not parse, so "nothing was sent" covers bytes that never
+//! made a request.
 //!
 //! The service comes from the SigV4 credential scope; the operation from the
 //! query protocol's `Action`, the JSON protocol's `X-Amz-Target`, or the S3
@@ -123,6 +126,12 @@ struct Shared {
     upstream_port: u16,
     stop: AtomicBool,
     state: Mutex<State>,
+    /// The peer address of every connection accepted, in order.
+    peers: Mutex<Vec<SocketAddr>>,
+    /// The addresses of the proxy's own connections (see [`Proxy::connections`]).
+    probes: Mutex<Vec<SocketAddr>>,
+    /// Requests that could not be parsed (the connection was closed after each).
+    unparsed: AtomicUsize,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
     next_conn: AtomicU64,
@@ -151,6 +160,9 @@ impl Proxy {
             upstream_port,
             stop: AtomicBool::new(false),
             state: Mutex::default(),
+            peers: Mutex::default(),
+            probes: Mutex::default(),
+            unparsed: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
             next_conn: AtomicU64::new(0),
@@ -258,9 +270,40 @@ impl Proxy {
             .count()
     }
 
-    /// How many requests were received.
+    /// How many requests were received (parsed ones; see [`Proxy::unparsed`]).
     pub fn total(&self) -> usize {
         lock(&self.shared.state).log.len()
+    }
+
+    /// How many client connections were accepted since the proxy started, whether or not a
+    /// request came over them.
+    ///
+    /// A client can connect and go away before the accept loop takes its connection, so this
+    /// first connects once itself and waits until that connection is accepted: the listen
+    /// queue is first in, first out, so every connection made before the call is counted.
+    /// The proxy's own connections are not.
+    pub fn connections(&self) -> usize {
+        let probe = TcpStream::connect(self.addr).expect("connect to the proxy");
+        let me = probe.local_addr().expect("the probe's address");
+        lock(&self.shared.probes).push(me);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !lock(&self.shared.peers).contains(&me) {
+            assert!(
+                Instant::now() < deadline,
+                "the proxy did not accept its own connection within 10 s"
+            );
+            thread::sleep(Duration::from_millis(1));
+        }
+        let probes = lock(&self.shared.probes);
+        let peers = lock(&self.shared.peers);
+        peers.iter().filter(|p| !probes.contains(p)).count()
+    }
+
+    /// How many requests arrived that the proxy could not parse as HTTP/1.1 (bytes that are
+    /// not a request line and header fields, a head or body cut short). Each is neither
+    /// logged nor answered: the proxy closes the connection.
+    pub fn unparsed(&self) -> usize {
+        self.shared.unparsed.load(SeqCst)
     }
 
     /// The peak number of requests being handled at once.
@@ -288,10 +331,12 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
         if shared.stop.load(SeqCst) {
             return;
         }
-        let Ok((conn, registered)) = conn.and_then(|c| Ok((c.try_clone()?, c))) else {
+        let accepted = conn.and_then(|c| Ok((c.peer_addr()?, c.try_clone()?, c)));
+        let Ok((peer, conn, registered)) = accepted else {
             thread::sleep(Duration::from_millis(10));
             continue;
         };
+        lock(&shared.peers).push(peer);
         let id = shared.next_conn.fetch_add(1, SeqCst);
         lock(&shared.conns).insert(id, registered);
         let shared = Arc::clone(shared);
@@ -367,33 +412,18 @@ fn serve(shared: &Shared, mut client: TcpStream) -> io::Result<()> {
     client.set_nodelay(true)?;
     let mut reader = BufReader::new(client.try_clone()?);
     while !shared.stop.load(SeqCst) {
-        let Some(head) = read_head(&mut reader)? else {
-            return Ok(());
+        let (req, keep_alive) = match read_request(&mut reader, &mut client) {
+            Ok(Some(read)) => read,
+            Ok(None) => return Ok(()),
+            Err(err) => {
+                // Bytes that are not a request; an I/O error (a reset) is not one.
+                if err.kind() == io::ErrorKind::InvalidData {
+                    shared.unparsed.fetch_add(1, SeqCst);
+                }
+                return Err(err);
+            }
         };
         let guard = InFlight::enter(shared);
-        let mut start = head.start.split(' ').map(str::to_string);
-        let (Some(method), Some(target), Some(version)) =
-            (start.next(), start.next(), start.next())
-        else {
-            return Err(bad("malformed request line"));
-        };
-        let keep_alive = match version.as_str() {
-            "HTTP/1.0" => head.has_token("connection", "keep-alive"),
-            _ => !head.has_token("connection", "close"),
-        };
-        if head.has_token("expect", "100-continue") {
-            client.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-        }
-        let (raw, body) = read_body(&mut reader, &head, false)?;
-        let mut req = Request {
-            op: String::new(),
-            method,
-            target,
-            head,
-            raw,
-            body,
-        };
-        req.op = operation_name(&req);
         let op = &req.op;
         let arrived = Instant::now();
         let (delay, floor, fault, seq) = {
@@ -451,6 +481,40 @@ fn serve(shared: &Shared, mut client: TcpStream) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads one request and whether the client keeps the connection open after it; `None` on a
+/// clean close before it. Errors of kind `InvalidData` mean the bytes were not a request.
+fn read_request(
+    reader: &mut impl BufRead,
+    client: &mut TcpStream,
+) -> io::Result<Option<(Request, bool)>> {
+    let Some(head) = read_head(reader)? else {
+        return Ok(None);
+    };
+    let mut start = head.start.split(' ').map(str::to_string);
+    let (Some(method), Some(target), Some(version)) = (start.next(), start.next(), start.next())
+    else {
+        return Err(bad("malformed request line"));
+    };
+    let keep_alive = match version.as_str() {
+        "HTTP/1.0" => head.has_token("connection", "keep-alive"),
+        _ => !head.has_token("connection", "close"),
+    };
+    if head.has_token("expect", "100-continue") {
+        client.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+    }
+    let (raw, body) = read_body(reader, &head, false)?;
+    let mut req = Request {
+        op: String::new(),
+        method,
+        target,
+        head,
+        raw,
+        body,
+    };
+    req.op = operation_name(&req);
+    Ok(Some((req, keep_alive)))
 }
 
 fn op_matches(pattern: &str, op: &str) -> bool {

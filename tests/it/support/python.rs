@@ -124,15 +124,6 @@ impl TestEnv {
         serde_json::from_str(&out).expect("the stack summary is JSON")
     }
 
-    /// The role as `iam:GetRole` returns it.
-    #[track_caller]
-    pub fn get_role(&self, name: &str) -> aws_sdk_iam::types::Role {
-        self.block_on(self.iam.get_role().role_name(name).send())
-            .unwrap_or_else(|e| sdk_panic("GetRole", name, e))
-            .role
-            .unwrap_or_else(|| panic!("GetRole {name}: no Role"))
-    }
-
     /// `(description, path)` of the managed policy `arn`.
     #[track_caller]
     pub fn policy_meta(&self, arn: &str) -> (Option<String>, Option<String>) {
@@ -144,25 +135,5 @@ impl TestEnv {
             policy.description().map(str::to_owned),
             policy.path().map(str::to_owned),
         )
-    }
-
-    /// Creates a customer-managed policy (e.g. to serve as a permissions boundary); its ARN.
-    #[track_caller]
-    pub fn create_plain_policy(&self, name: &str) -> String {
-        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-            "Action": ["s3:*", "kms:*"], "Resource": "*"}]});
-        let out = self
-            .block_on(
-                self.iam
-                    .create_policy()
-                    .policy_name(name)
-                    .policy_document(doc.to_string())
-                    .send(),
-            )
-            .unwrap_or_else(|e| sdk_panic("CreatePolicy", name, e));
-        out.policy()
-            .and_then(|p| p.arn())
-            .expect("CreatePolicy returns an ARN")
-            .to_owned()
     }
 }
