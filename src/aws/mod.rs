@@ -175,7 +175,6 @@ impl Connection {
             .map_or(FALLBACK_REGION.to_string(), |r| r.to_string())
     }
 
-
     pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
         let mut clients = self.s3.lock().expect("client cache is never poisoned");
         clients

@@ -7,6 +7,6 @@ pub mod resolve;
 pub mod values;
 
 pub use args::{
-    Cli, Command, CorsArgs, CreateArgs, DeleteArgs, ExportArgs, ExportFormat,
-    GlobalArgs, OutputFormat, PlanArgs, RoleArgs, RotateKeyArgs, VerifyArgs,
+    Cli, Command, CorsArgs, CreateArgs, DeleteArgs, ExportArgs, ExportFormat, GlobalArgs,
+    OutputFormat, PlanArgs, RoleArgs, RotateKeyArgs, VerifyArgs,
 };

@@ -40,7 +40,6 @@ impl Printer {
         }
     }
 
-
     pub fn is_verbose(&self) -> bool {
         self.level >= Level::Verbose
     }
