@@ -18,7 +18,7 @@ use thiserror::Error;
 use super::holder::{self, tag};
 use super::journal::{Journal, Undo};
 use super::keys::{self, KeySink};
-use super::ops::{delete_policy, delete_version, policy_versions, put_trust};
+use super::ops::{delete_version, policy_versions, put_trust, Op};
 use super::retry::{eventually, is_propagation, Backoff};
 use super::{
     cors, AwsError, AwsResult, Event, Failure, Progress, S3For, IAM_READS, IAM_WRITES, READS,
@@ -178,7 +178,11 @@ async fn write(
             attach(w, holder, arn).await?;
         }
         Change::DetachStale { holder, arn, .. } | Change::DetachForeign { holder, arn } => {
-            let result = holder::detach(w.iam, holder, arn).await;
+            let detach = Op::Detach {
+                holder: holder.clone(),
+                arn: arn.clone(),
+            };
+            let result = detach.run(w.iam, w.s3).await;
             settle(w.journal, result, reattach(holder, arn))?;
         }
         Change::DeleteInline { holder, name } => delete_inline(w, holder, name).await?,
@@ -206,10 +210,10 @@ async fn write(
 }
 
 fn reattach(holder: &Holder, arn: &str) -> Undo {
-    Undo::Reattach {
+    Undo::of(Op::Reattach {
         holder: holder.clone(),
         arn: arn.to_string(),
-    }
+    })
 }
 
 /// Whether a failed call may still have taken effect: its answer never arrived.
@@ -256,10 +260,7 @@ async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) ->
         .ok()
         .and_then(|o| o.policy()?.arn())
         .map(str::to_string);
-    let undo = Undo::DeletePolicy {
-        arn: arn.unwrap_or_else(|| name.to_string()),
-        document: document.to_value(),
-    };
+    let undo = Undo::delete_policy(arn.unwrap_or_else(|| name.to_string()), document.to_value());
     let out = settle(w.journal, result, undo)?;
     Ok(out
         .policy()
@@ -298,12 +299,12 @@ async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> 
         .ok()
         .and_then(|o| o.policy_version()?.version_id())
         .map(str::to_string);
-    let undo = Undo::RestorePolicyVersion {
-        arn: arn.to_string(),
+    let undo = Undo::restore_version(
+        arn.to_string(),
         previous,
-        created: created.clone(),
-        document: document.to_value(),
-    };
+        created.clone(),
+        document.to_value(),
+    );
     settle(w.journal, result, undo)?;
     Ok(created.unwrap_or_default())
 }
@@ -357,10 +358,7 @@ async fn create_role(
         .await
         .aws("iam:CreateRole", format!("role {name}"))
         .map_err(|e| conflict_if_exists(e, &format!("role {name}")));
-    let undo = Undo::DeleteRole {
-        name: name.to_string(),
-        trust: trust.to_value(),
-    };
+    let undo = Undo::delete_role(name.to_string(), trust.to_value());
     settle(w.journal, result, undo)?;
     Ok(())
 }
@@ -379,9 +377,7 @@ async fn create_user(w: &Writer<'_>, name: &str, guardrails: &Guardrails) -> Res
         .await
         .aws("iam:CreateUser", format!("user {name}"))
         .map_err(|e| conflict_if_exists(e, &format!("user {name}")));
-    let undo = Undo::DeleteUser {
-        name: name.to_string(),
-    };
+    let undo = Undo::delete_user(name.to_string());
     settle(w.journal, result, undo)?;
     Ok(())
 }
@@ -396,11 +392,8 @@ pub async fn create_access_key(w: &Writer<'_>, user: &str, existing: &[String]) 
     })
     .await
     .map_err(anyhow::Error::from);
-    let undo = Undo::DeleteAccessKey {
-        user: user.to_string(),
-        id: result.as_ref().ok().map(|k| k.id.clone()),
-        existing: existing.to_vec(),
-    };
+    let id = result.as_ref().ok().map(|k| k.id.clone());
+    let undo = Undo::delete_key(user.to_string(), id, existing.to_vec());
     let key = settle(w.journal, result, undo)?;
     (w.keys)(&key)
 }
@@ -408,11 +401,11 @@ pub async fn create_access_key(w: &Writer<'_>, user: &str, existing: &[String]) 
 /// `rotate-key`: make an old key inactive, journaled so a failure makes it active again.
 pub async fn deactivate_key(w: &Writer<'_>, user: &str, id: &str) -> Result<()> {
     let result = keys::set_active(w.iam, user, id, false).await;
-    let undo = Undo::RestoreKeyStatus {
+    let undo = Undo::of(Op::RestoreKeyStatus {
         user: user.to_string(),
         id: id.to_string(),
         active: true,
-    };
+    });
     settle(w.journal, result, undo)?;
     (w.progress)(Event::Done(format!("deactivated the old access key {id}")));
     Ok(())
@@ -429,11 +422,7 @@ async fn trust_now(iam: &Client, role: &str) -> Result<Value> {
 async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Result<()> {
     let previous = trust_now(w.iam, role).await?;
     let result = put_trust(w.iam, role, &trust.to_compact()).await;
-    let undo = Undo::RestoreTrust {
-        role: role.to_string(),
-        previous,
-        written: trust.to_value(),
-    };
+    let undo = Undo::restore_trust(role.to_string(), previous, trust.to_value());
     settle(w.journal, result, undo)
 }
 
@@ -472,27 +461,27 @@ async fn update_role(
         .aws("iam:UpdateRole", format!("role {role}"))
         .map(drop)
         .map_err(Into::into);
-    let undo = Undo::RestoreRole {
+    let undo = Undo::of(Op::RestoreRole {
         role: role.to_string(),
         description: now.description().map(str::to_string),
         max_session_duration: now.max_session_duration(),
-    };
+    });
     settle(w.journal, result, undo)
 }
 
 async fn set_boundary(w: &Writer<'_>, holder: &Holder, arn: &str) -> Result<()> {
     let previous = holder::settings(w.iam, holder).await?.boundary;
     let result = holder::put_boundary(w.iam, holder, Some(arn)).await;
-    let undo = Undo::RestoreBoundary {
+    let undo = Undo::of(Op::RestoreBoundary {
         holder: holder.clone(),
-        previous,
-    };
+        arn: previous,
+    });
     settle(w.journal, result, undo)
 }
 
 /// How to put tags `keys` back as they were: the old values, and the keys that were absent.
 fn tags_before(holder: &Holder, have: &[(String, String)], keys: &[&str]) -> Undo {
-    Undo::RestoreTags {
+    Undo::of(Op::RestoreTags {
         holder: holder.clone(),
         set: have
             .iter()
@@ -504,7 +493,7 @@ fn tags_before(holder: &Holder, have: &[(String, String)], keys: &[&str]) -> Und
             .filter(|k| !have.iter().any(|(h, _)| h == *k))
             .map(|k| k.to_string())
             .collect(),
-    }
+    })
 }
 
 async fn tag_holder(w: &Writer<'_>, holder: &Holder, tags: &[(String, String)]) -> Result<()> {
@@ -554,10 +543,10 @@ async fn adopt(
             .map(drop)
             .map_err(Into::into),
     };
-    let undo = Undo::Untag {
+    let undo = Undo::of(Op::Untag {
         resource: resource.clone(),
         arn: arn.to_string(),
-    };
+    });
     settle(w.journal, result, undo)
 }
 
@@ -568,10 +557,10 @@ async fn attach(w: &Writer<'_>, holder: &Holder, arn: &str) -> Result<()> {
     })
     .await
     .map_err(Into::into);
-    let undo = Undo::Detach {
+    let undo = Undo::of(Op::Detach {
         holder: holder.clone(),
         arn: arn.to_string(),
-    };
+    });
     settle(w.journal, result, undo)
 }
 
@@ -587,12 +576,13 @@ async fn put_cors(w: &Writer<'_>, bucket: &str, region: &str, rule: &CorsRule) -
         return Err(PlanError::CorsFull(bucket.to_string()).into());
     }
     let result = cors::put(&s3, bucket, &rules).await;
-    let undo = Undo::RestoreCors {
-        bucket: bucket.to_string(),
-        region: region.to_string(),
-        previous: now.into_iter().find(|r| r.has_id(rule.id())),
-        written: rule.clone(),
-    };
+    let previous = now.into_iter().find(|r| r.has_id(rule.id()));
+    let undo = Undo::restore_cors(
+        bucket.to_string(),
+        region.to_string(),
+        previous,
+        rule.clone(),
+    );
     settle(w.journal, result, undo)
 }
 
@@ -600,12 +590,16 @@ async fn put_cors(w: &Writer<'_>, bucket: &str, region: &str, rule: &CorsRule) -
 /// a rollback puts it back as it was.
 async fn delete_inline(w: &Writer<'_>, holder: &Holder, name: &str) -> Result<()> {
     let document = holder::inline_document(w.iam, holder, name).await?;
-    let result = holder::delete_inline(w.iam, holder, name).await;
-    let undo = Undo::PutInline {
+    let delete = Op::DeleteInline {
+        holder: holder.clone(),
+        name: name.to_string(),
+    };
+    let result = delete.run(w.iam, w.s3).await;
+    let undo = Undo::of(Op::PutInline {
         holder: holder.clone(),
         name: name.to_string(),
         document,
-    };
+    });
     settle(w.journal, result, undo)
 }
 
@@ -781,11 +775,13 @@ pub async fn finish(w: &Writer<'_>, plan: &Plan) -> Result<()> {
         let Change::DeleteStale { policy, arn } = change else {
             continue;
         };
-        delete_policy(w.iam, arn).await.map_err(|e| {
+        let delete = Op::DeletePolicy { arn: arn.clone() };
+        delete.run(w.iam, w.s3).await.map_err(|e| {
             e.context(format!(
                 "{} is as planned, but policy {policy} (now detached) could not be \
-                 deleted; delete it with: aws iam delete-policy --policy-arn {arn}",
-                plan.holder.id().the()
+                 deleted; delete it with: {}",
+                plan.holder.id().the(),
+                delete.command()
             ))
         })?;
         (w.progress)(Event::Done(change.done()));

@@ -28,6 +28,7 @@ use serde_json::json;
 
 use super::apply::*;
 use super::journal::{rollback, Journal, Undo};
+use super::ops::Op;
 use super::retry::Backoff;
 use crate::cancel::Cancel;
 use crate::cli::{resolve, values, RoleArgs};
@@ -248,24 +249,18 @@ async fn attach_waits_out_propagation_and_journals_every_write() {
     let mut undo: Vec<Undo> = journal.take().into_iter().map(|e| e.undo).collect();
     assert_eq!(
         undo.pop(),
-        Some(Undo::Detach {
+        Some(Undo::of(Op::Detach {
             holder: Holder::Role(ROLE.into()),
             arn: POLICY_ARN.into()
-        }),
+        })),
         "the attachment comes last"
     );
     undo.sort_by_key(|u| format!("{u:?}"));
     assert_eq!(
         undo,
         vec![
-            Undo::DeletePolicy {
-                arn: POLICY_ARN.into(),
-                document: planned_document()
-            },
-            Undo::DeleteRole {
-                name: ROLE.into(),
-                trust: trust()
-            },
+            Undo::delete_policy(POLICY_ARN.into(), planned_document()),
+            Undo::delete_role(ROLE.into(), trust()),
         ]
     );
 }
@@ -311,7 +306,16 @@ async fn a_role_that_appeared_meanwhile_is_a_conflict_not_a_failure() {
     assert!(err.is::<Conflict>(), "{err:#}");
     // Only the policy is this run's; the role is not.
     let undo: Vec<Undo> = journal.take().into_iter().map(|e| e.undo).collect();
-    assert!(matches!(undo[..], [Undo::DeletePolicy { .. }]), "{undo:?}");
+    assert!(
+        matches!(
+            undo[..],
+            [Undo {
+                op: Op::DeletePolicy { .. },
+                ..
+            }]
+        ),
+        "{undo:?}"
+    );
 }
 
 #[tokio::test]
@@ -355,15 +359,12 @@ async fn denied_attach_rolls_back_role_and_policy_after_checking_each() {
 #[tokio::test]
 async fn rollback_keeps_what_another_writer_changed_since() {
     let journal = Journal::default();
-    journal.record(Undo::DeleteRole {
-        name: ROLE.into(),
-        trust: trust(),
-    });
-    journal.record(Undo::RestoreTrust {
-        role: ROLE.into(),
-        previous: json!({"Version": "2012-10-17", "Statement": []}),
-        written: trust(),
-    });
+    journal.record(Undo::delete_role(ROLE.into(), trust()));
+    journal.record(Undo::restore_trust(
+        ROLE.into(),
+        json!({"Version": "2012-10-17", "Statement": []}),
+        trust(),
+    ));
     // The role now has someone else's trust policy: neither restored nor deleted.
     let theirs = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]});
@@ -379,14 +380,8 @@ async fn rollback_keeps_what_another_writer_changed_since() {
 #[tokio::test]
 async fn rollback_keeps_going_past_a_failed_step_and_says_how_to_finish() {
     let journal = Journal::default();
-    journal.record(Undo::DeletePolicy {
-        arn: POLICY_ARN.into(),
-        document: planned_document(),
-    });
-    journal.record(Undo::DeleteRole {
-        name: ROLE.into(),
-        trust: trust(),
-    });
+    journal.record(Undo::delete_policy(POLICY_ARN.into(), planned_document()));
+    journal.record(Undo::delete_role(ROLE.into(), trust()));
     let read_role = role_with_trust(trust());
     let delete_role =
         mock!(Client::delete_role).then_error(|| DeleteRoleError::generic(meta("AccessDenied")));
@@ -411,10 +406,7 @@ async fn rollback_keeps_going_past_a_failed_step_and_says_how_to_finish() {
 #[tokio::test]
 async fn an_unknown_outcome_is_settled_by_reading_back() {
     let journal = Journal::default();
-    journal.record_unknown(Undo::DeleteRole {
-        name: ROLE.into(),
-        trust: trust(),
-    });
+    journal.record_unknown(Undo::delete_role(ROLE.into(), trust()));
     let missing = mock!(Client::get_role).then_error(|| {
         aws_sdk_iam::operation::get_role::GetRoleError::NoSuchEntityException(
             NoSuchEntityException::builder()
@@ -498,12 +490,12 @@ async fn policy_update_at_five_versions_deletes_the_oldest_non_default_first() {
         .expect("the update succeeds");
     assert_all_called_once(&[&list, &delete, &create]);
     assert_eq!(versions.get(POLICY_ARN).map(String::as_str), Some("v6"));
-    let restore = Undo::RestorePolicyVersion {
-        arn: POLICY_ARN.into(),
-        previous: "v1".into(),
-        created: Some("v6".into()),
-        document: plan.policies[0].document.to_value(),
-    };
+    let restore = Undo::restore_version(
+        POLICY_ARN.into(),
+        "v1".into(),
+        Some("v6".into()),
+        plan.policies[0].document.to_value(),
+    );
     let undo: Vec<Undo> = journal.take().into_iter().map(|e| e.undo).collect();
     assert_eq!(undo, vec![restore]);
 }
@@ -511,12 +503,12 @@ async fn policy_update_at_five_versions_deletes_the_oldest_non_default_first() {
 #[tokio::test]
 async fn rolling_back_an_update_restores_the_previous_default_if_still_ours() {
     let journal = Journal::default();
-    journal.record(Undo::RestorePolicyVersion {
-        arn: POLICY_ARN.into(),
-        previous: "v1".into(),
-        created: Some("v6".into()),
-        document: planned_document(),
-    });
+    journal.record(Undo::restore_version(
+        POLICY_ARN.into(),
+        "v1".into(),
+        Some("v6".into()),
+        planned_document(),
+    ));
     let (get, doc) = policy_is("v6", planned_document());
     let set_default = mock!(Client::set_default_policy_version)
         .match_requests(|r| r.version_id() == Some("v1"))

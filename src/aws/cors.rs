@@ -5,7 +5,7 @@ use anyhow::Result;
 use aws_sdk_s3::types::{CorsConfiguration, CorsRule as S3Rule};
 
 use super::AwsResult;
-use crate::plan::cors::CorsRule;
+use crate::plan::cors::{replacing, CorsRule};
 
 /// The bucket's CORS rules; none when it has no configuration.
 pub async fn rules(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Vec<CorsRule>> {
@@ -37,6 +37,21 @@ pub async fn put(s3: &aws_sdk_s3::Client, bucket: &str, rules: &[CorsRule]) -> R
         .await
         .aws("s3:PutBucketCORS", format!("bucket {bucket}"))?;
     Ok(())
+}
+
+/// Our rule `id` in the rules `now` holds replaced by `rule` (None: taken out), the others
+/// kept as they are; nothing is written when that changes nothing.
+pub async fn replace_rule(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    now: &[CorsRule],
+    id: &str,
+    rule: Option<&CorsRule>,
+) -> Result<()> {
+    match replacing(now, id, rule) {
+        Some(rules) => put(s3, bucket, &rules).await,
+        None => Ok(()),
+    }
 }
 
 fn from_s3(rule: &S3Rule) -> CorsRule {

@@ -20,12 +20,10 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::discover::{self, Identity};
 use super::holder::either;
-use super::ops::{delete_inline, delete_policy, detach, restore_default, untag};
+use super::ops::Op;
 use super::retry::{eventually, Backoff};
-use super::{
-    cors, keys, AwsError, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS,
-};
-use crate::plan::cors::{rule_id, without_ours};
+use super::{cors, AwsError, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS};
+use crate::plan::cors::rule_id;
 use crate::plan::{policy_name, Holder, Resource, MAX_POLICIES_PER_ROLE, OWNER_TAG};
 
 /// A managed policy attached to the role.
@@ -58,55 +56,15 @@ pub struct Inventory {
     pub keys: Vec<String>,
 }
 
-/// One write of a deletion.
+/// One write of a deletion: the write, what it does to the resource it touches, and a note
+/// that says why when the resource stays.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// A user's access key: IAM deletes no user that has one.
-    DeleteAccessKey {
-        user: String,
-        id: String,
-    },
-    DeleteInline {
-        holder: Holder,
-        name: String,
-    },
-    /// `keep` says why the policy stays after being detached, if it does.
-    Detach {
-        holder: Holder,
-        arn: String,
-        keep: Option<&'static str>,
-    },
-    DeletePolicy {
-        arn: String,
-    },
-    /// An adopted policy: back to its default version from before, the versions made since
-    /// deleted.
-    RestorePolicy {
-        arn: String,
-        version: String,
-        newer: Vec<String>,
-    },
-    /// An adopted role or policy, kept: our tags come off.
-    Untag {
-        resource: Resource,
-        arn: String,
-    },
-    DeleteRole {
-        name: String,
-        arn: String,
-    },
-    DeleteUser {
-        name: String,
-        arn: String,
-    },
-    /// Our CORS rule comes out of the bucket's configuration; its other rules stay (with
-    /// none left, the configuration goes).
-    RemoveCors {
-        bucket: String,
-        region: String,
-        /// The rule's ID: the one for this role or user.
-        id: String,
-    },
+pub struct Step {
+    pub op: Op,
+    pub fate: Fate,
+    /// The resource: an ARN, `inline-policy/NAME`, `access-key/ID` or `cors/BUCKET`.
+    pub target: String,
+    pub note: Option<&'static str>,
 }
 
 /// What a step does to the resource it touches.
@@ -118,75 +76,35 @@ pub enum Fate {
 }
 
 impl Step {
+    fn new(op: Op, fate: Fate, target: impl Into<String>, note: Option<&'static str>) -> Step {
+        Step {
+            op,
+            fate,
+            target: target.into(),
+            note,
+        }
+    }
+
     /// What the step will do.
     pub fn todo(&self) -> String {
-        match self {
-            Step::DeleteAccessKey { id, .. } => format!("delete access key {id}"),
-            Step::DeleteInline { name, .. } => format!("delete inline policy {name}"),
-            Step::Detach {
-                arn,
-                keep: Some(why),
-                ..
-            } => format!("detach policy {arn} ({why}: it is kept)"),
-            Step::Detach { arn, .. } => format!("detach policy {arn}"),
-            Step::DeletePolicy { arn } => format!("delete policy {arn} (all versions)"),
-            Step::RestorePolicy { arn, version, .. } => format!(
-                "restore policy {arn} to {version}, its version from before --adopt (it is kept)"
-            ),
-            Step::Untag { resource, .. } => {
-                format!(
-                    "remove the {} tags from {resource} (adopted: it is kept)",
-                    OWNER_TAG.1
-                )
-            }
-            Step::DeleteRole { arn, .. } => format!("delete role {arn}"),
-            Step::DeleteUser { arn, .. } => format!("delete user {arn}"),
-            Step::RemoveCors { bucket, id, .. } => {
-                format!("remove the CORS rule {id} from bucket {bucket} (its other rules are kept)")
-            }
-        }
+        self.with_note(self.op.task())
     }
 
     /// What the step did.
     pub fn done(&self) -> String {
-        match self {
-            Step::DeleteAccessKey { id, .. } => format!("deleted access key {id}"),
-            Step::DeleteInline { name, .. } => format!("deleted inline policy {name}"),
-            Step::Detach {
-                arn,
-                keep: Some(why),
-                ..
-            } => format!("detached policy {arn} ({why}: kept)"),
-            Step::Detach { arn, .. } => format!("detached policy {arn}"),
-            Step::DeletePolicy { arn } => format!("deleted policy {arn}"),
-            Step::RestorePolicy { arn, version, .. } => {
-                format!("restored policy {arn} to {version} (kept)")
-            }
-            Step::Untag { resource, .. } => {
-                format!("removed the {} tags from {resource} (kept)", OWNER_TAG.1)
-            }
-            Step::DeleteRole { arn, .. } => format!("deleted role {arn}"),
-            Step::DeleteUser { arn, .. } => format!("deleted user {arn}"),
-            Step::RemoveCors { bucket, id, .. } => {
-                format!("removed the CORS rule {id} from bucket {bucket}")
-            }
+        self.with_note(self.op.past())
+    }
+
+    fn with_note(&self, text: String) -> String {
+        match self.note {
+            Some(note) => format!("{text} ({note})"),
+            None => text,
         }
     }
 
     /// The resource the step touches, and what happens to it.
     pub fn resource(&self) -> (Fate, String) {
-        match self {
-            Step::DeleteAccessKey { id, .. } => (Fate::Deleted, format!("access-key/{id}")),
-            Step::DeleteInline { name, .. } => (Fate::Deleted, format!("inline-policy/{name}")),
-            Step::Detach { arn, .. } => (Fate::Detached, arn.clone()),
-            Step::DeletePolicy { arn }
-            | Step::DeleteRole { arn, .. }
-            | Step::DeleteUser { arn, .. } => (Fate::Deleted, arn.clone()),
-            Step::RestorePolicy { arn, .. } | Step::Untag { arn, .. } => (Fate::Kept, arn.clone()),
-            Step::RemoveCors { bucket, .. } => {
-                (Fate::Deleted, Resource::Cors(bucket.clone()).to_string())
-            }
-        }
+        (self.fate, self.target.clone())
     }
 }
 
@@ -337,59 +255,87 @@ pub fn steps(inv: &Inventory, force: bool) -> Result<Vec<Step>> {
     }
     let mut steps: Vec<Step> = Vec::new();
     if !keep {
-        steps.extend(inv.keys.iter().map(|id| Step::DeleteAccessKey {
-            user: holder.name().to_string(),
-            id: id.clone(),
+        steps.extend(inv.keys.iter().map(|id| {
+            let op = Op::DeleteAccessKey {
+                user: holder.name().to_string(),
+                id: Some(id.clone()),
+            };
+            Step::new(op, Fate::Deleted, format!("access-key/{id}"), None)
         }));
-        steps.extend(inv.inline.iter().map(|name| Step::DeleteInline {
-            holder: holder.clone(),
-            name: name.clone(),
+        steps.extend(inv.inline.iter().map(|name| {
+            let op = Op::DeleteInline {
+                holder: holder.clone(),
+                name: name.clone(),
+            };
+            Step::new(op, Fate::Deleted, format!("inline-policy/{name}"), None)
         }));
     }
     for policy in &inv.attached {
         steps.extend(policy_steps(holder, policy, keep, force));
     }
-    let (name, arn) = (holder.name().to_string(), inv.arn.clone());
-    steps.push(match (keep, holder) {
-        (true, _) => Step::Untag {
-            resource: holder.resource(),
-            arn,
-        },
-        (false, Holder::Role(_)) => Step::DeleteRole { name, arn },
-        (false, Holder::User(_)) => Step::DeleteUser { name, arn },
+    let arn = inv.arn.clone();
+    steps.push(match keep {
+        true => untag(holder.resource(), arn, "adopted: it is kept"),
+        false => {
+            let name = holder.name().to_string();
+            let op = match holder {
+                Holder::Role(_) => Op::DeleteRole { name },
+                Holder::User(_) => Op::DeleteUser { name },
+            };
+            Step::new(op, Fate::Deleted, arn, None)
+        }
     });
     Ok(steps)
+}
+
+fn untag(resource: Resource, arn: String, note: &'static str) -> Step {
+    let op = Op::Untag {
+        resource,
+        arn: arn.clone(),
+    };
+    Step::new(op, Fate::Kept, arn, Some(note))
+}
+
+fn delete_policy(arn: String) -> Step {
+    let op = Op::DeletePolicy { arn: arn.clone() };
+    Step::new(op, Fate::Deleted, arn, Some("all versions"))
 }
 
 /// What happens to one attached policy.
 fn policy_steps(holder: &Holder, policy: &Attached, keep_role: bool, force: bool) -> Vec<Step> {
     let arn = policy.arn.clone();
-    let detach = |keep| Step::Detach {
-        holder: holder.clone(),
-        arn: arn.clone(),
-        keep,
+    let detach = |note| {
+        let op = Op::Detach {
+            holder: holder.clone(),
+            arn: arn.clone(),
+        };
+        Step::new(op, Fate::Detached, arn.clone(), note)
     };
     match (&policy.adopted, policy.owned, policy.shared) {
         (Some((version, newer)), _, _) if !force => {
+            let restore = Op::RestoreDefault {
+                arn: arn.clone(),
+                version: version.clone(),
+                drop: newer.clone(),
+            };
+            let name = arn.rsplit('/').next().unwrap_or(&arn).to_string();
             let mut out = vec![
-                Step::RestorePolicy {
-                    arn: arn.clone(),
-                    version: version.clone(),
-                    newer: newer.clone(),
-                },
-                Step::Untag {
-                    resource: Resource::Policy(arn.rsplit('/').next().unwrap_or(&arn).to_string()),
-                    arn: arn.clone(),
-                },
+                Step::new(
+                    restore,
+                    Fate::Kept,
+                    arn.clone(),
+                    Some("its version from before --adopt: it is kept"),
+                ),
+                untag(Resource::Policy(name), arn.clone(), "adopted: it is kept"),
             ];
             if !keep_role {
-                out.insert(0, detach(Some("adopted")));
+                out.insert(0, detach(Some("adopted: it is kept")));
             }
             out
         }
-        (_, false, _) => vec![detach(Some("not created by provision-role"))],
-        (_, true, true) => vec![detach(Some("also attached elsewhere"))],
-        (_, true, false) => vec![detach(None), Step::DeletePolicy { arn }],
+        (_, false, _) => vec![detach(Some("not created by provision-role: it is kept"))],
+        (_, true, true) => vec![detach(Some("also attached elsewhere: it is kept"))],
+        (_, true, false) => vec![detach(None), delete_policy(arn)],
     }
 }
 
@@ -416,11 +362,7 @@ pub async fn orphans(iam: &Client, who: &Identity, policy: &str) -> Result<Vec<S
         .buffered(IAM_READS)
         .try_collect()
         .await?;
-    Ok(found
-        .into_iter()
-        .flatten()
-        .map(|arn| Step::DeletePolicy { arn })
-        .collect())
+    Ok(found.into_iter().flatten().map(delete_policy).collect())
 }
 
 async fn run_step(
@@ -430,35 +372,15 @@ async fn run_step(
     backoff: Backoff,
     progress: Progress<'_>,
 ) -> Result<()> {
-    match step {
-        Step::DeleteAccessKey { user, id } => keys::delete(iam, user, id).await?,
-        Step::DeleteInline { holder, name } => delete_inline(iam, holder, name).await?,
-        Step::Detach { holder, arn, .. } => detach(iam, holder, arn).await?,
-        Step::DeletePolicy { arn } => delete_policy(iam, arn).await?,
-        Step::RestorePolicy {
-            arn,
-            version,
-            newer,
-        } => restore_default(iam, arn, version, newer).await?,
-        Step::Untag { resource, arn } => untag(iam, resource, arn).await?,
-        Step::DeleteRole { name, .. } => {
-            delete_holder(iam, &Holder::Role(name.clone()), backoff, progress).await?
+    match &step.op {
+        Op::DeleteRole { name } => {
+            delete_holder(iam, &Holder::Role(name.clone()), backoff, progress).await
         }
-        Step::DeleteUser { name, .. } => {
-            delete_holder(iam, &Holder::User(name.clone()), backoff, progress).await?
+        Op::DeleteUser { name } => {
+            delete_holder(iam, &Holder::User(name.clone()), backoff, progress).await
         }
-        Step::RemoveCors { bucket, region, id } => remove_cors(&s3(region), bucket, id).await?,
+        op => op.run(iam, s3).await,
     }
-    Ok(())
-}
-
-/// Take our rule out of the bucket's CORS configuration as it is now.
-async fn remove_cors(s3: &aws_sdk_s3::Client, bucket: &str, id: &str) -> Result<()> {
-    let now = cors::rules(s3, bucket).await?;
-    if let Some(rest) = without_ours(&now, id) {
-        cors::put(s3, bucket, &rest).await?;
-    }
-    Ok(())
 }
 
 /// For each bucket our policies grant whose CORS holds the holder's rule, a step that removes
@@ -474,14 +396,16 @@ pub async fn cors_steps(
         .map(|bucket| async move {
             let region = discover::bucket_region(&conn.s3("us-east-1"), &bucket).await?;
             let rules = cors::rules(&conn.s3(&region), &bucket).await?;
-            Ok(rules
-                .iter()
-                .any(|r| r.has_id(id))
-                .then(|| Step::RemoveCors {
+            Ok(rules.iter().any(|r| r.has_id(id)).then(|| {
+                let target = Resource::Cors(bucket.clone()).to_string();
+                let op = Op::SetCorsRule {
                     bucket,
                     region,
                     id: id.clone(),
-                }))
+                    rule: None,
+                };
+                Step::new(op, Fate::Deleted, target, Some("its other rules are kept"))
+            }))
         })
         .buffered(READS)
         .collect()
@@ -591,6 +515,10 @@ mod tests {
         }
     }
 
+    fn last_op(steps: &[Step]) -> Option<&Op> {
+        steps.last().map(|s| &s.op)
+    }
+
     fn fates(steps: &[Step], fate: Fate) -> Vec<String> {
         steps
             .iter()
@@ -616,15 +544,16 @@ mod tests {
             vec![OURS, AWS_MANAGED, SHARED, ADOPTED]
         );
         assert_eq!(fates(&steps, Fate::Kept), vec![ADOPTED, ADOPTED]);
-        assert!(matches!(steps.last(), Some(Step::DeleteRole { .. })));
+        assert!(matches!(last_op(&steps), Some(Op::DeleteRole { .. })));
         assert!(steps
             .iter()
             .any(|s| s.todo().contains("not created by provision-role")));
-        assert!(steps.contains(&Step::RestorePolicy {
-            arn: ADOPTED.into(),
-            version: "v1".into(),
-            newer: vec!["v2".into(), "v3".into()]
-        }));
+        assert!(steps.iter().any(|s| s.op
+            == Op::RestoreDefault {
+                arn: ADOPTED.into(),
+                version: "v1".into(),
+                drop: vec!["v2".into(), "v3".into()]
+            }));
     }
 
     #[test]
@@ -636,15 +565,15 @@ mod tests {
             "only our own policy goes"
         );
         assert!(matches!(
-            kept.last(),
-            Some(Step::Untag {
+            last_op(&kept),
+            Some(Op::Untag {
                 resource: Resource::Role(_),
                 ..
             })
         ));
-        assert!(!kept.iter().any(|s| matches!(s, Step::DeleteInline { .. })));
+        assert!(!kept.iter().any(|s| matches!(s.op, Op::DeleteInline { .. })));
         let forced = steps(&inventory(true, true), true).unwrap();
-        assert!(matches!(forced.last(), Some(Step::DeleteRole { .. })));
+        assert!(matches!(last_op(&forced), Some(Op::DeleteRole { .. })));
         assert!(fates(&forced, Fate::Deleted).contains(&ADOPTED.to_string()));
     }
 
@@ -667,29 +596,22 @@ mod tests {
         inv.arn = "arn:aws:iam::123456789012:user/u".into();
         inv.keys = vec!["AKIA1".into(), "AKIA2".into()];
         let all = steps(&inv, false).unwrap();
-        assert_eq!(
-            all[..2],
-            [
-                Step::DeleteAccessKey {
-                    user: "u".into(),
-                    id: "AKIA1".into()
-                },
-                Step::DeleteAccessKey {
-                    user: "u".into(),
-                    id: "AKIA2".into()
-                }
-            ]
-        );
-        assert!(matches!(all.last(), Some(Step::DeleteUser { .. })));
+        let key = |id: &str| Op::DeleteAccessKey {
+            user: "u".into(),
+            id: Some(id.into()),
+        };
+        let first: Vec<&Op> = all[..2].iter().map(|s| &s.op).collect();
+        assert_eq!(first, [&key("AKIA1"), &key("AKIA2")]);
+        assert!(matches!(last_op(&all), Some(Op::DeleteUser { .. })));
         assert!(fates(&all, Fate::Deleted).contains(&"access-key/AKIA1".to_string()));
         inv.adopted = true;
         let kept = steps(&inv, false).unwrap();
         assert!(!kept
             .iter()
-            .any(|s| matches!(s, Step::DeleteAccessKey { .. })));
+            .any(|s| matches!(s.op, Op::DeleteAccessKey { .. })));
         assert!(matches!(
-            kept.last(),
-            Some(Step::Untag {
+            last_op(&kept),
+            Some(Op::Untag {
                 resource: Resource::User(_),
                 ..
             })

@@ -6,7 +6,6 @@
 //! reported), and an unknown outcome is settled by reading the resource back. The report says
 //! what was undone, what was left and why, and for each failed undo the command that cleans up.
 
-use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
@@ -14,274 +13,129 @@ use aws_sdk_iam::Client;
 use serde_json::Value;
 
 use super::holder;
-use super::ops::{
-    attach, delete_policy, detach, put_boundary, put_inline, put_tags, put_trust, remove_tags,
-    restore_default, untag,
-};
+use super::ops::Op;
 use super::{cors, discover, keys, AwsError, AwsResult, S3For};
-use crate::plan::cors::{without_ours, CorsRule};
-use crate::plan::{Holder, Resource, ADOPTED_TAG, OWNER_TAG};
+use crate::plan::cors::CorsRule;
 use crate::policy::{parse_iam_document, same_meaning};
-use crate::shell::quote;
 
-/// One write this run made, described by how to take it back.
+/// One write this run made, described by the write that takes it back and what must still
+/// hold for that to be this run's to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Undo {
-    /// A policy this run created, with the document it wrote.
-    DeletePolicy {
-        arn: String,
+pub struct Undo {
+    pub op: Op,
+    pub check: Check,
+}
+
+/// What is read back before an undo, so that what another writer has changed since is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    /// Nothing: the undo puts back what was there before.
+    Nothing,
+    /// The policy this run created still has only the version it wrote, with this document.
+    PolicyAsWritten { document: Value },
+    /// The role this run created still has the trust policy it wrote.
+    RoleAsWritten { trust: Value },
+    /// The user this run created is still ours and holds no key this run did not make.
+    UserAsMade,
+    /// The key this run made: by its id, or (when the answer was lost) any key of the user not
+    /// among `existing`, its keys before.
+    KeyAsMade { existing: Vec<String> },
+    /// The policy's default version is still the one this run made (`created`; unknown when
+    /// the answer was lost: then any other default with this document).
+    DefaultAsMade {
+        created: Option<String>,
         document: Value,
     },
+    /// The role's trust policy is still the one this run wrote.
+    TrustAsWritten { written: Value },
+    /// The bucket still holds the CORS rule this run wrote.
+    CorsAsWritten { written: CorsRule },
+}
+
+impl Undo {
+    /// An undo that puts back what was there, with nothing to read first.
+    pub fn of(op: Op) -> Undo {
+        Undo {
+            op,
+            check: Check::Nothing,
+        }
+    }
+
+    /// A policy this run created, with the document it wrote.
+    pub fn delete_policy(arn: String, document: Value) -> Undo {
+        Undo {
+            op: Op::DeletePolicy { arn },
+            check: Check::PolicyAsWritten { document },
+        }
+    }
+
     /// A role this run created, with the trust policy it wrote.
-    DeleteRole {
-        name: String,
-        trust: Value,
-    },
+    pub fn delete_role(name: String, trust: Value) -> Undo {
+        Undo {
+            op: Op::DeleteRole { name },
+            check: Check::RoleAsWritten { trust },
+        }
+    }
+
     /// A user this run created (`--identity user`).
-    DeleteUser {
-        name: String,
-    },
-    /// An access key this run made. `id` is unknown when the call's answer was lost: then any
-    /// key of the user not among `existing` (its keys before) is this run's.
-    DeleteAccessKey {
-        user: String,
-        id: Option<String>,
-        existing: Vec<String>,
-    },
-    /// An access key `rotate-key` switched off (or on).
-    RestoreKeyStatus {
-        user: String,
-        id: String,
-        active: bool,
-    },
-    Detach {
-        holder: Holder,
-        arn: String,
-    },
-    /// A policy this run detached from the role or user.
-    Reattach {
-        holder: Holder,
-        arn: String,
-    },
-    /// A policy version this run made the default. `created` is unknown when the call's
-    /// answer was lost.
-    RestorePolicyVersion {
+    pub fn delete_user(name: String) -> Undo {
+        Undo {
+            op: Op::DeleteUser { name },
+            check: Check::UserAsMade,
+        }
+    }
+
+    /// An access key this run made (`id` unknown when the call's answer was lost).
+    pub fn delete_key(user: String, id: Option<String>, existing: Vec<String>) -> Undo {
+        Undo {
+            op: Op::DeleteAccessKey { user, id },
+            check: Check::KeyAsMade { existing },
+        }
+    }
+
+    /// A policy version this run made the default (`created` unknown when the answer was lost).
+    pub fn restore_version(
         arn: String,
         previous: String,
         created: Option<String>,
         document: Value,
-    },
-    RestoreTrust {
-        role: String,
-        previous: Value,
-        written: Value,
-    },
-    /// A role, user or policy `--adopt` tagged.
-    Untag {
-        resource: Resource,
-        arn: String,
-    },
-    /// An inline policy `--prune` deleted, with its document.
-    PutInline {
-        holder: Holder,
-        name: String,
-        document: Value,
-    },
-    /// A role's description and session length before `UpdateRole` (each only if changed).
-    RestoreRole {
-        role: String,
-        description: Option<String>,
-        max_session_duration: Option<i32>,
-    },
-    /// A role's or user's permissions boundary before (none: remove it).
-    RestoreBoundary {
-        holder: Holder,
-        previous: Option<String>,
-    },
-    /// Tags to put back as they were, and tags that were absent.
-    RestoreTags {
-        holder: Holder,
-        set: Vec<(String, String)>,
-        remove: Vec<String>,
-    },
+    ) -> Undo {
+        Undo {
+            op: Op::RestoreDefault {
+                arn,
+                version: previous,
+                drop: created.iter().cloned().collect(),
+            },
+            check: Check::DefaultAsMade { created, document },
+        }
+    }
+
+    /// The trust policy this run replaced, and the one it wrote.
+    pub fn restore_trust(role: String, previous: Value, written: Value) -> Undo {
+        Undo {
+            op: Op::RestoreTrust {
+                role,
+                document: previous,
+            },
+            check: Check::TrustAsWritten { written },
+        }
+    }
+
     /// Our CORS rule this run wrote to a bucket, and our rule before (none: it had none).
-    RestoreCors {
+    pub fn restore_cors(
         bucket: String,
         region: String,
         previous: Option<CorsRule>,
         written: CorsRule,
-    },
-}
-
-impl fmt::Display for Undo {
-    /// What the undo does, as a task: "delete policy ARN".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Undo::DeletePolicy { arn, .. } => write!(f, "delete policy {arn}"),
-            Undo::DeleteRole { name, .. } => write!(f, "delete role {name}"),
-            Undo::DeleteUser { name } => write!(f, "delete user {name}"),
-            Undo::DeleteAccessKey { user, id, .. } => match id {
-                Some(id) => write!(f, "delete access key {id} of user {user}"),
-                None => write!(f, "delete the access key this run made for user {user}"),
+    ) -> Undo {
+        Undo {
+            op: Op::SetCorsRule {
+                bucket,
+                region,
+                id: written.id().to_string(),
+                rule: previous,
             },
-            Undo::RestoreKeyStatus { user, id, active } => write!(
-                f,
-                "make access key {id} of user {user} {} again",
-                status(*active)
-            ),
-            Undo::Detach { holder, arn } => write!(f, "detach {arn} from {holder}"),
-            Undo::Reattach { holder, arn } => write!(f, "attach {arn} to {holder} again"),
-            Undo::RestorePolicyVersion { arn, previous, .. } => {
-                write!(f, "restore policy {arn} to version {previous}")
-            }
-            Undo::RestoreTrust { role, .. } => write!(f, "restore the trust policy of role {role}"),
-            Undo::Untag { resource, .. } => {
-                write!(f, "remove the {} tags from {resource}", OWNER_TAG.1)
-            }
-            Undo::PutInline { holder, name, .. } => {
-                write!(f, "put inline policy {name} back on {holder}")
-            }
-            Undo::RestoreRole { role, .. } => write!(f, "restore the settings of role {role}"),
-            Undo::RestoreBoundary { holder, .. } => {
-                write!(f, "restore the permissions boundary of {holder}")
-            }
-            Undo::RestoreTags { holder, .. } => write!(f, "restore the tags of {holder}"),
-            Undo::RestoreCors { bucket, .. } => {
-                write!(f, "restore the CORS rules of bucket {bucket}")
-            }
-        }
-    }
-}
-
-fn status(active: bool) -> &'static str {
-    match active {
-        true => "Active",
-        false => "Inactive",
-    }
-}
-
-/// `--role-name NAME` or `--user-name NAME`, as the AWS CLI names the holder.
-fn cli_name(holder: &Holder) -> String {
-    format!("--{}-name {}", holder.kind(), holder.name())
-}
-
-impl Undo {
-    /// The command that does the undo by hand, for when it could not be done.
-    pub fn cleanup(&self) -> String {
-        match self {
-            Undo::DeletePolicy { arn, .. } => {
-                let name = arn.rsplit('/').next().unwrap_or(arn);
-                format!(
-                    "provision-role delete --role-name ROLE --policy-name {name} --yes (or aws \
-                     iam delete-policy --policy-arn {arn})"
-                )
-            }
-            Undo::DeleteRole { name, .. } => {
-                format!("provision-role delete --role-name {name} --yes")
-            }
-            Undo::DeleteUser { name } => {
-                format!("provision-role delete --identity user --user-name {name} --yes")
-            }
-            Undo::DeleteAccessKey { user, id, .. } => format!(
-                "aws iam delete-access-key --user-name {user} --access-key-id {}",
-                id.as_deref()
-                    .unwrap_or("ID (aws iam list-access-keys --user-name USER)")
-            ),
-            Undo::RestoreKeyStatus { user, id, active } => format!(
-                "aws iam update-access-key --user-name {user} --access-key-id {id} --status {}",
-                status(*active)
-            ),
-            Undo::Detach { holder, arn } => format!(
-                "aws iam detach-{}-policy {} --policy-arn {arn}",
-                holder.kind(),
-                cli_name(holder)
-            ),
-            Undo::Reattach { holder, arn } => format!(
-                "aws iam attach-{}-policy {} --policy-arn {arn}",
-                holder.kind(),
-                cli_name(holder)
-            ),
-            Undo::RestorePolicyVersion { arn, previous, .. } => format!(
-                "aws iam set-default-policy-version --policy-arn {arn} --version-id {previous}"
-            ),
-            Undo::RestoreTrust { role, previous, .. } => format!(
-                "aws iam update-assume-role-policy --role-name {role} --policy-document {}",
-                quote(&previous.to_string())
-            ),
-            Undo::PutInline {
-                holder,
-                name,
-                document,
-            } => format!(
-                "aws iam put-{}-policy {} --policy-name {name} --policy-document {}",
-                holder.kind(),
-                cli_name(holder),
-                quote(&document.to_string())
-            ),
-            Undo::RestoreRole {
-                role,
-                description,
-                max_session_duration,
-            } => {
-                let mut cmd = format!("aws iam update-role --role-name {role}");
-                if let Some(d) = description {
-                    cmd.push_str(&format!(" --description {}", quote(d)));
-                }
-                if let Some(s) = max_session_duration {
-                    cmd.push_str(&format!(" --max-session-duration {s}"));
-                }
-                cmd
-            }
-            Undo::RestoreBoundary { holder, previous } => match previous {
-                Some(arn) => format!(
-                    "aws iam put-{}-permissions-boundary {} --permissions-boundary {arn}",
-                    holder.kind(),
-                    cli_name(holder)
-                ),
-                None => format!(
-                    "aws iam delete-{}-permissions-boundary {}",
-                    holder.kind(),
-                    cli_name(holder)
-                ),
-            },
-            Undo::RestoreTags {
-                holder,
-                set,
-                remove,
-            } => {
-                let set: Vec<String> = set
-                    .iter()
-                    .map(|(k, v)| quote(&format!("Key={k},Value={v}")))
-                    .collect();
-                let (kind, name) = (holder.kind(), cli_name(holder));
-                format!(
-                    "aws iam tag-{kind} {name} --tags {} ; aws iam untag-{kind} {name} \
-                     --tag-keys {}",
-                    set.join(" "),
-                    remove.join(" ")
-                )
-            }
-            Undo::RestoreCors {
-                bucket, written, ..
-            } => format!(
-                "aws s3api get-bucket-cors --bucket {bucket}, then put-bucket-cors without the \
-                 rule with ID {} (or delete-bucket-cors if it is the only rule)",
-                written.id()
-            ),
-            Undo::Untag { resource, arn } => match resource {
-                Resource::Role(name) => format!(
-                    "aws iam untag-role --role-name {name} --tag-keys {} {ADOPTED_TAG}",
-                    OWNER_TAG.0
-                ),
-                Resource::User(name) => format!(
-                    "aws iam untag-user --user-name {name} --tag-keys {} {ADOPTED_TAG}",
-                    OWNER_TAG.0
-                ),
-                _ => format!(
-                    "aws iam untag-policy --policy-arn {arn} --tag-keys {} {ADOPTED_TAG}",
-                    OWNER_TAG.0
-                ),
-            },
+            check: Check::CorsAsWritten { written },
         }
     }
 }
@@ -370,8 +224,8 @@ pub async fn rollback(iam: &Client, s3: S3For<'_>, journal: &Journal) -> Rollbac
             Ok(Outcome::Left(why)) => report.left.push(why),
             Err(e) => report.failed.push(format!(
                 "could not {}: {e:#}; to do it by hand: {}",
-                entry.undo,
-                entry.undo.cleanup()
+                entry.undo.op.task(),
+                entry.undo.op.command()
             )),
         }
     }
@@ -392,153 +246,96 @@ async fn current_trust(iam: &Client, role: &str) -> Result<Option<Value>> {
     Ok(Some(parse_iam_document(raw)?))
 }
 
+/// Read what the undo would touch and, when it is not this run's to undo any more, say why it
+/// is left; otherwise do it.
 async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
-    let step = &entry.undo;
-    let done = || Ok(Outcome::Done(past(step)));
-    match step {
-        Undo::DeletePolicy { arn, document } => {
-            let Some(now) = discover::policy(iam, arn.clone()).await? else {
-                return Ok(Outcome::Left(format!("policy {arn} was not created")));
+    let op = &entry.undo.op;
+    let why = match (&entry.undo.check, op) {
+        (Check::Nothing, Op::Detach { holder, arn }) => {
+            return match op.run(iam, s3).await {
+                Err(e) if !entry.certain && AwsError::has_code(&e, "NoSuchEntity") => {
+                    left(format!("{arn} was not attached to {holder}"))
+                }
+                other => other.map(|()| Outcome::Done(op.past())),
             };
-            if now.default_version != "v1" || !same_meaning(&now.document, document) {
-                return Ok(Outcome::Left(format!(
-                    "policy {arn} was changed by another run since this one created it: kept"
-                )));
+        }
+        (Check::Nothing, _) => None,
+        (Check::PolicyAsWritten { document }, Op::DeletePolicy { arn }) => {
+            match discover::policy(iam, arn.clone()).await? {
+                None => Some(format!("policy {arn} was not created")),
+                Some(now)
+                    if now.default_version != "v1" || !same_meaning(&now.document, document) =>
+                {
+                    Some(format!("policy {arn} {CHANGED}"))
+                }
+                Some(_) => None,
             }
-            delete_policy(iam, arn).await?;
-            done()
         }
-        Undo::DeleteRole { name, trust } => {
-            let Some(now) = current_trust(iam, name).await? else {
-                return Ok(Outcome::Left(format!("role {name} was not created")));
-            };
-            if !same_meaning(&now, trust) {
-                return Ok(Outcome::Left(format!(
-                    "role {name} was changed by another run since this one created it: kept"
-                )));
+        (Check::RoleAsWritten { trust }, Op::DeleteRole { name }) => {
+            match current_trust(iam, name).await? {
+                None => Some(format!("role {name} was not created")),
+                Some(now) if !same_meaning(&now, trust) => Some(format!("role {name} {CHANGED}")),
+                Some(_) => None,
             }
-            let result = iam.delete_role().role_name(name).send().await;
-            result.aws("iam:DeleteRole", format!("role {name}"))?;
-            done()
         }
-        Undo::DeleteUser { name } => delete_user(iam, name).await,
-        Undo::DeleteAccessKey { user, id, existing } => {
-            delete_key(iam, user, id.as_deref(), existing).await
+        (Check::UserAsMade, Op::DeleteUser { name }) => user_not_ours(iam, name).await?,
+        (Check::KeyAsMade { existing }, Op::DeleteAccessKey { user, id }) => {
+            return delete_keys(iam, user, id.as_deref(), existing).await
         }
-        Undo::RestoreKeyStatus { user, id, active } => {
-            keys::set_active(iam, user, id, *active).await?;
-            done()
+        (Check::DefaultAsMade { created, document }, Op::RestoreDefault { arn, version, .. }) => {
+            return restore_version(iam, s3, arn, version, created.as_deref(), document).await
         }
-        Undo::Detach { holder, arn } => match detach(iam, holder, arn).await {
-            Err(e) if !entry.certain && AwsError::has_code(&e, "NoSuchEntity") => {
-                Ok(Outcome::Left(format!("{arn} was not attached to {holder}")))
-            }
-            other => other.and_then(|()| done()),
-        },
-        Undo::Reattach { holder, arn } => {
-            attach(iam, holder, arn).await?;
-            done()
-        }
-        Undo::RestorePolicyVersion {
-            arn,
-            previous,
-            created,
-            document,
-        } => restore_version(iam, arn, previous, created.as_deref(), document).await,
-        Undo::RestoreTrust {
-            role,
-            previous,
-            written,
-        } => {
+        (Check::TrustAsWritten { written }, Op::RestoreTrust { role, .. }) => {
             let now = current_trust(iam, role).await?;
-            if !now.is_some_and(|t| same_meaning(&t, written)) {
-                return Ok(Outcome::Left(format!(
+            (!now.is_some_and(|t| same_meaning(&t, written))).then(|| {
+                format!(
                     "the trust policy of role {role} is not the one this run wrote (never \
                      written, or changed by another run since): kept"
-                )));
-            }
-            put_trust(iam, role, &previous.to_string()).await?;
-            done()
+                )
+            })
         }
-        Undo::Untag { resource, arn } => {
-            untag(iam, resource, arn).await?;
-            done()
-        }
-        Undo::PutInline {
-            holder,
-            name,
-            document,
-        } => {
-            put_inline(iam, holder, name, document).await?;
-            done()
-        }
-        Undo::RestoreRole {
-            role,
-            description,
-            max_session_duration,
-        } => {
-            iam.update_role()
-                .role_name(role)
-                .set_description(description.clone())
-                .set_max_session_duration(*max_session_duration)
-                .send()
-                .await
-                .aws("iam:UpdateRole", format!("role {role}"))?;
-            done()
-        }
-        Undo::RestoreBoundary { holder, previous } => {
-            put_boundary(iam, holder, previous.as_deref()).await?;
-            done()
-        }
-        Undo::RestoreTags {
-            holder,
-            set,
-            remove,
-        } => {
-            if !set.is_empty() {
-                put_tags(iam, holder, set).await?;
-            }
-            if !remove.is_empty() {
-                remove_tags(iam, holder, remove).await?;
-            }
-            done()
-        }
-        Undo::RestoreCors {
-            bucket,
-            region,
-            previous,
-            written,
-        } => restore_cors(&s3(region), bucket, previous.as_ref(), written).await,
+        (
+            Check::CorsAsWritten { written },
+            Op::SetCorsRule {
+                bucket,
+                region,
+                rule,
+                ..
+            },
+        ) => return restore_cors(&s3(region), bucket, rule.as_ref(), written).await,
+        (check, op) => anyhow::bail!("no check {check:?} for {}", op.task()),
+    };
+    if let Some(why) = why {
+        return left(why);
     }
+    op.run(iam, s3).await?;
+    Ok(Outcome::Done(op.past()))
 }
 
-/// Delete a user this run created: only while it is still ours, and holds no access key this
-/// run did not make (those undos ran first, being newer).
-async fn delete_user(iam: &Client, name: &str) -> Result<Outcome> {
+const CHANGED: &str = "was changed by another run since this one created it: kept";
+
+fn left(why: String) -> Result<Outcome> {
+    Ok(Outcome::Left(why))
+}
+
+/// Why a user this run created is not its to delete any more: gone, no longer ours, or holding
+/// an access key this run did not make (those undos ran first, being newer).
+async fn user_not_ours(iam: &Client, name: &str) -> Result<Option<String>> {
     let user = match holder::user(iam, name).await {
         Ok(user) => user,
-        Err(e) if e.is("NoSuchEntity") => {
-            return Ok(Outcome::Left(format!("user {name} was not created")))
-        }
+        Err(e) if e.is("NoSuchEntity") => return Ok(Some(format!("user {name} was not created"))),
         Err(e) => return Err(e.into()),
     };
     let keys = keys::list(iam, name).await?;
     if !discover::owned(user.tags()) || !keys.is_empty() {
-        return Ok(Outcome::Left(format!(
-            "user {name} was changed by another run since this one created it: kept"
-        )));
+        return Ok(Some(format!("user {name} {CHANGED}")));
     }
-    iam.delete_user()
-        .user_name(name)
-        .send()
-        .await
-        .aws("iam:DeleteUser", format!("user {name}"))?;
-    Ok(Outcome::Done(format!("deleted user {name}")))
+    Ok(None)
 }
 
 /// Delete the key this run made; when its answer was lost, the user's keys not among those
 /// it had before.
-async fn delete_key(
+async fn delete_keys(
     iam: &Client,
     user: &str,
     id: Option<&str>,
@@ -547,7 +344,7 @@ async fn delete_key(
     let now = match keys::list(iam, user).await {
         Ok(now) => now,
         Err(e) if AwsError::has_code(&e, "NoSuchEntity") => {
-            return Ok(Outcome::Left(format!("user {user} no longer exists")))
+            return left(format!("user {user} no longer exists"))
         }
         Err(e) => return Err(e),
     };
@@ -560,9 +357,7 @@ async fn delete_key(
         })
         .collect();
     if ours.is_empty() {
-        return Ok(Outcome::Left(format!(
-            "no access key of user {user} was made by this run"
-        )));
+        return left(format!("no access key of user {user} was made by this run"));
     }
     for key in &ours {
         keys::delete(iam, user, key).await?;
@@ -584,134 +379,49 @@ async fn restore_cors(
     let now = cors::rules(s3, bucket).await?;
     let id = written.id();
     if !now.iter().any(|r| r.same_as(written)) {
-        return Ok(Outcome::Left(format!(
+        return left(format!(
             "the CORS rule {id} of bucket {bucket} is not the one this run wrote (never \
              written, or changed by another writer since): kept"
-        )));
+        ));
     }
-    let mut rules = without_ours(&now, id).unwrap_or(now);
-    rules.extend(previous.cloned());
-    cors::put(s3, bucket, &rules).await?;
-    Ok(Outcome::Done(format!(
-        "restored the CORS rules of bucket {bucket}"
-    )))
+    cors::replace_rule(s3, bucket, &now, id, previous).await?;
+    let op = Op::SetCorsRule {
+        bucket: bucket.to_string(),
+        region: String::new(),
+        id: id.to_string(),
+        rule: previous.cloned(),
+    };
+    Ok(Outcome::Done(op.past()))
 }
 
 /// Set the previous default back, and delete the version this run made, if it is still the
 /// default. When another run has made its own version the default since, that one stays.
 async fn restore_version(
     iam: &Client,
+    s3: S3For<'_>,
     arn: &str,
     previous: &str,
     created: Option<&str>,
     document: &Value,
 ) -> Result<Outcome> {
     let Some(now) = discover::policy(iam, arn.to_string()).await? else {
-        return Ok(Outcome::Left(format!("policy {arn} no longer exists")));
+        return left(format!("policy {arn} no longer exists"));
     };
     let ours = match created {
         Some(id) => now.default_version == id,
         None => now.default_version != previous && same_meaning(&now.document, document),
     };
     if !ours {
-        return Ok(Outcome::Left(format!(
+        return left(format!(
             "policy {arn}: the default version is not the one this run made (never made, or \
              replaced by another run since): kept"
-        )));
+        ));
     }
-    restore_default(
-        iam,
-        arn,
-        previous,
-        std::slice::from_ref(&now.default_version),
-    )
-    .await?;
-    Ok(Outcome::Done(format!(
-        "restored policy {arn} to version {previous}"
-    )))
-}
-
-/// What an undo did, in the past tense.
-fn past(step: &Undo) -> String {
-    match step {
-        Undo::DeletePolicy { arn, .. } => format!("deleted policy {arn}"),
-        Undo::DeleteRole { name, .. } => format!("deleted role {name}"),
-        Undo::DeleteUser { name } => format!("deleted user {name}"),
-        Undo::DeleteAccessKey { user, id, .. } => format!(
-            "deleted access key {} of user {user}",
-            id.as_deref().unwrap_or("(made by this run)")
-        ),
-        Undo::RestoreKeyStatus { user, id, active } => format!(
-            "made access key {id} of user {user} {} again",
-            status(*active)
-        ),
-        Undo::Detach { holder, arn } => format!("detached {arn} from {holder}"),
-        Undo::Reattach { holder, arn } => format!("attached {arn} to {holder} again"),
-        Undo::RestorePolicyVersion { arn, previous, .. } => {
-            format!("restored policy {arn} to version {previous}")
-        }
-        Undo::RestoreTrust { role, .. } => format!("restored the trust policy of role {role}"),
-        Undo::Untag { resource, .. } => format!("removed the {} tags from {resource}", OWNER_TAG.1),
-        Undo::PutInline { holder, name, .. } => {
-            format!("put inline policy {name} back on {holder}")
-        }
-        Undo::RestoreRole { role, .. } => format!("restored the settings of role {role}"),
-        Undo::RestoreBoundary { holder, .. } => {
-            format!("restored the permissions boundary of {holder}")
-        }
-        Undo::RestoreTags { holder, .. } => format!("restored the tags of {holder}"),
-        Undo::RestoreCors { bucket, .. } => format!("restored the CORS rules of bucket {bucket}"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    /// The words a POSIX shell makes of `command`.
-    fn shell_words(command: &str) -> Vec<String> {
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("printf '%s\\0' {command}"))
-            .output()
-            .expect("sh runs");
-        assert!(out.status.success(), "{command}");
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .split_terminator('\0')
-            .map(str::to_string)
-            .collect()
-    }
-
-    fn value_of(words: &[String], flag: &str) -> String {
-        let at = words.iter().position(|w| w == flag).expect(flag);
-        words[at + 1].clone()
-    }
-
-    #[test]
-    fn repair_commands_quote_what_the_shell_would_split() {
-        let document = json!({"Statement": [{"Condition": {"StringEquals": {"x": "it's"}}}]});
-        let put = Undo::PutInline {
-            holder: Holder::Role("r".into()),
-            name: "admin".into(),
-            document: document.clone(),
-        };
-        let words = shell_words(&put.cleanup());
-        assert_eq!(value_of(&words, "--policy-document"), document.to_string());
-        let trust = Undo::RestoreTrust {
-            role: "r".into(),
-            previous: document.clone(),
-            written: json!({}),
-        };
-        let words = shell_words(&trust.cleanup());
-        assert_eq!(value_of(&words, "--policy-document"), document.to_string());
-        let role = Undo::RestoreRole {
-            role: "r".into(),
-            description: Some("Deep Lake's role".into()),
-            max_session_duration: None,
-        };
-        let words = shell_words(&role.cleanup());
-        assert_eq!(value_of(&words, "--description"), "Deep Lake's role");
-    }
+    let op = Op::RestoreDefault {
+        arn: arn.to_string(),
+        version: previous.to_string(),
+        drop: vec![now.default_version],
+    };
+    op.run(iam, s3).await?;
+    Ok(Outcome::Done(op.past()))
 }

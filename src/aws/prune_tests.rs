@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::apply_tests::{no_s3, run};
 use super::journal::{rollback, Journal, Undo};
+use super::ops::Op;
 use crate::cli::{resolve, values, RoleArgs};
 use crate::plan::{self, Action, ExistingPolicy, ExistingRole, Facts, Holder, Plan};
 
@@ -135,15 +136,15 @@ async fn prune_detaches_and_deletes_and_rollback_puts_both_back() {
     assert_eq!(
         undo,
         vec![
-            Undo::PutInline {
+            Undo::of(Op::PutInline {
                 holder: Holder::Role(ROLE.into()),
                 name: INLINE.into(),
                 document: inline_json(),
-            },
-            Undo::Reattach {
+            }),
+            Undo::of(Op::Reattach {
                 holder: Holder::Role(ROLE.into()),
                 arn: FOREIGN.into(),
-            },
+            }),
         ]
     );
 

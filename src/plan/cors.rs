@@ -85,12 +85,12 @@ pub fn with_ours(current: &[CorsRule], ours: &CorsRule) -> Option<Vec<CorsRule>>
     Some(rules)
 }
 
-/// The bucket's rules without the one with ID `id`; `None` when it has none.
-pub fn without_ours(current: &[CorsRule], id: &str) -> Option<Vec<CorsRule>> {
-    if !current.iter().any(|r| r.has_id(id)) {
-        return None;
-    }
-    Some(current.iter().filter(|r| !r.has_id(id)).cloned().collect())
+/// The bucket's rules with the one with ID `id` replaced by `rule` (None: taken out), the
+/// others kept in their order; `None` when that changes nothing.
+pub fn replacing(current: &[CorsRule], id: &str, rule: Option<&CorsRule>) -> Option<Vec<CorsRule>> {
+    let mut rules: Vec<CorsRule> = current.iter().filter(|r| !r.has_id(id)).cloned().collect();
+    rules.extend(rule.cloned());
+    (rules != current).then_some(rules)
 }
 
 #[cfg(test)]
@@ -142,9 +142,25 @@ mod tests {
 
     #[test]
     fn only_ours_is_taken_out() {
-        assert_eq!(without_ours(&[theirs()], ID), None);
-        assert_eq!(without_ours(&[theirs(), ours()], ID), Some(vec![theirs()]));
-        assert_eq!(without_ours(&[ours()], ID), Some(vec![]));
+        assert_eq!(replacing(&[theirs()], ID, None), None);
+        assert_eq!(
+            replacing(&[theirs(), ours()], ID, None),
+            Some(vec![theirs()])
+        );
+        assert_eq!(replacing(&[ours()], ID, None), Some(vec![]));
+        let earlier = CorsRule {
+            allowed_origins: vec!["app.example.com".into()],
+            ..ours()
+        };
+        assert_eq!(
+            replacing(&[ours(), theirs()], ID, Some(&earlier)),
+            Some(vec![theirs(), earlier.clone()]),
+            "an earlier rule of ours is put back in place of the one written"
+        );
+        assert_eq!(
+            replacing(&[theirs(), earlier.clone()], ID, Some(&earlier)),
+            None
+        );
     }
 
     #[test]
@@ -155,6 +171,6 @@ mod tests {
         let users = CorsRule::ours(&rule_id(&user), &[DEFAULT_ORIGIN.to_string()]);
         let both = with_ours(&[ours()], &users).expect("the user's rule is added");
         assert_eq!(both, vec![ours(), users.clone()]);
-        assert_eq!(without_ours(&both, &rule_id(&user)), Some(vec![ours()]));
+        assert_eq!(replacing(&both, &rule_id(&user), None), Some(vec![ours()]));
     }
 }
