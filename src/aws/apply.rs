@@ -290,9 +290,14 @@ async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> 
         .send()
         .await
         .aws("iam:CreatePolicyVersion", format!("policy {arn}"))
-        .map_err(|e| match e.is("LimitExceeded") {
-            true => Conflict(format!("another run added a version to policy {arn}")).into(),
-            false => anyhow::Error::from(e),
+        .map_err(|e| match () {
+            _ if e.is("LimitExceeded") => {
+                Conflict(format!("another run added a version to policy {arn}")).into()
+            }
+            _ if e.is("NoSuchEntity") => {
+                Conflict(format!("another run deleted policy {arn} meanwhile")).into()
+            }
+            _ => anyhow::Error::from(e),
         });
     let created = result
         .as_ref()
@@ -324,12 +329,13 @@ async fn delete_oldest_version(
     let Some(oldest) = oldest else {
         return Ok(());
     };
-    delete_version(w.iam, arn, oldest)
-        .await
-        .map_err(|e| match e.is("DeleteConflict") {
+    delete_version(w.iam, arn, oldest).await.map_err(|e| {
+        match e.is("DeleteConflict") || e.is("NoSuchEntity") {
+            // Another run made it the default, or deleted it (or the policy) first.
             true => Conflict(format!("another run changed the versions of policy {arn}")).into(),
             false => anyhow::Error::from(e),
-        })?;
+        }
+    })?;
     (w.progress)(Event::Found(format!(
         "deleted the oldest version {oldest} of {arn} (IAM keeps 5)"
     )));
