@@ -342,6 +342,18 @@ fn explicit_deny(err: &AwsError) -> Option<&'static str> {
 
 fn hint(err: &AwsError) -> Option<String> {
     let call = err.call;
+    let reads = call.split_once(':').is_some_and(|(_, op)| {
+        ["Get", "List", "Describe"]
+            .iter()
+            .any(|v| op.starts_with(v))
+    });
+    if let (Some(by), true) = (explicit_deny(err), reads) {
+        let look = match by.starts_with("a service") {
+            true => "a member account cannot read its SCPs: ask your organization's administrators                      to look at the service control policies attached to this account and its                      OUs (AWS Organizations → Policies, in the management account)",
+            false => "ask your administrators which boundary your identity has",
+        };
+        return Some(format!("{by} denies {call}; {look}, and to allow it"));
+    }
     if let Some(by) = explicit_deny(err) {
         return Some(format!(
             "{by} denies {call}; such guardrails often require a permissions boundary, a path \
@@ -420,6 +432,27 @@ mod tests {
         assert!(scp
             .to_string()
             .contains("permissions boundary on the caller"));
+    }
+
+    #[test]
+    fn denied_reads_say_which_organization_policy_to_look_at() {
+        let mut scp = error(Why::Answered, Some("AccessDeniedException"));
+        scp.call = "kms:GetKeyPolicy";
+        scp.message = Some(
+            "User: arn:aws:sts::1:assumed-role/x is not authorized to perform: kms:GetKeyPolicy \
+             with an explicit deny in a service control policy"
+                .into(),
+        );
+        let shown = scp.to_string();
+        assert!(
+            shown.contains("a service control policy of your organization denies kms:GetKeyPolicy"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("service control policies attached to this account"),
+            "{shown}"
+        );
+        assert!(!shown.contains("--permissions-boundary"), "{shown}");
     }
 
     #[test]
