@@ -1,15 +1,15 @@
 //! What `verify` read, as plain data: the role, its trust policy, every permission policy, and
-//! each bucket's region, encryption, key and policy. A read that failed is kept as its error
+//! each bucket's region, encryption and key; and the layers that can still deny access. A read that failed is kept as its error
 //! message, so the judgement can say what it could not check.
 
 use std::collections::BTreeMap;
 
 use crate::plan::cors::CorsRule;
 use crate::plan::{Encryption, KeyFacts};
+use crate::policy::access::Layers;
 use crate::policy::PolicyDocument;
 
-/// A read, or why it failed (one line).
-pub type Read<T> = Result<T, String>;
+pub use crate::policy::access::Read;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
@@ -23,6 +23,8 @@ pub struct Facts {
     pub now: i64,
     /// Each `--kms KEY`, as given, and the key it names.
     pub kms: Vec<(String, Read<KeyFacts>)>,
+    /// Key policies, bucket policies, the boundary and Requester Pays, as far as read.
+    pub access: Layers,
 }
 
 /// One access key of a user: never its secret.
@@ -110,8 +112,6 @@ pub struct BucketFacts {
     /// The default encryption key, resolved: None without a configured key (SSE-S3, none, or
     /// SSE-KMS with the AWS-managed `aws/s3`).
     pub key: Option<Read<KeyFacts>>,
-    /// The bucket policy (`Ok(None)`: it has none); None when not read.
-    pub policy: Option<Read<Option<PolicyDocument>>>,
     /// Its CORS rules (none: no configuration); None when not read (no `--cors`).
     pub cors: Option<Read<Vec<CorsRule>>>,
 }
@@ -123,7 +123,6 @@ impl BucketFacts {
             region: Err(why),
             encryption: None,
             key: None,
-            policy: None,
             cors: None,
         }
     }

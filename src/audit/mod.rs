@@ -30,6 +30,7 @@ pub use facts::{
 
 use crate::plan::request::normalize_scopes;
 use crate::plan::{Access, BucketScope, Guardrails, Holder, KeyManager, KeyRef};
+use crate::policy::access::{self, Verdict};
 use crate::policy::{Effect, PolicyDocument};
 
 /// What the role (or user) must give, and to whom.
@@ -230,6 +231,17 @@ struct Subject<'a> {
     keys: BTreeSet<String>,
 }
 
+impl Subject<'_> {
+    /// Who must get in, and for what, as the access layers judge it.
+    fn grantee(&self) -> access::Grantee<'_> {
+        access::Grantee {
+            arn: &self.role.arn,
+            the: self.expect.holder.the(),
+            needs: &self.expected,
+        }
+    }
+}
+
 /// Judge what was read against what is expected.
 pub fn audit(facts: &Facts, expect: &Expect) -> Report {
     let holder = &expect.holder;
@@ -293,6 +305,7 @@ pub fn audit(facts: &Facts, expect: &Expect) -> Report {
     let (permissions, prune) = permissions::checks(&subject, facts);
     report.checks.extend(trust);
     report.checks.extend(permissions);
+    report.checks.extend(access_checks(&subject, facts));
     report.checks.extend(guardrails::checks(expect, role));
     if let (Holder::User(name), Some(keys)) = (holder, &facts.keys) {
         report.checks.extend(keys::checks(name, keys, facts.now));
@@ -305,27 +318,40 @@ pub fn audit(facts: &Facts, expect: &Expect) -> Report {
     report
 }
 
-/// Group `(prefix, target, action)` items by prefix and target, in first-seen order, as
-/// `PREFIXa, b on TARGET`.
-fn grouped(items: impl IntoIterator<Item = (String, String, String)>) -> Vec<String> {
-    let mut groups: Vec<((String, String), Vec<String>)> = Vec::new();
-    for (prefix, target, action) in items {
-        let key = (prefix, target);
-        let i = match groups.iter().position(|(k, _)| *k == key) {
-            Some(i) => i,
-            None => {
-                groups.push((key, Vec::new()));
-                groups.len() - 1
-            }
-        };
-        if !groups[i].1.contains(&action) {
-            groups[i].1.push(action);
+use crate::policy::access::grouped;
+
+/// A finding of the access layers as a check: it fails when Deep Lake would be denied.
+fn finding(f: access::Finding) -> Check {
+    let level = match f.verdict {
+        Verdict::Ok => Level::Ok,
+        Verdict::Warn => Level::Warn,
+        Verdict::Fail => Level::Fail,
+    };
+    Check::at(level, f.name, f.detail, f.fix.unwrap_or_default())
+}
+
+/// The key policies of the expected keys, the boundary and Requester Pays, as far as read
+/// (bucket policies are checked with each bucket).
+fn access_checks(s: &Subject, facts: &Facts) -> Vec<Check> {
+    let g = s.grantee();
+    let layers = &facts.access;
+    let mut out: Vec<Check> = access::key_policies(&g, layers)
+        .into_iter()
+        .map(finding)
+        .collect();
+    out.extend(
+        layers
+            .boundary
+            .as_ref()
+            .map(|b| finding(access::boundary(&g, b))),
+    );
+    let buckets: BTreeSet<&str> = s.scopes.iter().map(|sc| sc.bucket.as_str()).collect();
+    for bucket in buckets {
+        if let Some(read) = layers.requester_pays.get(bucket) {
+            out.extend(access::requester_pays(bucket, read).map(finding));
         }
     }
-    groups
-        .into_iter()
-        .map(|((prefix, target), actions)| format!("{prefix}{} on {target}", actions.join(", ")))
-        .collect()
+    out
 }
 
 /// A document by name, for the evaluator.

@@ -1,13 +1,14 @@
 //! Permission checks: every policy could be read; none grants more than the statements
 //! `create` would write for the expected buckets (the old broad KMS grant on the expected keys
 //! is only a warning); each scope's S3 access and each bucket's key are allowed and not denied;
-//! no bucket policy denies the role what it needs.
+//! no bucket policy denies the role what it needs (judged by [`crate::policy::access`]).
 
 use std::collections::BTreeSet;
 
 use super::facts::{BucketFacts, PolicyFacts, PolicyKind, Read, RoleFacts};
 use super::{grouped, Check, Facts, Level, Subject, SEE_COMMAND};
 use crate::plan::{self, BucketScope, Encryption, KeyFacts, KeyManager};
+use crate::policy::access::{self, request_context};
 use crate::policy::cover::{self, Coverage, Extra, Set};
 use crate::policy::eval::{Context, Truth};
 use crate::policy::pattern::covers_ignore_case;
@@ -55,7 +56,7 @@ pub(super) fn checks(s: &Subject, facts: &Facts) -> (Vec<Check>, bool) {
     );
     let buckets: BTreeSet<&str> = s.scopes.iter().map(|sc| sc.bucket.as_str()).collect();
     for bucket in buckets {
-        out.extend(bucket_checks(s, bucket, facts.buckets.get(bucket)));
+        out.extend(bucket_checks(s, bucket, facts));
     }
     (out, prune)
 }
@@ -180,26 +181,6 @@ fn extra_fix(s: &Subject, policy: &PolicyFacts) -> String {
     }
 }
 
-/// What is known of every request the role makes for a grant: over TLS (Deep Lake uses
-/// HTTPS), as the role, with the grant's exact conditions; anything else is unknown.
-fn request_context(role_arn: &str, when: &Conditions) -> Context {
-    let mut ctx = Context::open()
-        .with("aws:SecureTransport", &["true"])
-        .with("aws:PrincipalArn", &[role_arn]);
-    if let Some(account) = crate::policy::arn_account(role_arn) {
-        ctx = ctx.with("aws:PrincipalAccount", &[account]);
-    }
-    for (op, keys) in when {
-        if op == "StringEquals" {
-            for (key, values) in keys {
-                let values: Vec<&str> = values.0.iter().map(String::as_str).collect();
-                ctx = ctx.with(key, &values);
-            }
-        }
-    }
-    ctx
-}
-
 /// `(s3:prefix data/ or data/*)`, for a grant with conditions.
 fn describe(when: &Conditions) -> String {
     let parts: Vec<String> = when
@@ -301,12 +282,13 @@ fn s3_check(s: &Subject, scope: &BucketScope) -> Check {
 }
 
 /// The KMS and bucket-policy checks of one bucket, or one check saying it could not be read.
-fn bucket_checks(s: &Subject, bucket: &str, facts: Option<&BucketFacts>) -> Vec<Check> {
+fn bucket_checks(s: &Subject, bucket: &str, all: &Facts) -> Vec<Check> {
+    let facts = all.buckets.get(bucket);
     let region = facts.map(|f| f.region.clone());
     match (facts, region) {
         (Some(f), Some(Ok(_))) => [
             Some(kms_check(s, bucket, f)),
-            Some(bucket_policy_check(s, bucket, f)),
+            Some(bucket_policy_check(s, bucket, all)),
             super::cors::check(s.expect, bucket, f),
         ]
         .into_iter()
@@ -399,72 +381,13 @@ fn kms_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check {
     key_grant(s, name, key, " (it finds and grants bucket keys)")
 }
 
-fn bucket_policy_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check {
-    let name = format!("bucket policy of {bucket}");
-    let doc = match &facts.policy {
-        Some(Ok(Some(doc))) => doc,
-        Some(Ok(None)) => return Check::pass(name, "the bucket has no policy"),
-        Some(Err(why)) => {
-            return Check::fail(name, why.clone(), "let the caller call s3:GetBucketPolicy")
-        }
-        None => return Check::fail(name, "not read", "run verify again"),
-    };
-    let scopes: Vec<BucketScope> = s
-        .scopes
-        .iter()
-        .filter(|sc| sc.bucket == bucket)
-        .cloned()
-        .collect();
-    let needs = plan::permission_document(
-        s.expect.access,
-        s.role.partition(),
-        &scopes,
-        &BTreeSet::new(),
-    );
-    let (mut fails, mut warns) = (Vec::new(), Vec::new());
-    for need in &needs.statement {
-        let ctx = request_context(&s.role.arn, &need.condition);
-        for (action, resource) in need
-            .action
-            .iter()
-            .flat_map(|a| need.resource.iter().map(move |r| (a, r)))
-        {
-            for (i, st) in doc.statement.iter().enumerate() {
-                let label = st.label(i, "the bucket policy");
-                match cover::deny_touches(st, action, resource, Some(&s.role.arn), &ctx) {
-                    Truth::True => {
-                        fails.push((format!("{label} denies "), resource.clone(), action.clone()))
-                    }
-                    Truth::Unknown(why) => warns.push((
-                        format!("{label} may deny ({why}) "),
-                        resource.clone(),
-                        action.clone(),
-                    )),
-                    Truth::False => {}
-                }
-            }
-        }
-    }
-    if fails.is_empty() && warns.is_empty() {
-        return Check::pass(
-            name,
-            format!("no Deny statement applies to {}", s.expect.holder.the()),
-        );
-    }
-    let level = if fails.is_empty() {
-        Level::Warn
-    } else {
-        Level::Fail
-    };
-    let mut lines = grouped(fails);
-    lines.extend(grouped(warns));
-    Check::at(
-        level,
-        name,
-        lines.join("; "),
-        format!(
-            "review those Deny statements; exempt {} if they would block it",
-            s.expect.holder.the()
+fn bucket_policy_check(s: &Subject, bucket: &str, facts: &Facts) -> Check {
+    match facts.access.bucket_policies.get(bucket) {
+        Some(read) => super::finding(access::bucket_policy(&s.grantee(), bucket, read)),
+        None => Check::fail(
+            format!("bucket policy of {bucket}"),
+            "not read",
+            "run verify again",
         ),
-    )
+    }
 }

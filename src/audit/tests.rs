@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::plan::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
 use crate::plan::{Encryption, Guardrails, KeyFacts, Request};
+use crate::policy::access::Layers;
 
 const ACCOUNT: &str = "123456789012";
 const ROLE: &str = "r";
@@ -40,7 +41,6 @@ fn bucket(encryption: Encryption, key: Option<&str>) -> BucketFacts {
                 manager: Some(crate::plan::KeyManager::Customer),
             })
         }),
-        policy: Some(Ok(None)),
         cors: None,
     }
 }
@@ -53,6 +53,7 @@ fn made_by_create(req: &Request) -> Facts {
         ..crate::plan::Facts::offline()
     };
     let mut buckets = BTreeMap::new();
+    let mut access = Layers::default();
     for scope in &req.buckets {
         let (encryption, key) = match scope.bucket.as_str() {
             "enc" => (
@@ -82,6 +83,9 @@ fn made_by_create(req: &Request) -> Facts {
             );
         }
         buckets.insert(scope.bucket.clone(), bucket(encryption, key));
+        access
+            .bucket_policies
+            .insert(scope.bucket.clone(), Ok(None));
     }
     let plan = crate::plan::build(req, &plan_facts).unwrap();
     let policies = plan
@@ -111,6 +115,7 @@ fn made_by_create(req: &Request) -> Facts {
         keys: None,
         now: 0,
         kms: Vec::new(),
+        access,
     }
 }
 
@@ -595,9 +600,12 @@ fn denies_in_policies_and_bucket_policies() {
     );
     let policy = |statements: Value| {
         let mut facts = made_by_create(&request(&["bkt"], with_id));
-        facts.buckets.get_mut("bkt").unwrap().policy = Some(Ok(Some(doc(
-            json!({"Version": "2012-10-17", "Statement": statements}),
-        ))));
+        facts.access.bucket_policies.insert(
+            "bkt".into(),
+            Ok(Some(doc(
+                json!({"Version": "2012-10-17", "Statement": statements}),
+            ))),
+        );
         audit(&facts, &expect(&["bkt"]))
     };
     let tls_only = policy(
@@ -621,11 +629,24 @@ fn denies_in_policies_and_bucket_policies() {
         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bkt/*",
         "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}]),
     );
+    // Deep Lake reaches S3 from Activeloop's network, never through the bucket owner's VPC
+    // endpoint: a VPC-endpoint-only policy denies it for certain.
     let c = check(&vpc, "bucket policy of bkt");
+    assert_eq!(c.level, Level::Fail);
+    assert_eq!(
+        c.detail,
+        "statement \"VpcOnly\" of the bucket policy denies s3:GetObject on arn:aws:s3:::bkt/*"
+    );
+    let org_only = policy(
+        json!([{"Sid": "OfficeOnly", "Effect": "Deny", "Principal": "*",
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bkt/*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}}}]),
+    );
+    let c = check(&org_only, "bucket policy of bkt");
     assert_eq!(c.level, Level::Warn);
     assert!(c
         .detail
-        .contains("may deny (the value of aws:SourceVpce is not known)"));
+        .contains("may deny (the value of aws:PrincipalOrgID is not known)"));
     let others = policy(
         json!([{"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:role/r"},
         "Action": "s3:*", "Resource": "*"}]),
@@ -648,7 +669,10 @@ fn read_failures_are_reported_not_fatal() {
         "cat".into(),
         BucketFacts::unreachable("s3:GetBucketLocation on bucket cat failed: NoSuchBucket".into()),
     );
-    facts.buckets.get_mut("bkt").unwrap().policy = Some(Err("AccessDenied".into()));
+    facts
+        .access
+        .bucket_policies
+        .insert("bkt".into(), Err("AccessDenied".into()));
     let report = audit(&facts, &expect(&["bkt", "cat"]));
     assert_eq!(
         not_ok(&report),
@@ -667,6 +691,7 @@ fn read_failures_are_reported_not_fatal() {
         keys: None,
         now: 0,
         kms: Vec::new(),
+        access: Layers::default(),
     };
     let report = audit(&gone, &expect(&["bkt"]));
     assert_eq!(not_ok(&report), vec![(Level::Fail, "role exists")]);
@@ -682,6 +707,7 @@ fn a_missing_role_has_the_create_command_as_its_fix() {
             keys: None,
             now: 0,
             kms: Vec::new(),
+            access: Layers::default(),
         },
         &expect(&["bkt", "cat/p"]),
     );

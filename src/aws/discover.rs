@@ -19,7 +19,8 @@ use crate::plan::{
     self, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser, Facts,
     Holder, HolderSpec, KeyFacts, KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
 };
-use crate::policy::{self, parse_iam_document};
+use crate::policy::access::{Boundary, Layers, Read};
+use crate::policy::{self, parse_iam_document, PolicyDocument};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -101,21 +102,37 @@ pub async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<
     })
 }
 
-/// Region, then encryption (and with `cors`, the CORS rules beside it), of one bucket.
+/// One bucket as discovery read it: the planner's facts, and the reads of the layers that can
+/// still deny access (its policy, Requester Pays), kept as data: they never stop a run.
+pub struct FoundBucket {
+    pub facts: BucketFacts,
+    pub policy: Read<Option<PolicyDocument>>,
+    pub requester_pays: Read<bool>,
+}
+
+/// Region, then encryption beside the bucket policy and Requester Pays (and with `cors`, the
+/// CORS rules), of one bucket.
 pub async fn bucket(
     conn: &Connection,
     name: &str,
     cors: bool,
     progress: Progress<'_>,
-) -> Result<(String, BucketFacts)> {
+) -> Result<(String, FoundBucket)> {
     let region = bucket_region(&conn.s3("us-east-1"), name).await?;
     let s3 = conn.s3(&region);
-    let (encryption, cors) = tokio::try_join!(bucket_encryption(&s3, name), async {
-        match cors {
-            true => super::cors::rules(&s3, name).await.map(Some),
-            false => Ok(None),
-        }
-    })?;
+    let (read, policy, requester_pays) = tokio::join!(
+        async {
+            tokio::try_join!(bucket_encryption(&s3, name), async {
+                match cors {
+                    true => super::cors::rules(&s3, name).await.map(Some),
+                    false => Ok(None),
+                }
+            })
+        },
+        bucket_policy(&s3, name),
+        requester_pays(&s3, name),
+    );
+    let (encryption, cors) = read?;
     progress(Event::Found(format!(
         "bucket {name}: region {region}, default encryption {}",
         encryption.label()
@@ -125,13 +142,102 @@ pub async fn bucket(
         encryption,
         cors,
     };
-    Ok((name.to_string(), facts))
+    let found = FoundBucket {
+        facts,
+        policy: policy.map_err(message),
+        requester_pays: requester_pays.map_err(message),
+    };
+    Ok((name.to_string(), found))
 }
 
-/// Resolve a key reference (id, alias, ARN) to its key ARN and manager with DescribeKey.
-/// A key ARN we may not describe (another account's key) is kept as it is, manager unknown;
-/// an alias or id we cannot resolve is an error, since an alias in a policy grants nothing.
+/// A failed read as one line, for the judgement to show.
+pub fn message(e: anyhow::Error) -> String {
+    format!("{e:#}")
+}
+
+/// The bucket's policy, or None when it has none.
+pub async fn bucket_policy(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<PolicyDocument>> {
+    let result = s3.get_bucket_policy().bucket(bucket).send().await;
+    let out = match result.aws("s3:GetBucketPolicy", format!("bucket {bucket}")) {
+        Ok(out) => out,
+        Err(e) => return e.absent_if("NoSuchBucketPolicy"),
+    };
+    let raw = out.policy().unwrap_or("{}");
+    let doc = parse_iam_document(raw)
+        .with_context(|| format!("the policy of bucket {bucket} is not valid JSON"))?;
+    let doc = serde_json::from_value(doc)
+        .with_context(|| format!("the policy of bucket {bucket} is not a valid policy document"))?;
+    Ok(Some(doc))
+}
+
+/// Whether the bucket is Requester Pays.
+pub async fn requester_pays(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool> {
+    let out = s3
+        .get_bucket_request_payment()
+        .bucket(bucket)
+        .send()
+        .await
+        .aws("s3:GetBucketRequestPayment", format!("bucket {bucket}"))?;
+    Ok(out.payer() == Some(&aws_sdk_s3::types::Payer::Requester))
+}
+
+/// A key as discovery read it: DescribeKey's answer, and its key policy (None when the key
+/// needs no grant: AWS-managed).
+#[derive(Debug, Clone)]
+pub struct FoundKey {
+    pub facts: KeyFacts,
+    pub policy: Option<Read<PolicyDocument>>,
+}
+
+/// Resolve a key reference (id, alias, ARN) with DescribeKey, and read its key policy: beside
+/// DescribeKey when the reference names the key itself, after it for an alias.
 pub async fn key(
+    kms: &aws_sdk_kms::Client,
+    reference: &str,
+    used_by: &str,
+    progress: Progress<'_>,
+) -> Result<FoundKey> {
+    let alias = matches!(KeyRef::from_configured(reference), KeyRef::Alias(_));
+    let (facts, policy) = tokio::join!(describe_key(kms, reference, used_by, progress), async {
+        match alias {
+            true => None,
+            false => Some(key_policy(kms, reference).await),
+        }
+    });
+    let facts = facts?;
+    let policy = match (policy, facts.manager) {
+        (_, Some(KeyManager::Aws)) => None,
+        (Some(read), _) => Some(read),
+        (None, _) => Some(key_policy(kms, &facts.arn).await),
+    };
+    Ok(FoundKey { facts, policy })
+}
+
+/// The key's key policy (`default`, the only name KMS has).
+pub async fn key_policy(kms: &aws_sdk_kms::Client, key: &str) -> Read<PolicyDocument> {
+    let read = async {
+        let out = kms
+            .get_key_policy()
+            .key_id(key)
+            .policy_name("default")
+            .send()
+            .await
+            .aws("kms:GetKeyPolicy", format!("key {key}"))?;
+        let doc = parse_iam_document(out.policy().unwrap_or("{}"))
+            .with_context(|| format!("the key policy of {key} is not valid JSON"))?;
+        serde_json::from_value(doc)
+            .with_context(|| format!("the key policy of {key} is not a valid policy document"))
+    };
+    read.await.map_err(message)
+}
+
+/// Resolve a key reference to its key ARN and manager with DescribeKey. A key ARN we may not
+/// describe (another account's key) is kept as it is, manager unknown; an alias or id we cannot
+/// resolve is an error, since an alias in a policy grants nothing.
+async fn describe_key(
     kms: &aws_sdk_kms::Client,
     reference: &str,
     used_by: &str,
@@ -178,11 +284,13 @@ pub fn key_region(reference: &str, fallback: &str) -> String {
 /// Discover everything the planner needs for `req`.
 pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> Result<Facts> {
     let base = req.policy_name.as_str();
-    let ((who, base_policy), (buckets, keys), (role, user, family)) = tokio::try_join!(
+    let asked = req.guardrails.permissions_boundary.as_ref();
+    let ((who, base_policy, asked), (buckets, keys, layers), (role, user, family, kept)) = tokio::try_join!(
         async {
-            let who = identity(&conn.sts).await?;
+            let (who, asked) = tokio::join!(identity(&conn.sts), boundary(&conn.iam, asked));
+            let who = who?;
             let found = policy(&conn.iam, policy_arn(&who, base)).await?;
-            Ok::<_, anyhow::Error>((who, found))
+            Ok::<_, anyhow::Error>((who, found, asked))
         },
         buckets_and_keys(conn, req, progress),
         holder_and_family(&conn.iam, req),
@@ -203,6 +311,10 @@ pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> 
                 .chain(family)
                 .map(|p| (name_of(&p.arn).to_string(), p))
                 .collect(),
+        },
+        access: Layers {
+            boundary: asked.or(kept),
+            ..layers
         },
     };
     // Large grants split over NAME-2, NAME-3 …: look up the names only now known to matter.
@@ -291,12 +403,17 @@ async fn policies(iam: &aws_sdk_iam::Client, arns: Vec<String>) -> Result<Vec<Ex
     Ok(found.into_iter().flatten().collect())
 }
 
-/// Each bucket's region and encryption, then the keys they (and `--kms`) name.
+/// Each bucket's region and encryption, then the keys they (and `--kms`) name; with the
+/// bucket policies, Requester Pays and key policies read on the way.
 async fn buckets_and_keys(
     conn: &Connection,
     req: &Request,
     progress: Progress<'_>,
-) -> Result<(BTreeMap<String, BucketFacts>, BTreeMap<String, KeyFacts>)> {
+) -> Result<(
+    BTreeMap<String, BucketFacts>,
+    BTreeMap<String, KeyFacts>,
+    Layers,
+)> {
     let names: BTreeSet<&str> = req.buckets.iter().map(|s| s.bucket.as_str()).collect();
     let explicit: Vec<(String, String, String)> = req
         .kms
@@ -308,16 +425,29 @@ async fn buckets_and_keys(
             (reference.clone(), region, format!("--kms {reference}"))
         })
         .collect();
-    let ((buckets, mut keys), explicit) = tokio::try_join!(
+    let ((found, from_buckets), explicit) = tokio::try_join!(
         async {
-            let buckets = all_buckets(conn, names, req.cors.is_some(), progress).await?;
-            let keys = describe_keys(conn, bucket_keys(&buckets), progress).await?;
-            Ok::<_, anyhow::Error>((buckets, keys))
+            let found = all_buckets(conn, names, req.cors.is_some(), progress).await?;
+            let keys = describe_keys(conn, bucket_keys(&found), progress).await?;
+            Ok::<_, anyhow::Error>((found, keys))
         },
         describe_keys(conn, explicit, progress),
     )?;
-    keys.extend(explicit);
-    Ok((buckets, keys))
+    let mut layers = Layers::default();
+    let mut buckets = BTreeMap::new();
+    for (name, b) in found {
+        layers.bucket_policies.insert(name.clone(), b.policy);
+        layers.requester_pays.insert(name.clone(), b.requester_pays);
+        buckets.insert(name, b.facts);
+    }
+    let mut keys = BTreeMap::new();
+    for (reference, k) in from_buckets.into_iter().chain(explicit) {
+        if let Some(policy) = k.policy {
+            layers.key_policies.insert(k.facts.arn.clone(), policy);
+        }
+        keys.insert(reference, k.facts);
+    }
+    Ok((buckets, keys, layers))
 }
 
 /// Every bucket's facts; when some cannot be read, one error that names each of them. An
@@ -327,8 +457,8 @@ async fn all_buckets(
     names: BTreeSet<&str>,
     cors: bool,
     progress: Progress<'_>,
-) -> Result<BTreeMap<String, BucketFacts>> {
-    let results: Vec<Result<(String, BucketFacts)>> = stream::iter(names)
+) -> Result<BTreeMap<String, FoundBucket>> {
+    let results: Vec<Result<(String, FoundBucket)>> = stream::iter(names)
         .map(|name| bucket(conn, name, cors, progress))
         .buffer_unordered(READS)
         .collect()
@@ -365,9 +495,10 @@ fn about_the_bucket(err: &anyhow::Error) -> bool {
 }
 
 /// The keys buckets name in their default encryption, with the region to ask and why.
-fn bucket_keys(buckets: &BTreeMap<String, BucketFacts>) -> Vec<(String, String, String)> {
+fn bucket_keys(buckets: &BTreeMap<String, FoundBucket>) -> Vec<(String, String, String)> {
     let mut wanted: BTreeMap<String, (String, String)> = BTreeMap::new();
     for (name, b) in buckets {
+        let b = &b.facts;
         if let Encryption::Kms { key: Some(k), .. } = &b.encryption {
             wanted.entry(k.clone()).or_insert((
                 key_region(k, &b.region),
@@ -385,7 +516,7 @@ async fn describe_keys(
     conn: &Connection,
     wanted: Vec<(String, String, String)>,
     progress: Progress<'_>,
-) -> Result<BTreeMap<String, KeyFacts>> {
+) -> Result<BTreeMap<String, FoundKey>> {
     stream::iter(wanted)
         .map(|(reference, region, used_by)| async move {
             let found = key(&conn.kms(&region), &reference, &used_by, progress).await?;
@@ -396,8 +527,8 @@ async fn describe_keys(
         .await
 }
 
-/// The role (or user), and the policies this request's family (`NAME-N`) already attached
-/// to it.
+/// The role (or user), the policies this request's family (`NAME-N`) already attached to it,
+/// and the boundary it keeps (one it has, when the request asks for none).
 async fn holder_and_family(
     iam: &aws_sdk_iam::Client,
     req: &Request,
@@ -405,16 +536,18 @@ async fn holder_and_family(
     Option<ExistingRole>,
     Option<ExistingUser>,
     Vec<ExistingPolicy>,
+    Option<Boundary>,
 )> {
     let (role, user) = match &req.holder {
         HolderSpec::Role(spec) => (role(iam, &spec.name).await?, None),
         HolderSpec::User(spec) => (None, user(iam, &spec.name).await?),
     };
-    let attached = match (&role, &user) {
-        (Some(r), _) => &r.attached,
-        (_, Some(u)) => &u.attached,
-        _ => return Ok((None, None, Vec::new())),
+    let (attached, has) = match (&role, &user) {
+        (Some(r), _) => (&r.attached, r.permissions_boundary.as_ref()),
+        (_, Some(u)) => (&u.attached, u.permissions_boundary.as_ref()),
+        _ => return Ok((None, None, Vec::new(), None)),
     };
+    let kept = has.filter(|_| req.guardrails.permissions_boundary.is_none());
     let family: Vec<String> = attached
         .iter()
         .filter(|arn| {
@@ -423,8 +556,23 @@ async fn holder_and_family(
         })
         .cloned()
         .collect();
-    let found = policies(iam, family).await?;
-    Ok((role, user, found))
+    let (found, kept) = tokio::join!(policies(iam, family), boundary(iam, kept));
+    Ok((role, user, found?, kept))
+}
+
+/// The permissions boundary `arn` names, read as a document (a failed read is kept as data).
+pub async fn boundary(iam: &aws_sdk_iam::Client, arn: Option<&String>) -> Option<Boundary> {
+    let arn = arn?;
+    let document = match policy(iam, arn.clone()).await {
+        Ok(Some(p)) => serde_json::from_value(p.document)
+            .map_err(|e| format!("{arn} is not a valid policy document: {e}")),
+        Ok(None) => Err(format!("IAM holds no policy {arn}")),
+        Err(e) => Err(message(e)),
+    };
+    Some(Boundary {
+        arn: arn.clone(),
+        document,
+    })
 }
 
 /// Whether the tags mark a resource this tool created (or adopted).

@@ -7,21 +7,34 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
-use anyhow::{Context, Result};
 use futures::future::{BoxFuture, FutureExt, Shared};
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
-use super::{discover, holder, keys, AwsResult, Connection, IAM_READS, READS};
+use super::discover::{self, message, FoundKey};
+use super::{holder, keys, Connection, IAM_READS, READS};
 use crate::audit::{
     self, BucketFacts, Expect, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts,
     RoleSettings,
 };
 use crate::plan::{AccessKeyInfo, BucketScope, Encryption, Holder, KeyFacts, KeyManager, KeyRef};
-use crate::policy::{parse_iam_document, PolicyDocument};
+use crate::policy::access::{Boundary, Layers};
+use crate::policy::PolicyDocument;
 
-/// The role (or user) with its policies; for a user, also its keys.
-type HolderFacts = (Read<Option<RoleFacts>>, Option<Read<Vec<KeyUse>>>);
+/// The role (or user) with its policies; for a user, also its keys; the boundary it has.
+type HolderFacts = (
+    Read<Option<RoleFacts>>,
+    Option<Read<Vec<KeyUse>>>,
+    Option<Boundary>,
+);
+
+/// One bucket as `verify` read it, with the access layers' reads (None: not read).
+struct ReadBucket {
+    facts: BucketFacts,
+    policy: Option<Read<Option<PolicyDocument>>>,
+    requester_pays: Option<Read<bool>>,
+    key_policy: Option<(String, Read<PolicyDocument>)>,
+}
 
 /// Read everything `verify` judges. When the buckets are given they are read beside the role
 /// (or user); otherwise its policies say which buckets to read.
@@ -30,7 +43,7 @@ pub async fn gather(conn: &Connection, expect: &Expect) -> Facts {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let cors = expect.cors.is_some();
-    let (((role, keys), buckets), kms) = tokio::join!(
+    let (((role, keys, boundary), buckets), kms) = tokio::join!(
         async {
             if expect.scopes.is_empty() {
                 let found = read_holder(&conn.iam, &expect.holder).await;
@@ -45,27 +58,59 @@ pub async fn gather(conn: &Connection, expect: &Expect) -> Facts {
         },
         given_keys(conn, &expect.kms)
     );
+    let mut access = Layers {
+        boundary,
+        ..Layers::default()
+    };
+    let mut facts_of = BTreeMap::new();
+    for (name, b) in buckets {
+        if let Some(policy) = b.policy {
+            access.bucket_policies.insert(name.clone(), policy);
+        }
+        if let Some(pays) = b.requester_pays {
+            access.requester_pays.insert(name.clone(), pays);
+        }
+        if let Some((arn, policy)) = b.key_policy {
+            access.key_policies.insert(arn, policy);
+        }
+        facts_of.insert(name, b.facts);
+    }
+    let mut given = Vec::new();
+    for (reference, found) in kms {
+        let found = found.map(|k| {
+            if let Some(policy) = k.policy {
+                access.key_policies.insert(k.facts.arn.clone(), policy);
+            }
+            k.facts
+        });
+        given.push((reference, found));
+    }
     Facts {
         role,
-        buckets,
+        buckets: facts_of,
         keys,
         now,
-        kms,
+        kms: given,
+        access,
     }
 }
 
-/// Each `--kms KEY`: a key ARN as it is, an id or alias resolved with DescribeKey.
-async fn given_keys(conn: &Connection, keys: &[KeyRef]) -> Vec<(String, Read<KeyFacts>)> {
+/// Each `--kms KEY`: a key ARN as it is, an id or alias resolved with DescribeKey; with its
+/// key policy.
+async fn given_keys(conn: &Connection, keys: &[KeyRef]) -> Vec<(String, Read<FoundKey>)> {
     stream::iter(keys)
         .map(|key| async move {
             let given = key.as_str().to_string();
+            let kms = conn.kms(&discover::key_region(&given, &conn.region()));
             let found = match key {
-                KeyRef::KeyArn(arn) => Ok(KeyFacts {
-                    arn: arn.clone(),
-                    manager: None,
+                KeyRef::KeyArn(arn) => Ok(FoundKey {
+                    facts: KeyFacts {
+                        arn: arn.clone(),
+                        manager: None,
+                    },
+                    policy: Some(discover::key_policy(&kms, arn).await),
                 }),
                 _ => {
-                    let kms = conn.kms(&discover::key_region(&given, &conn.region()));
                     let used_by = format!("--kms {given}");
                     discover::key(&kms, &given, &used_by, &|_| {})
                         .await
@@ -81,7 +126,10 @@ async fn given_keys(conn: &Connection, keys: &[KeyRef]) -> Vec<(String, Read<Key
 
 async fn read_holder(iam: &aws_sdk_iam::Client, holder: &Holder) -> HolderFacts {
     match holder {
-        Holder::Role(name) => (read_role(iam, name).await, None),
+        Holder::Role(name) => {
+            let (role, boundary) = read_role(iam, name).await;
+            (role, None, boundary)
+        }
         Holder::User(name) => read_user(iam, name).await,
     }
 }
@@ -90,14 +138,15 @@ async fn read_holder(iam: &aws_sdk_iam::Client, holder: &Holder) -> HolderFacts 
 async fn read_user(iam: &aws_sdk_iam::Client, name: &str) -> HolderFacts {
     let user = match discover::user(iam, name).await {
         Ok(Some(user)) => user,
-        Ok(None) => return (Ok(None), None),
-        Err(e) => return (Err(message(e)), None),
+        Ok(None) => return (Ok(None), None, None),
+        Err(e) => return (Err(message(e)), None, None),
     };
     let holder = Holder::User(name.to_string());
-    let (managed, inline, keys) = tokio::join!(
+    let (managed, inline, keys, boundary) = tokio::join!(
         managed_policies(iam, &user.attached),
         inline_policies(iam, &holder, &user.inline),
-        key_uses(iam, &user.keys)
+        key_uses(iam, &user.keys),
+        discover::boundary(iam, user.permissions_boundary.as_ref())
     );
     let facts = RoleFacts {
         arn: user.arn,
@@ -111,7 +160,7 @@ async fn read_user(iam: &aws_sdk_iam::Client, name: &str) -> HolderFacts {
             tags: user.tags,
         },
     };
-    (Ok(Some(facts)), Some(Ok(keys)))
+    (Ok(Some(facts)), Some(Ok(keys)), boundary)
 }
 
 async fn key_uses(iam: &aws_sdk_iam::Client, found: &[AccessKeyInfo]) -> Vec<KeyUse> {
@@ -127,26 +176,28 @@ async fn key_uses(iam: &aws_sdk_iam::Client, found: &[AccessKeyInfo]) -> Vec<Key
         .await
 }
 
-fn message(e: anyhow::Error) -> String {
-    format!("{e:#}")
-}
-
 fn typed(doc: Value, what: &str) -> Read<PolicyDocument> {
     serde_json::from_value(doc).map_err(|e| format!("{what} is not a valid policy document: {e}"))
 }
 
-/// The role with its trust policy and every permission policy; `Ok(None)` if it does not
-/// exist.
-async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Read<Option<RoleFacts>> {
-    let Some(role) = discover::role(iam, name).await.map_err(message)? else {
-        return Ok(None);
+/// The role with its trust policy and every permission policy (`Ok(None)` if it does not
+/// exist), and its boundary.
+async fn read_role(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+) -> (Read<Option<RoleFacts>>, Option<Boundary>) {
+    let role = match discover::role(iam, name).await {
+        Ok(Some(role)) => role,
+        Ok(None) => return (Ok(None), None),
+        Err(e) => return (Err(message(e)), None),
     };
     let holder = Holder::Role(name.to_string());
-    let (managed, inline) = tokio::join!(
+    let (managed, inline, boundary) = tokio::join!(
         managed_policies(iam, &role.attached),
-        inline_policies(iam, &holder, &role.inline)
+        inline_policies(iam, &holder, &role.inline),
+        discover::boundary(iam, role.permissions_boundary.as_ref())
     );
-    Ok(Some(RoleFacts {
+    let facts = RoleFacts {
         trust: Some(typed(role.trust, "the trust policy")),
         arn: role.arn,
         owned: role.owned,
@@ -157,7 +208,8 @@ async fn read_role(iam: &aws_sdk_iam::Client, name: &str) -> Read<Option<RoleFac
             max_session_duration: role.max_session_duration,
             tags: role.tags,
         },
-    }))
+    };
+    (Ok(Some(facts)), boundary)
 }
 
 async fn managed_policies(iam: &aws_sdk_iam::Client, arns: &[String]) -> Vec<PolicyFacts> {
@@ -206,8 +258,8 @@ async fn inline_policies(
         .await
 }
 
-/// A DescribeKey in flight or done, which every bucket using the key awaits.
-type KeyRead<'a> = Shared<BoxFuture<'a, Read<KeyFacts>>>;
+/// A DescribeKey (and GetKeyPolicy) in flight or done, which every bucket using the key awaits.
+type KeyRead<'a> = Shared<BoxFuture<'a, Read<FoundKey>>>;
 
 /// One DescribeKey per key (and region), shared by the buckets that use it.
 struct Keys<'a> {
@@ -245,7 +297,7 @@ async fn read_buckets(
     conn: &Connection,
     scopes: &[BucketScope],
     cors: bool,
-) -> BTreeMap<String, BucketFacts> {
+) -> BTreeMap<String, ReadBucket> {
     let names: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
     let keys = Keys {
         conn,
@@ -259,16 +311,25 @@ async fn read_buckets(
         .await
 }
 
-/// The bucket's region, then its encryption (and key) beside its policy (and its CORS rules).
-async fn read_bucket(conn: &Connection, keys: &Keys<'_>, bucket: &str, cors: bool) -> BucketFacts {
+/// The bucket's region, then its encryption (and key) beside its policy, Requester Pays (and
+/// its CORS rules).
+async fn read_bucket(conn: &Connection, keys: &Keys<'_>, bucket: &str, cors: bool) -> ReadBucket {
     let region = match discover::bucket_region(&conn.s3("us-east-1"), bucket).await {
         Ok(region) => region,
-        Err(e) => return BucketFacts::unreachable(message(e)),
+        Err(e) => {
+            return ReadBucket {
+                facts: BucketFacts::unreachable(message(e)),
+                policy: None,
+                requester_pays: None,
+                key_policy: None,
+            }
+        }
     };
     let s3 = conn.s3(&region);
-    let ((encryption, key), policy, cors) = tokio::join!(
+    let ((encryption, key), policy, pays, cors) = tokio::join!(
         encryption_and_key(keys, &s3, bucket, &region),
-        bucket_policy(&s3, bucket),
+        discover::bucket_policy(&s3, bucket),
+        discover::requester_pays(&s3, bucket),
         async {
             match cors {
                 true => Some(super::cors::rules(&s3, bucket).await.map_err(message)),
@@ -276,12 +337,24 @@ async fn read_bucket(conn: &Connection, keys: &Keys<'_>, bucket: &str, cors: boo
             }
         }
     );
-    BucketFacts {
-        region: Ok(region),
-        encryption: Some(encryption),
-        key,
+    let (key, key_policy) = match key {
+        Some(Ok(found)) => {
+            let policy = found.policy.map(|p| (found.facts.arn.clone(), p));
+            (Some(Ok(found.facts)), policy)
+        }
+        Some(Err(why)) => (Some(Err(why)), None),
+        None => (None, None),
+    };
+    ReadBucket {
+        facts: BucketFacts {
+            region: Ok(region),
+            encryption: Some(encryption),
+            key,
+            cors,
+        },
         policy: Some(policy.map_err(message)),
-        cors,
+        requester_pays: Some(pays.map_err(message)),
+        key_policy,
     }
 }
 
@@ -290,7 +363,7 @@ async fn encryption_and_key(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     region: &str,
-) -> (Read<Encryption>, Option<Read<KeyFacts>>) {
+) -> (Read<Encryption>, Option<Read<FoundKey>>) {
     let encryption = match discover::bucket_encryption(s3, bucket).await {
         Ok(e) => e,
         Err(e) => return (Err(message(e)), None),
@@ -299,30 +372,15 @@ async fn encryption_and_key(
         return (Ok(encryption), None);
     };
     if KeyRef::from_configured(key).is_aws_managed_alias() {
-        let aws = KeyFacts {
-            arn: key.clone(),
-            manager: Some(KeyManager::Aws),
+        let aws = FoundKey {
+            facts: KeyFacts {
+                arn: key.clone(),
+                manager: Some(KeyManager::Aws),
+            },
+            policy: None,
         };
         return (Ok(encryption), Some(Ok(aws)));
     }
     let found = keys.describe(key, region, bucket).await;
     (Ok(encryption), Some(found))
-}
-
-/// The bucket's policy, or None when it has none.
-pub async fn bucket_policy(
-    s3: &aws_sdk_s3::Client,
-    bucket: &str,
-) -> Result<Option<PolicyDocument>> {
-    let result = s3.get_bucket_policy().bucket(bucket).send().await;
-    let out = match result.aws("s3:GetBucketPolicy", format!("bucket {bucket}")) {
-        Ok(out) => out,
-        Err(e) => return e.absent_if("NoSuchBucketPolicy"),
-    };
-    let raw = out.policy().unwrap_or("{}");
-    let doc = parse_iam_document(raw)
-        .with_context(|| format!("the policy of bucket {bucket} is not valid JSON"))?;
-    let doc = serde_json::from_value(doc)
-        .with_context(|| format!("the policy of bucket {bucket} is not a valid policy document"))?;
-    Ok(Some(doc))
 }

@@ -167,6 +167,9 @@ pub struct Facts {
     /// By the key reference as written (in a bucket's configuration or on the command line).
     pub keys: BTreeMap<String, KeyFacts>,
     pub existing: Existing,
+    /// The layers outside the role's policies that can still deny access (key policies,
+    /// bucket policies, the boundary, Requester Pays); empty offline.
+    pub access: crate::policy::access::Layers,
 }
 
 impl Facts {
@@ -178,6 +181,7 @@ impl Facts {
             buckets: BTreeMap::new(),
             keys: BTreeMap::new(),
             existing: Existing::default(),
+            access: Default::default(),
         }
     }
 }

@@ -30,6 +30,7 @@ pub use request::{
 };
 pub use user::UserPlan;
 
+use crate::policy::access::{self, Layer, Verdict};
 use crate::policy::{self, PolicyDocument};
 
 /// The tag that marks what this tool created (or took over with `--adopt`).
@@ -78,6 +79,9 @@ pub enum PlanError {
         max = cors::MAX_RULES
     )]
     CorsFull(String),
+    /// The permissions boundary would block what Deep Lake needs (exit 1).
+    #[error("{detail}; {fix}")]
+    Boundary { detail: String, fix: String },
 }
 
 /// The `delete` flags that name a role or user.
@@ -127,6 +131,8 @@ pub enum Level {
 pub struct Note {
     pub level: Level,
     pub message: String,
+    /// What to do about it, when there is something to do.
+    pub fix: Option<String>,
 }
 
 impl Note {
@@ -134,6 +140,7 @@ impl Note {
         Note {
             level: Level::Info,
             message: message.into(),
+            fix: None,
         }
     }
 
@@ -141,7 +148,13 @@ impl Note {
         Note {
             level: Level::Warn,
             message: message.into(),
+            fix: None,
         }
+    }
+
+    pub fn with_fix(mut self, fix: Option<String>) -> Note {
+        self.fix = fix;
+        self
     }
 }
 
@@ -279,6 +292,7 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let documents = documents::pack(req, &facts.partition, &bucket_keys, &extra_keys)?;
     check_room(req, facts, documents.len())?;
     let policies = name_policies(req, facts, documents);
+    notes.extend(access_notes(&holder, &policies, facts)?);
     let mut changes = changes(req, facts, &holder, &policies, &mut notes)?;
     changes.extend(drift(req, facts, &changes, &mut notes));
     if let HolderPlan::User(user) = &holder {
@@ -293,6 +307,43 @@ pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
         notes,
         changes,
     })
+}
+
+/// What the layers outside the holder's policies (key policies, bucket policies, the
+/// boundary, Requester Pays) would still deny, as warnings; a boundary that blocks a needed
+/// action refuses the plan, since the role could not work.
+fn access_notes(
+    holder: &HolderPlan,
+    policies: &[PlannedPolicy],
+    facts: &Facts,
+) -> Result<Vec<Note>, PlanError> {
+    let Some(arn) = holder.arn() else {
+        return Ok(Vec::new());
+    };
+    let needs: Vec<policy::Statement> = policies
+        .iter()
+        .flat_map(|p| p.document.statement.iter().cloned())
+        .collect();
+    let grantee = access::Grantee {
+        arn,
+        the: holder.id().the(),
+        needs: &needs,
+    };
+    let mut notes = Vec::new();
+    for found in access::judge(&grantee, &facts.access) {
+        match (found.layer, found.verdict) {
+            (_, Verdict::Ok) => {}
+            (Layer::Boundary, Verdict::Fail) => {
+                return Err(PlanError::Boundary {
+                    detail: found.detail,
+                    fix: found.fix.unwrap_or_default(),
+                })
+            }
+            _ => notes
+                .push(Note::warn(format!("{}: {}", found.name, found.detail)).with_fix(found.fix)),
+        }
+    }
+    Ok(notes)
 }
 
 /// The role (with its trust document) or the user the request is for.

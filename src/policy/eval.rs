@@ -18,7 +18,7 @@
 //!   `arn:…:iam::ACCOUNT:root` is every principal of that account; other ARNs match exactly; a
 //!   partial wildcard (`…:role/*`) matches nothing (IAM rejects it) and is noted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::document::{Conditions, Effect, PolicyDocument, Principal, Statement};
 use super::pattern::{glob, glob_ignore_case, has_wildcard};
@@ -60,6 +60,8 @@ impl Truth {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
     keys: BTreeMap<String, Vec<String>>,
+    /// Keys known to be absent, even in an open context.
+    absent: BTreeSet<String>,
     open: bool,
 }
 
@@ -85,10 +87,18 @@ impl Context {
         self
     }
 
+    /// The same context, knowing that requests never carry `key`.
+    pub fn without(mut self, key: &str) -> Context {
+        self.absent.insert(key.to_ascii_lowercase());
+        self
+    }
+
     /// The key's values: `Ok(None)` when absent, `Err` when unknown (open context).
     fn get(&self, key: &str) -> Result<Option<&[String]>, String> {
-        match self.keys.get(&key.to_ascii_lowercase()) {
+        let key_lower = key.to_ascii_lowercase();
+        match self.keys.get(&key_lower) {
             Some(v) => Ok(Some(v)),
+            None if self.absent.contains(&key_lower) => Ok(None),
             None if self.open => Err(format!("the value of {key} is not known")),
             None => Ok(None),
         }

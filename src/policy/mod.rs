@@ -1,6 +1,7 @@
 //! One typed IAM policy model, shared by the planner (which writes documents) and `verify`
 //! (which reads them back and judges them).
 
+pub mod access;
 pub mod cover;
 pub mod document;
 pub mod eval;

@@ -137,6 +137,9 @@ pub struct ChangeJson {
 pub struct NoteJson {
     pub level: Level,
     pub message: String,
+    /// What to do about it (for a key policy: the statement to add, as JSON).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 fn document(doc: &PolicyDocument) -> Value {
@@ -190,6 +193,7 @@ pub fn note_json(n: &Note) -> NoteJson {
     NoteJson {
         level: n.level,
         message: n.message.clone(),
+        fix: n.fix.clone(),
     }
 }
 
@@ -258,6 +262,13 @@ pub fn notes_text(notes: &[Note]) -> String {
                 style("warning:").yellow().bold(),
                 n.message
             )),
+        }
+        if let Some(fix) = &n.fix {
+            out.push_str(&format!(
+                "    {} {}\n",
+                style("fix:").bold(),
+                fix.replace('\n', "\n    ")
+            ));
         }
     }
     out

@@ -2,6 +2,7 @@
 //! `provision-role` binary; those that need AWS get their own moto server (started by
 //! `support`, on a free loopback port, with dummy credentials) and read back what it holds.
 
+mod access;
 mod cors;
 mod create;
 mod drift;

@@ -1319,3 +1319,80 @@ pub fn lint_policy(doc: &Value) -> Vec<String> {
     .expect("write policy for parliament");
     parliament_findings(dir.path())
 }
+
+// ---------------------------------------------------------------------------
+// The layers beside IAM that can still deny access
+// ---------------------------------------------------------------------------
+
+impl TestEnv {
+    /// Replaces the key's key policy (`default`).
+    #[track_caller]
+    pub fn put_key_policy(&self, key_id: &str, policy: &Value) {
+        let put = self
+            .kms
+            .put_key_policy()
+            .key_id(key_id)
+            .policy_name("default");
+        self.block_on(put.policy(policy.to_string()).send())
+            .unwrap_or_else(|e| sdk_panic("PutKeyPolicy", key_id, e));
+    }
+
+    /// The key's key policy (`default`).
+    #[track_caller]
+    pub fn key_policy(&self, key_id: &str) -> Value {
+        let get = self
+            .kms
+            .get_key_policy()
+            .key_id(key_id)
+            .policy_name("default");
+        let out = self
+            .block_on(get.send())
+            .unwrap_or_else(|e| sdk_panic("GetKeyPolicy", key_id, e));
+        serde_json::from_str(out.policy().expect("a key policy")).unwrap()
+    }
+
+    #[track_caller]
+    pub fn put_bucket_policy(&self, bucket: &str, policy: &Value) {
+        let put = self.s3.put_bucket_policy().bucket(bucket);
+        self.block_on(put.policy(policy.to_string()).send())
+            .unwrap_or_else(|e| sdk_panic("PutBucketPolicy", bucket, e));
+    }
+
+    /// Makes the bucket Requester Pays (through the moto extension in moto_server.py).
+    #[track_caller]
+    pub fn put_requester_pays(&self, bucket: &str) {
+        use aws_sdk_s3::types::{Payer, RequestPaymentConfiguration};
+        let config = RequestPaymentConfiguration::builder()
+            .payer(Payer::Requester)
+            .build()
+            .expect("a payer");
+        let put = self.s3.put_bucket_request_payment().bucket(bucket);
+        self.block_on(put.request_payment_configuration(config).send())
+            .unwrap_or_else(|e| sdk_panic("PutBucketRequestPayment", bucket, e));
+    }
+
+    #[track_caller]
+    pub fn put_role_boundary(&self, role: &str, arn: &str) {
+        let put = self.iam.put_role_permissions_boundary().role_name(role);
+        self.block_on(put.permissions_boundary(arn).send())
+            .unwrap_or_else(|e| sdk_panic("PutRolePermissionsBoundary", role, e));
+    }
+
+    /// A user with one inline policy and an access key; returns `(key id, secret)`.
+    #[track_caller]
+    pub fn user_with_policy(&self, name: &str, policy: &Value) -> (String, String) {
+        self.block_on(self.iam.create_user().user_name(name).send())
+            .unwrap_or_else(|e| sdk_panic("CreateUser", name, e));
+        let put = self.iam.put_user_policy().user_name(name).policy_name("p");
+        self.block_on(put.policy_document(policy.to_string()).send())
+            .unwrap_or_else(|e| sdk_panic("PutUserPolicy", name, e));
+        let out = self
+            .block_on(self.iam.create_access_key().user_name(name).send())
+            .unwrap_or_else(|e| sdk_panic("CreateAccessKey", name, e));
+        let key = out.access_key().expect("an access key");
+        (
+            key.access_key_id().to_string(),
+            key.secret_access_key().to_string(),
+        )
+    }
+}
