@@ -278,6 +278,13 @@ fn report(
         ctx.printer.json(&report);
         return;
     }
+    let todo = render::access_text(&plan.notes);
+    if !todo.is_empty() {
+        ctx.printer.info(&format!(
+            "\nDeep Lake may still be denied until these are fixed:\n{}",
+            todo.trim_end()
+        ));
+    }
     if let (Some(user), Some(keys)) = (plan.user(), keys) {
         let arn = user.arn.clone().unwrap_or_default();
         report_user(ctx, &arn, keys);

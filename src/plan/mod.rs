@@ -133,6 +133,9 @@ pub struct Note {
     pub message: String,
     /// What to do about it, when there is something to do.
     pub fix: Option<String>,
+    /// For a layer outside the role's policies that can still deny access: which, and the
+    /// problem in one line (the wizard's review shows only that).
+    pub access: Option<(Layer, String)>,
 }
 
 impl Note {
@@ -141,6 +144,7 @@ impl Note {
             level: Level::Info,
             message: message.into(),
             fix: None,
+            access: None,
         }
     }
 
@@ -149,6 +153,7 @@ impl Note {
             level: Level::Warn,
             message: message.into(),
             fix: None,
+            access: None,
         }
     }
 
@@ -339,8 +344,10 @@ fn access_notes(
                     fix: found.fix.unwrap_or_default(),
                 })
             }
-            _ => notes
-                .push(Note::warn(format!("{}: {}", found.name, found.detail)).with_fix(found.fix)),
+            _ => notes.push(Note {
+                access: Some((found.layer, found.headline)),
+                ..Note::warn(format!("{}: {}", found.name, found.detail)).with_fix(found.fix)
+            }),
         }
     }
     Ok(notes)

@@ -56,6 +56,8 @@ pub struct Finding {
     pub detail: String,
     /// What to do; None when it is fine.
     pub fix: Option<String>,
+    /// The problem in one line, for the wizard's review (the name alone when it is fine).
+    pub headline: String,
 }
 
 impl Finding {
@@ -63,11 +65,18 @@ impl Finding {
         let fix = (verdict != Verdict::Ok).then_some(fix);
         Finding {
             layer,
+            headline: name.clone(),
             name,
             verdict,
             detail,
             fix,
         }
+    }
+
+    /// The same finding with its one-line headline.
+    fn headline(mut self, short: impl std::fmt::Display) -> Finding {
+        self.headline = format!("{}: {short}", self.name);
+        self
     }
 }
 
@@ -173,7 +182,11 @@ pub fn key_policies(g: &Grantee, layers: &Layers) -> Vec<Finding> {
         .into_iter()
         .filter_map(|(key, (actions, when))| {
             let read = layers.key_policies.get(key)?;
-            Some(key_policy(g, key, &actions, when, read))
+            let mut found = key_policy(g, key, &actions, when, read);
+            // One line in an 80-column review: the key's id, as the summary names keys.
+            let id = key.rsplit('/').next().unwrap_or(key);
+            found.headline = found.headline.replacen(key, id, 1);
+            Some(found)
         })
         .collect()
 }
@@ -214,7 +227,14 @@ fn key_fix(g: &Grantee, key: &str, actions: &[&str], when: &Conditions) -> Strin
     let statement = key_statement(g, actions, when);
     let json = serde_json::to_string_pretty(&statement).expect("a statement always serialises");
     let region = key.split(':').nth(3).unwrap_or_default();
-    let args = format!("--region {region} --key-id {key} --policy-name default");
+    // In the role's own account the key id is enough (and short); another account's key
+    // needs its ARN.
+    let own = super::arn_account(key) == super::arn_account(g.arn);
+    let id = match own {
+        true => key.rsplit('/').next().unwrap_or(key),
+        false => key,
+    };
+    let args = format!("--region {region} --key-id {id} --policy-name default");
     format!(
         "add this statement to the key policy (`aws kms get-key-policy {args} --query Policy \
          --output text > key-policy.json`, add it to the Statement list, then `aws kms \
@@ -241,7 +261,9 @@ fn key_policy(
                  it could not be read ({why})",
                 g.the
             );
-            return Finding::new(Layer::KeyPolicy, name, Verdict::Warn, detail, fix);
+            return Finding::new(Layer::KeyPolicy, name, Verdict::Warn, detail, fix).headline(
+                format!("the key is in account {key_account}: its key policy must name the role"),
+            );
         }
         Err(why) => {
             let detail = format!(
@@ -253,7 +275,8 @@ fn key_policy(
                  delegates to IAM or names {}; to name it, {fix}",
                 g.the
             );
-            return Finding::new(Layer::KeyPolicy, name, Verdict::Warn, detail, fix);
+            return Finding::new(Layer::KeyPolicy, name, Verdict::Warn, detail, fix)
+                .headline("could not be read");
         }
     };
     let ctx = request_context(g.arn, when);
@@ -299,7 +322,11 @@ fn key_policy(
         ));
     }
     lines.extend(unsure);
-    Finding::new(Layer::KeyPolicy, name, verdict, lines.join("; "), fix)
+    let short = match verdict {
+        Verdict::Fail => format!("{} cannot use the key", g.the),
+        _ => format!("{} may not be able to use the key", g.the),
+    };
+    Finding::new(Layer::KeyPolicy, name, verdict, lines.join("; "), fix).headline(short)
 }
 
 /// Whether an S3 resource ARN is the bucket or inside it.
@@ -334,15 +361,23 @@ pub fn bucket_policy(g: &Grantee, bucket: &str, read: &Read<Option<PolicyDocumen
                 why.clone(),
                 "let the caller call s3:GetBucketPolicy",
             )
+            .headline("could not be read")
         }
     };
-    let (mut fails, mut warns) = (Vec::new(), Vec::new());
+    let (mut fails, mut warns, mut denying) = (Vec::new(), Vec::new(), Vec::<String>::new());
     for (action, resource, when) in grants(g.needs).filter(|(_, r, _)| in_bucket(r, bucket)) {
         let ctx = request_context(g.arn, when);
         for (i, st) in doc.statement.iter().enumerate() {
             let label = st.label(i, "the bucket policy");
             let item = |prefix: String| (prefix, resource.to_string(), action.to_string());
-            match cover::deny_touches(st, action, resource, Some(g.arn), &ctx) {
+            let found = cover::deny_touches(st, action, resource, Some(g.arn), &ctx);
+            if found != Truth::False {
+                let sid = st.label(i, "").trim_end_matches(" of ").to_string();
+                if !denying.contains(&sid) {
+                    denying.push(sid);
+                }
+            }
+            match found {
                 Truth::True => fails.push(item(format!("{label} denies "))),
                 Truth::Unknown(why) => warns.push(item(format!("{label} may deny ({why}) "))),
                 Truth::False => {}
@@ -366,7 +401,12 @@ pub fn bucket_policy(g: &Grantee, bucket: &str, read: &Read<Option<PolicyDocumen
         "review those Deny statements; exempt {} if they would block it",
         g.the
     );
-    at(verdict, lines.join("; "), &fix)
+    let statements = denying.join(", ");
+    let short = match verdict {
+        Verdict::Fail => format!("{statements} denies {}", g.the),
+        _ => format!("{statements} may deny {}", g.the),
+    };
+    at(verdict, lines.join("; "), &fix).headline(short)
 }
 
 /// The boundary must allow every grant: IAM gives a role only what both allow.
@@ -384,7 +424,8 @@ pub fn boundary(g: &Grantee, b: &Boundary) -> Finding {
                 "let the caller call iam:GetPolicy and iam:GetPolicyVersion on {}",
                 b.arn
             );
-            return Finding::new(Layer::Boundary, name, Verdict::Warn, detail, fix);
+            return Finding::new(Layer::Boundary, name, Verdict::Warn, detail, fix)
+                .headline(format!("{} could not be read", b.arn));
         }
     };
     let (mut blocked, mut unsure) = (Vec::new(), Vec::new());
@@ -412,7 +453,8 @@ pub fn boundary(g: &Grantee, b: &Boundary) -> Finding {
     let fix = "use a permissions boundary that allows them (--permissions-boundary ARN), or ask \
                for less (--access read-only) if reading is all the boundary allows"
         .to_string();
-    Finding::new(Layer::Boundary, name, verdict, detail, fix)
+    let short = format!("{} {how} what Deep Lake needs", b.arn);
+    Finding::new(Layer::Boundary, name, verdict, detail, fix).headline(short)
 }
 
 /// Whether the boundary allows one grant: covered by an Allow and touched by no Deny.
@@ -446,7 +488,7 @@ fn bounded(
 /// A Requester Pays bucket refuses requests that do not say the requester pays.
 pub fn requester_pays(bucket: &str, read: &Read<bool>) -> Option<Finding> {
     let name = format!("requester pays of {bucket}");
-    let (detail, fix) = match read {
+    let (detail, fix, short) = match read {
         Ok(false) => return None,
         Ok(true) => (
             format!(
@@ -458,19 +500,15 @@ pub fn requester_pays(bucket: &str, read: &Read<bool>) -> Option<Finding> {
                  x-amz-request-payer), or let the owner pay: `aws s3api put-bucket-request-payment \
                  --bucket {bucket} --request-payment-configuration Payer=BucketOwner`"
             ),
+            "Deep Lake must be told the requester pays",
         ),
         Err(why) => (
             format!("whether bucket {bucket} is Requester Pays could not be read ({why})"),
             "let the caller call s3:GetBucketRequestPayment".to_string(),
+            "could not be read",
         ),
     };
-    Some(Finding::new(
-        Layer::RequesterPays,
-        name,
-        Verdict::Warn,
-        detail,
-        fix,
-    ))
+    Some(Finding::new(Layer::RequesterPays, name, Verdict::Warn, detail, fix).headline(short))
 }
 
 #[cfg(test)]

@@ -274,6 +274,26 @@ pub fn notes_text(notes: &[Note]) -> String {
     out
 }
 
+/// What still stands between Deep Lake and the data (key policies, bucket policies, the
+/// boundary, Requester Pays): one line each, with its fix. Empty when nothing does.
+pub fn access_text(notes: &[Note]) -> String {
+    let mut out = String::new();
+    for n in notes {
+        let Some((_, headline)) = &n.access else {
+            continue;
+        };
+        out.push_str(&format!(
+            "  {} {headline}\n",
+            style("warning:").yellow().bold()
+        ));
+        if let Some(fix) = &n.fix {
+            let fix = fix.replace('\n', "\n    ");
+            out.push_str(&format!("    {} {fix}\n", style("fix:").bold()));
+        }
+    }
+    out
+}
+
 /// `Role` or `User`, as headings name what holds the policies.
 pub fn holder_label(plan: &Plan) -> &'static str {
     match plan.holder {

@@ -19,6 +19,7 @@ use crate::plan::request::normalize_scopes;
 use crate::plan::{
     self, BucketScope, Encryption, Facts, KeyManager, KmsChoice, Level, Plan, PlanError, Request,
 };
+use crate::policy::access;
 use crate::prompt::cancelled;
 use crate::prompt::{Prompter, Terminal};
 use crate::render::plan as render;
@@ -252,14 +253,28 @@ impl<P: Prompter, D: Discovery> Wizard<'_, P, D> {
         let all = self.p.verbose() || plan.notes.len() <= FEW_NOTES;
         let keyed =
             |n: &&plan::Note| n.level == Level::Warn || n.message.contains("customer-managed");
+        // Bucket policies, the boundary and Requester Pays are for the review, not this step.
+        let about_keys = |n: &&plan::Note| {
+            n.access
+                .as_ref()
+                .is_none_or(|(layer, _)| *layer == access::Layer::KeyPolicy)
+        };
         let shown: Vec<_> = plan
             .notes
             .iter()
+            .filter(about_keys)
             .filter(|n| all || keyed(n))
-            .cloned()
+            .map(|n| match &n.access {
+                Some((_, headline)) => plan::Note {
+                    message: headline.clone(),
+                    ..n.clone()
+                },
+                None => n.clone(),
+            })
             .collect();
         super::text::notes(self.p, &shown);
-        let rest = plan.notes.len() - shown.len();
+        let rest = plan.notes.iter().filter(|n| n.access.is_none()).count()
+            - shown.iter().filter(|n| n.access.is_none()).count();
         if rest > 0 {
             say(
                 self.p,

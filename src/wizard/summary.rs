@@ -331,7 +331,11 @@ pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
         ));
     }
     for note in plan.notes.iter().filter(|n| n.level == Level::Warn) {
-        out.push(warn(&note.message));
+        let line = note
+            .access
+            .as_ref()
+            .map_or(&note.message, |(_, headline)| headline);
+        out.push(warn(line));
     }
     Summary {
         text: out.join("\n"),

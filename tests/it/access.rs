@@ -54,7 +54,7 @@ fn a_key_policy_that_lets_nobody_in_is_warned_then_failed_until_its_fix_is_appli
     let fix = note["fix"].as_str().unwrap();
     assert!(
         fix.contains(&format!(
-            "put-key-policy --region us-east-1 --key-id {locked_key}"
+            "put-key-policy --region us-east-1 --key-id {locked_id}"
         )),
         "{fix}"
     );
