@@ -4,9 +4,8 @@
 //! JSON a `credential_process` prints. The destination is checked before any AWS request, so a
 //! path that cannot be written is refused with nothing created.
 
-use std::fs::OpenOptions;
+use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -79,6 +78,7 @@ pub fn default_path(key: &NewKey) -> PathBuf {
 }
 
 /// The directory a file goes in (`.` for a bare name).
+#[cfg(unix)]
 fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -86,15 +86,37 @@ fn parent(path: &Path) -> &Path {
     }
 }
 
-/// Whether a new file can be made in `dir`: try one (and remove it). Permission bits alone
-/// cannot say (root, read-only mounts, ACLs).
-fn writable(dir: &Path) -> io::Result<()> {
-    let probe = dir.join(format!(".provision-role-probe-{}", std::process::id()));
-    OpenOptions::new()
+/// A new file only its owner may read: created exclusively (`O_EXCL`: never one that exists,
+/// not even a symlink planted there), with mode 0600 from the start.
+#[cfg(unix)]
+fn create_private(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(&probe)?;
+        .open(path)
+}
+
+/// Elsewhere a new file inherits its folder's ACL, which may let other accounts read it:
+/// [`Destination::check`] refuses files there before any request, so this is never reached.
+#[cfg(not(unix))]
+fn create_private(_path: &Path) -> io::Result<File> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, NO_PRIVATE_FILES))
+}
+
+/// Why a key file is refused where files cannot be made private to their owner.
+#[cfg(not(unix))]
+const NO_PRIVATE_FILES: &str = "writing an access key to a file is supported on Linux and macOS \
+     only (a new Windows file inherits its folder's ACL, which may let other accounts read the \
+     secret); use --credentials-file - to print it to stdout and put it in your secret manager";
+
+/// Whether a new file can be made in `dir`: try one (and remove it). Permission bits alone
+/// cannot say (root, read-only mounts, ACLs).
+#[cfg(unix)]
+fn writable(dir: &Path) -> io::Result<()> {
+    let probe = dir.join(format!(".provision-role-probe-{}", std::process::id()));
+    create_private(&probe)?;
     std::fs::remove_file(&probe)
 }
 
@@ -107,6 +129,18 @@ impl Destination {
             Target::File(path) => path.as_path(),
             Target::Default => Path::new("./x.credentials"),
         };
+        #[cfg(not(unix))]
+        return Err(UsageError::new(format!(
+            "{FLAG} {}: {NO_PRIVATE_FILES}",
+            path.display()
+        )));
+        #[cfg(unix)]
+        self.check_file(path)
+    }
+
+    /// A file: not a directory, in a directory that exists and takes new files.
+    #[cfg(unix)]
+    fn check_file(&self, path: &Path) -> Result<(), UsageError> {
         if let Target::File(_) = self.target {
             if path.is_dir() {
                 return Err(UsageError::new(format!(
@@ -164,20 +198,15 @@ impl Destination {
             Target::File(path) => path.clone(),
             Target::Default => default_path(key),
         };
-        let result = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .and_then(|mut file| {
-                let written = file
-                    .write_all(text.as_bytes())
-                    .and_then(|()| file.sync_all());
-                if written.is_err() {
-                    let _ = std::fs::remove_file(&path);
-                }
-                written
-            });
+        let result = create_private(&path).and_then(|mut file| {
+            let written = file
+                .write_all(text.as_bytes())
+                .and_then(|()| file.sync_all());
+            if written.is_err() {
+                let _ = std::fs::remove_file(&path);
+            }
+            written
+        });
         result.with_context(|| {
             format!(
                 "could not write the new access key {} to {}",
@@ -216,7 +245,7 @@ pub fn remove(written: &Written) {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use crate::aws::keys::Secret;
