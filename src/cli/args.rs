@@ -25,7 +25,13 @@ Without a subcommand, provision-role means `create` (and takes create's flags)."
 
 /// Create the IAM role that Activeloop Deep Lake assumes to read and write your S3 buckets.
 #[derive(Debug, Parser)]
-#[command(name = "provision-role", version, about, after_help = AFTER_HELP)]
+#[command(
+    name = "provision-role",
+    version,
+    long_version = env!("PROVISION_ROLE_LONG_VERSION"),
+    about,
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -10,7 +10,8 @@ use crate::exit::ExitStatus;
 
 /// The whole page as roff: the main page, then each subcommand's options under its own heading.
 pub fn page() -> Result<Vec<u8>> {
-    let cmd = Cli::command();
+    // The page describes the release; `--version` names the commit.
+    let cmd = Cli::command().long_version(None::<&str>);
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd.clone())
         .render(&mut out)
