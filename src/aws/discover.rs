@@ -5,7 +5,9 @@
 //! STS → our policy (GetPolicy → GetPolicyVersion); each bucket's GetBucketLocation →
 //! GetBucketEncryption, then DescribeKey for the keys found; GetRole → its attached and inline
 //! policies. Only reads that could matter are sent: the role's lists only when it exists, a
-//! policy's document only when the policy exists.
+//! policy's document only when the policy exists. Reads that only a draft plan can name (the
+//! NAME-N policies of a large grant, the stale ones' other holders) are [`follow_up`]'s, asked
+//! for by `plan::follow_up`: this layer reads, the planner decides.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -281,7 +283,9 @@ pub fn key_region(reference: &str, fallback: &str) -> String {
     }
 }
 
-/// Discover everything the planner needs for `req`.
+/// Discover what the planner needs for `req` in one pass. A grant too large for one policy
+/// spills into NAME-2, NAME-3 …, which only a draft plan names: `plan::follow_up` says which
+/// to read next, and [`follow_up`] reads them (the command drives both).
 pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> Result<Facts> {
     let base = req.policy_name.as_str();
     let asked = req.guardrails.permissions_boundary.as_ref();
@@ -295,9 +299,7 @@ pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> 
         buckets_and_keys(conn, req, progress),
         holder_and_family(&conn.iam, req),
     )?;
-    let mut looked_up: BTreeSet<String> = BTreeSet::from([base.to_string()]);
-    looked_up.extend(family.iter().map(|p| name_of(&p.arn).to_string()));
-    let mut facts = Facts {
+    Ok(Facts {
         account_id: Some(who.account.clone()),
         partition: who.partition.clone(),
         caller_arn: Some(who.arn.clone()),
@@ -316,45 +318,39 @@ pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> 
             boundary: asked.or(kept),
             ..layers
         },
-    };
-    // Large grants split over NAME-2, NAME-3 …: look up the names only now known to matter.
-    let draft = plan::build(req, &facts)?;
-    let missing: Vec<String> = draft
-        .policies
-        .iter()
-        .filter(|p| !looked_up.contains(&p.name))
-        .map(|p| policy_arn(&who, &p.name))
-        .collect();
-    for found in policies(&conn.iam, missing).await? {
-        facts
-            .existing
-            .policies
-            .insert(name_of(&found.arn).to_string(), found);
-    }
-    mark_shared_stale(&conn.iam, req, &draft.policies, &mut facts).await?;
-    Ok(facts)
+    })
 }
 
-/// Policies the plan no longer needs may be deleted only if nothing else uses them: ask IAM
-/// who they are attached to (moto's AttachmentCount is not reliable; ListEntitiesForPolicy is).
-async fn mark_shared_stale(
+/// The second reads a draft plan asked for: its NAME-N policies not read yet, and whether
+/// the stale ones are attached to anyone else (then they are detached, never deleted; moto's
+/// AttachmentCount is not reliable, ListEntitiesForPolicy is).
+pub async fn follow_up(
     iam: &aws_sdk_iam::Client,
     req: &Request,
-    planned: &[plan::PlannedPolicy],
+    wanted: plan::FollowUp,
     facts: &mut Facts,
 ) -> Result<()> {
-    let stale: Vec<String> = plan::stale_policies(req, facts, planned)
-        .into_iter()
-        .map(|(_, p)| p.arn.clone())
+    let account = facts.account_id.clone().unwrap_or_default();
+    let arns = wanted
+        .policies
+        .iter()
+        .map(|name| format!("arn:{}:iam::{account}:policy/{name}", facts.partition))
         .collect();
-    let shared: Vec<(String, bool)> = stream::iter(stale)
-        .map(|arn| async move {
-            let shared = attached_elsewhere(iam, &arn, Some(&req.holder.id())).await?;
-            Ok::<_, anyhow::Error>((arn, shared))
-        })
-        .buffer_unordered(IAM_READS)
-        .try_collect()
-        .await?;
+    let holder = req.holder.id();
+    let (found, shared) = tokio::try_join!(
+        policies(iam, arns),
+        stream::iter(wanted.stale)
+            .map(|arn| async {
+                let shared = attached_elsewhere(iam, &arn, Some(&holder)).await?;
+                Ok::<_, anyhow::Error>((arn, shared))
+            })
+            .buffer_unordered(IAM_READS)
+            .try_collect::<Vec<_>>(),
+    )?;
+    for found in found {
+        let name = name_of(&found.arn).to_string();
+        facts.existing.policies.insert(name, found);
+    }
     for (arn, shared) in shared {
         if let Some(p) = facts.existing.policies.values_mut().find(|p| p.arn == arn) {
             p.attached_elsewhere = shared;

@@ -8,11 +8,24 @@ use futures::future::join_all;
 use indicatif::ProgressBar;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::{discover, AwsError, Connection, Event, Failure};
+use crate::aws::{discover, AwsError, Connection, Event, Failure, Progress};
 use crate::context::Context;
 use crate::exit::Cancelled;
-use crate::plan::{ExistingPolicy, Facts, Request};
+use crate::plan::{self, ExistingPolicy, Facts, Request};
 use crate::wizard::{CurrentRole, Discovery, Listing, Who};
+
+/// Everything the planner needs: discovery's one pass, then the reads a draft plan asks for
+/// (the NAME-N policies of a large grant, the stale policies' other holders).
+pub(super) async fn read_facts(
+    conn: &Connection,
+    req: &Request,
+    progress: Progress<'_>,
+) -> Result<Facts> {
+    let mut facts = discover::facts(conn, req, progress).await?;
+    let wanted = plan::follow_up(req, &facts)?;
+    discover::follow_up(&conn.iam, req, wanted, &mut facts).await?;
+    Ok(facts)
+}
 
 /// The account behind a connection, with spinners on the run's printer.
 pub struct Account<'a> {
@@ -145,7 +158,7 @@ impl Discovery for Account<'_> {
             .spinner("Reading bucket encryption, KMS keys and existing IAM…");
         let show = |e| self.ctx.show(e);
         let facts = tokio::select! {
-            facts = discover::facts(self.conn, req, &show) => facts,
+            facts = read_facts(self.conn, req, &show) => facts,
             () = self.ctx.cancel.cancelled() => Err(interrupted()),
         };
         spinner.finish_and_clear();
@@ -164,7 +177,7 @@ impl Discovery for Account<'_> {
         let keep = |event: Event| found.lock().expect("events lock").push(event);
         std::thread::scope(|s| {
             let reader = s.spawn(|| {
-                let read = discover::facts(self.conn, req, &keep);
+                let read = read_facts(self.conn, req, &keep);
                 self.on_runtime(&runtime, &stop, read)
             });
             let asked = meanwhile();

@@ -9,11 +9,11 @@ use console::style;
 use super::{Context, KeyWriter};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::account::Account;
+use super::account::{read_facts, Account};
 use crate::aws::apply::{self, Conflict, Writer};
 use crate::aws::journal::{self, Journal};
 use crate::aws::keys::NewKey;
-use crate::aws::{discover, Connection};
+use crate::aws::Connection;
 use crate::cli::{resolve, CreateArgs};
 use crate::credentials::{Destination, Target, Written};
 use crate::exit::{Cancelled, ExitStatus, UsageError};
@@ -117,7 +117,7 @@ pub async fn discover_and_plan(ctx: &Context, conn: &Connection, req: &Request) 
         .spinner("Reading the account: identity, buckets, encryption, IAM…");
     let show = |e| ctx.show(e);
     let facts = tokio::select! {
-        facts = discover::facts(conn, req, &show) => facts,
+        facts = read_facts(conn, req, &show) => facts,
         () = ctx.cancel.cancelled() => Err(Cancelled("cancelled, nothing was changed".into()).into()),
     };
     spinner.finish_and_clear();

@@ -872,8 +872,36 @@ fn stale(
     out
 }
 
+/// What discovery must read once a draft plan is known (see [`follow_up`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FollowUp {
+    /// The names of the planned `NAME-N` policies not looked up yet.
+    pub policies: Vec<String>,
+    /// The ARNs of the stale policies: whether anyone else holds them decides their fate.
+    pub stale: Vec<String>,
+}
+
+/// A grant too large for one policy spills into NAME-2, NAME-3 …, and only a draft plan knows
+/// how many: the policies it plans that discovery has not looked up (the base name always is,
+/// and those attached to the holder are read with it), and the stale ones to ask about. The
+/// policies read are planned ones, so reading them changes neither list.
+pub fn follow_up(req: &Request, facts: &Facts) -> Result<FollowUp, PlanError> {
+    let draft = build(req, facts)?;
+    let policies = draft
+        .policies
+        .iter()
+        .filter(|p| p.name != req.policy_name && !facts.existing.policies.contains_key(&p.name))
+        .map(|p| p.name.clone())
+        .collect();
+    let stale = stale_policies(req, facts, &draft.policies)
+        .into_iter()
+        .map(|(_, p)| p.arn.clone())
+        .collect();
+    Ok(FollowUp { policies, stale })
+}
+
 /// The tool's `NAME-N` policies attached to the role (or user) that the plan no longer needs.
-pub fn stale_policies<'f>(
+fn stale_policies<'f>(
     req: &Request,
     facts: &'f Facts,
     planned: &[PlannedPolicy],

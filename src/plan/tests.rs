@@ -575,6 +575,53 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
         .any(|n| n.level == Level::Warn && n.message.contains("attached elsewhere")));
 }
 
+/// What discovery reads after the draft: the planned NAME-N policies it has not seen (never
+/// the base name, always looked up), and the stale policies whose other holders decide.
+#[test]
+fn follow_up_names_the_unread_spilled_policies_and_the_stale_ones() {
+    let names: Vec<String> = (0..200)
+        .map(|i| format!("bucket-with-a-rather-long-name-{i:04}"))
+        .collect();
+    let many: Vec<&str> = names.iter().map(String::as_str).collect();
+    let spilled = build(&req(&many), &online()).unwrap().policies.len();
+    assert!(spilled > 2);
+    let wanted: Vec<String> = (2..=spilled).map(|n| format!("r-s3-access-{n}")).collect();
+    let first = follow_up(&req(&many), &online()).unwrap();
+    assert_eq!(
+        first,
+        FollowUp {
+            policies: wanted.clone(),
+            stale: vec![]
+        }
+    );
+
+    let mut facts = online();
+    let stale = "arn:aws:iam::123456789012:policy/r-s3-access-2";
+    facts.existing.role = Some(ExistingRole {
+        arn: "arn:aws:iam::123456789012:role/r".into(),
+        owned: true,
+        attached: vec![stale.into()],
+        ..Default::default()
+    });
+    let read = ExistingPolicy {
+        arn: stale.into(),
+        owned: true,
+        ..Default::default()
+    };
+    facts.existing.policies.insert("r-s3-access-2".into(), read);
+    let one = follow_up(&req(&["b-1"]), &facts).unwrap();
+    assert_eq!(
+        one,
+        FollowUp {
+            policies: vec![],
+            stale: vec![stale.into()]
+        }
+    );
+    let again = follow_up(&req(&many), &facts).unwrap();
+    assert_eq!(again.policies, wanted[1..], "NAME-2 was read with the role");
+    assert!(again.stale.is_empty(), "NAME-2 is planned again: {again:?}");
+}
+
 #[test]
 fn many_buckets_split_into_policies_within_the_size_limit() {
     let names: Vec<String> = (0..200)
