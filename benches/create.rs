@@ -13,6 +13,8 @@
 //!
 //! `cargo bench --bench create` (add `-- --quick` to skip the aws CLI and the 300-bucket row).
 
+// The integration tests' harness: the benchmark uses only part of it.
+#[allow(dead_code)]
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 

@@ -107,6 +107,42 @@ fn a_fault_at_each_write_of_an_update() {
     );
 }
 
+/// Each service's throttling error is retried by the SDK: S3's `503 SlowDown`, KMS's
+/// `ThrottlingException` and IAM's `Throttling`, twice each on discovery's reads. The run
+/// succeeds with what a clean run writes, and each throttled read was sent twice more.
+#[test]
+fn throttled_reads_of_each_service_are_retried() {
+    let throttled = [
+        ("s3:GetBucketEncryption", Fault::slow_down()),
+        ("kms:DescribeKey", Fault::throttling_exception()),
+        ("iam:GetRole", Fault::throttling()),
+    ];
+    let args = ["create", "--bucket", "data-k", "--yes"];
+    let run = |faulty: bool| {
+        let env = TestEnv::new();
+        env.create_bucket("data-k");
+        let (_, key_arn) = env.create_kms_key();
+        env.put_bucket_kms("data-k", &key_arn);
+        let proxy = Proxy::start(env.moto.port());
+        if faulty {
+            for (op, fault) in &throttled {
+                proxy.inject(op, fault.clone(), Times::N(2));
+            }
+        }
+        let run = env.run_via(&proxy, &args);
+        run.code_is(0);
+        let policy = env.attached_policies(ROLE)[0].1.clone();
+        let grants_the_key = env.policy_document(&policy).to_string().contains(&key_arn);
+        assert!(grants_the_key, "the key is not granted: {run:?}");
+        let counts: Vec<usize> = throttled.iter().map(|(op, _)| proxy.count(op)).collect();
+        (counts, proxy.requests())
+    };
+    let (clean, _) = run(false);
+    let (faulty, requests) = run(true);
+    let expected: Vec<usize> = clean.iter().map(|n| n + 2).collect();
+    assert_eq!(faulty, expected, "requests: {requests:?}");
+}
+
 /// Enough buckets that the grants need two policies.
 fn many_buckets(env: &TestEnv) -> Vec<String> {
     let names: Vec<String> = (0..70)

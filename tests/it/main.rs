@@ -12,6 +12,7 @@ mod guardrails;
 mod harness;
 mod keys;
 mod lifecycle;
+mod proxy;
 mod schema;
 mod snapshots;
 mod support;

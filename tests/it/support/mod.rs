@@ -7,7 +7,6 @@
 //! if that fails the tests fail: a missing moto is never a skip.
 //!
 //! The integration tests use it as `crate::support`; the benchmark includes it by path.
-#![allow(dead_code)]
 
 pub mod proxy;
 pub mod python;
@@ -1017,18 +1016,6 @@ impl TestEnv {
                 )
             })
             .collect()
-    }
-
-    /// Deletes one of the user's access keys, as a person would by hand.
-    pub fn delete_access_key(&self, user: &str, id: &str) {
-        self.block_on(
-            self.iam
-                .delete_access_key()
-                .user_name(user)
-                .access_key_id(id)
-                .send(),
-        )
-        .unwrap_or_else(|e| sdk_panic("DeleteAccessKey", id, e));
     }
 
     /// Turns moto's request authentication on (every request must be signed by a key IAM

@@ -14,7 +14,6 @@
 //! method, path and sub-resource flag (path-style addressing only). Requests
 //! reach moto byte for byte, `Host` header included, each on a fresh upstream
 //! connection; responses are re-framed with `Content-Length`.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
