@@ -21,7 +21,8 @@ use super::keys::{self, KeySink};
 use super::ops::{delete_version, policy_versions, put_trust, Op};
 use super::retry::{eventually, is_propagation, Backoff};
 use super::{
-    cors, AwsError, AwsResult, Event, Failure, Progress, S3For, IAM_READS, IAM_WRITES, READS,
+    cors, Answer, AwsError, AwsResult, Event, Failure, Missing, Progress, S3For, IAM_READS,
+    IAM_WRITES, READS,
 };
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
@@ -218,7 +219,7 @@ fn reattach(holder: &Holder, arn: &str) -> Undo {
 
 /// Whether a failed call may still have taken effect: its answer never arrived.
 fn outcome_unknown(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<AwsError>()
+    AwsError::within(err)
         .is_some_and(|e| !matches!(e.failure, Failure::Service | Failure::Credentials))
 }
 
@@ -234,7 +235,7 @@ fn settle<T>(journal: &Journal, result: Result<T>, undo: Undo) -> Result<T> {
 
 /// `EntityAlreadyExists` from a create: another writer made it first.
 fn conflict_if_exists(err: AwsError, what: &str) -> anyhow::Error {
-    if err.is("EntityAlreadyExists") {
+    if err.answer() == Some(Answer::AlreadyExists) {
         return Conflict(format!(
             "{what} was created by someone else during this run"
         ))
@@ -291,10 +292,10 @@ async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> 
         .await
         .aws("iam:CreatePolicyVersion", format!("policy {arn}"))
         .map_err(|e| match () {
-            _ if e.is("LimitExceeded") => {
+            _ if e.answer() == Some(Answer::Limit) => {
                 Conflict(format!("another run added a version to policy {arn}")).into()
             }
-            _ if e.is("NoSuchEntity") => {
+            _ if e.says_missing(Missing::Entity) => {
                 Conflict(format!("another run deleted policy {arn} meanwhile")).into()
             }
             _ => anyhow::Error::from(e),
@@ -330,7 +331,10 @@ async fn delete_oldest_version(
         return Ok(());
     };
     delete_version(w.iam, arn, oldest).await.map_err(|e| {
-        match e.is("DeleteConflict") || e.is("NoSuchEntity") {
+        match matches!(
+            e.answer(),
+            Some(Answer::InUse | Answer::Missing(Missing::Entity))
+        ) {
             // Another run made it the default, or deleted it (or the policy) first.
             true => Conflict(format!("another run changed the versions of policy {arn}")).into(),
             false => anyhow::Error::from(e),
@@ -618,13 +622,17 @@ pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<S
     let (now, attached, defaults) = tokio::try_join!(
         async {
             match settings_differ(iam, plan, &holder).await {
-                Err(e) if AwsError::has_code(&e, "NoSuchEntity") => Ok(None),
+                Err(e) if AwsError::answer_within(&e) == Some(Answer::Missing(Missing::Entity)) => {
+                    Ok(None)
+                }
                 other => other.map(Some),
             }
         },
         async {
             match holder::attached_arns(iam, &holder).await {
-                Err(e) if AwsError::has_code(&e, "NoSuchEntity") => Ok(Vec::new()),
+                Err(e) if AwsError::answer_within(&e) == Some(Answer::Missing(Missing::Entity)) => {
+                    Ok(Vec::new())
+                }
                 other => other,
             }
         },
@@ -759,7 +767,7 @@ async fn default_versions(iam: &Client, arns: Vec<String>) -> Result<Versions> {
                     .policy()
                     .and_then(|p| p.default_version_id())
                     .map(|v| (arn, v.to_string()))),
-                Err(e) if e.is("NoSuchEntity") => Ok(None),
+                Err(e) if e.says_missing(Missing::Entity) => Ok(None),
                 Err(e) => Err(e.into()),
             }
         })

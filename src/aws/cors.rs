@@ -4,7 +4,7 @@
 use anyhow::Result;
 use aws_sdk_s3::types::{CorsConfiguration, CorsRule as S3Rule};
 
-use super::AwsResult;
+use super::{AwsResult, Missing};
 use crate::plan::cors::{replacing, CorsRule};
 
 /// The bucket's CORS rules; none when it has no configuration.
@@ -12,7 +12,7 @@ pub async fn rules(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Vec<CorsRule
     let result = s3.get_bucket_cors().bucket(bucket).send().await;
     let out = match result.aws("s3:GetBucketCORS", format!("bucket {bucket}")) {
         Ok(out) => out,
-        Err(e) if e.is("NoSuchCORSConfiguration") => return Ok(Vec::new()),
+        Err(e) if e.says_missing(Missing::CorsRules) => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
     };
     Ok(out.cors_rules().iter().map(from_s3).collect())

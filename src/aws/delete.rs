@@ -22,7 +22,10 @@ use super::discover::{self, Identity};
 use super::holder::either;
 use super::ops::Op;
 use super::retry::{eventually, Backoff};
-use super::{cors, AwsError, AwsResult, Connection, Event, Progress, S3For, IAM_READS, READS};
+use super::{
+    cors, Answer, AwsError, AwsResult, Connection, Event, Missing, Progress, S3For, IAM_READS,
+    READS,
+};
 use crate::plan::cors::rule_id;
 use crate::plan::{policy_name, Holder, Resource, MAX_POLICIES_PER_ROLE, OWNER_TAG};
 
@@ -155,7 +158,7 @@ async fn attached_policy(
 ) -> Result<Attached> {
     let found = match discover::policy(iam, arn.clone()).await {
         Ok(found) => found,
-        Err(err) if AwsError::has_code(&err, "AccessDenied") => {
+        Err(err) if AwsError::answer_within(&err) == Some(Answer::Denied) => {
             progress(Event::Found(format!(
                 "{err:#}; treating it as not created by provision-role"
             )));
@@ -414,7 +417,7 @@ pub async fn cors_steps(
     for item in found {
         match item {
             Ok(step) => steps.extend(step),
-            Err(e) if AwsError::has_code(&e, "NoSuchBucket") => {}
+            Err(e) if AwsError::answer_within(&e) == Some(Answer::Missing(Missing::Bucket)) => {}
             Err(e) => warnings.push(format!(
                 "{e:#}; a CORS rule {id} there, if any, is left as it is"
             )),
@@ -430,7 +433,7 @@ async fn delete_holder(
     backoff: Backoff,
     progress: Progress<'_>,
 ) -> Result<()> {
-    let conflict = |e: &super::AwsError| e.is("DeleteConflict") || e.is("ConcurrentModification");
+    let conflict = |e: &AwsError| matches!(e.answer(), Some(Answer::InUse | Answer::Concurrent));
     eventually(backoff, conflict, progress, || async {
         either!(
             iam,

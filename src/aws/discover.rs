@@ -16,7 +16,7 @@ use aws_sdk_iam::types::Tag;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::holder::{self, attached_arns, inline_names};
-use super::{keys, AwsError, AwsResult, Connection, Event, Progress, IAM_READS, READS};
+use super::{keys, AwsError, AwsResult, Connection, Event, Missing, Progress, IAM_READS, READS};
 use crate::plan::{
     self, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser, Facts,
     Holder, HolderSpec, KeyFacts, KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
@@ -84,9 +84,7 @@ pub async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<
     let result = s3.get_bucket_encryption().bucket(bucket).send().await;
     let out = match result.aws("s3:GetEncryptionConfiguration", format!("bucket {bucket}")) {
         Ok(out) => out,
-        Err(e) if e.is("ServerSideEncryptionConfigurationNotFoundError") => {
-            return Ok(Encryption::None)
-        }
+        Err(e) if e.says_missing(Missing::DefaultEncryption) => return Ok(Encryption::None),
         Err(e) => return Err(e.into()),
     };
     let rule = out
@@ -165,7 +163,7 @@ pub async fn bucket_policy(
     let result = s3.get_bucket_policy().bucket(bucket).send().await;
     let out = match result.aws("s3:GetBucketPolicy", format!("bucket {bucket}")) {
         Ok(out) => out,
-        Err(e) => return e.absent_if("NoSuchBucketPolicy"),
+        Err(e) => return e.absent_if(Missing::BucketPolicy),
     };
     let raw = out.policy().unwrap_or("{}");
     let doc = parse_iam_document(raw)
@@ -250,7 +248,7 @@ async fn describe_key(
         Ok(out) => out,
         Err(err) => {
             if matches!(KeyRef::from_configured(reference), KeyRef::KeyArn(_))
-                && !err.is("NotFoundException")
+                && !err.says_missing(Missing::Key)
             {
                 progress(Event::Found(format!("{err}; using the key ARN as given")));
                 return Ok(KeyFacts {
@@ -486,8 +484,7 @@ async fn all_buckets(
 
 /// Whether S3 answered about this bucket (rather than not being reachable at all).
 fn about_the_bucket(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<AwsError>()
-        .is_none_or(|e| e.failure == super::Failure::Service)
+    AwsError::within(err).is_none_or(|e| e.failure == super::Failure::Service)
 }
 
 /// The keys buckets name in their default encryption, with the region to ask and why.
@@ -591,7 +588,7 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
         .aws("iam:GetRole", format!("role {name}"))
     {
         Ok(out) => out,
-        Err(e) => return e.absent_if("NoSuchEntity"),
+        Err(e) => return e.absent_if(Missing::Entity),
     };
     let role = out.role().context("iam:GetRole returned no role")?;
     let trust = parse_iam_document(role.assume_role_policy_document().unwrap_or("{}"))
@@ -625,7 +622,7 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
 pub async fn user(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<ExistingUser>> {
     let found = match holder::user(iam, name).await {
         Ok(user) => user,
-        Err(e) => return e.absent_if("NoSuchEntity"),
+        Err(e) => return e.absent_if(Missing::Entity),
     };
     let holder = Holder::User(name.to_string());
     let (attached, inline, keys) = tokio::try_join!(
@@ -658,7 +655,7 @@ pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<Exi
     let result = iam.get_policy().policy_arn(&arn).send().await;
     let out = match result.aws("iam:GetPolicy", format!("policy {arn}")) {
         Ok(out) => out,
-        Err(e) => return e.absent_if("NoSuchEntity"),
+        Err(e) => return e.absent_if(Missing::Entity),
     };
     let p = out.policy().context("iam:GetPolicy returned no policy")?;
     let version = p.default_version_id().unwrap_or("v1");

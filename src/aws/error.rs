@@ -57,6 +57,69 @@ impl Why {
     }
 }
 
+/// What an AWS answer means, as far as a caller branches on it: the services' error codes are
+/// mapped once, here ([`answer_of`]), and nothing else compares code strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// The thing asked about does not exist.
+    Missing(Missing),
+    /// A create found the name taken (`EntityAlreadyExists`).
+    AlreadyExists,
+    /// It is still attached or in use (`DeleteConflict`).
+    InUse,
+    /// Another writer changed it at the same moment (`ConcurrentModification`).
+    Concurrent,
+    /// An IAM quota is reached (`LimitExceeded`).
+    Limit,
+    /// Too many requests (`Throttling`, KMS's `ThrottlingException`, …): nothing was done.
+    Throttled,
+    /// The caller may not (`AccessDenied`, KMS's `AccessDeniedException`, …); whether an SCP or
+    /// a boundary said so is in the message (see the hint).
+    Denied,
+    /// Any other code.
+    Other,
+}
+
+/// What an answer says does not exist; each service names it differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// An IAM role, user, policy, version or attachment (`NoSuchEntity`).
+    Entity,
+    /// `NoSuchBucket`.
+    Bucket,
+    /// `NoSuchBucketPolicy`.
+    BucketPolicy,
+    /// `NoSuchCORSConfiguration`: the bucket has no CORS rules.
+    CorsRules,
+    /// `ServerSideEncryptionConfigurationNotFoundError`: no default encryption.
+    DefaultEncryption,
+    /// KMS's `NotFoundException`.
+    Key,
+}
+
+/// The meaning of a service's error code.
+pub fn answer_of(code: &str) -> Answer {
+    match code {
+        "NoSuchEntity" => Answer::Missing(Missing::Entity),
+        "NoSuchBucket" => Answer::Missing(Missing::Bucket),
+        "NoSuchBucketPolicy" => Answer::Missing(Missing::BucketPolicy),
+        "NoSuchCORSConfiguration" => Answer::Missing(Missing::CorsRules),
+        "ServerSideEncryptionConfigurationNotFoundError" => {
+            Answer::Missing(Missing::DefaultEncryption)
+        }
+        "NotFoundException" => Answer::Missing(Missing::Key),
+        "EntityAlreadyExists" => Answer::AlreadyExists,
+        "DeleteConflict" => Answer::InUse,
+        "ConcurrentModification" => Answer::Concurrent,
+        "LimitExceeded" => Answer::Limit,
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "SlowDown" => {
+            Answer::Throttled
+        }
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => Answer::Denied,
+        _ => Answer::Other,
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub struct AwsError {
     /// The IAM action name of the call, e.g. `iam:CreateRole`.
@@ -127,22 +190,32 @@ impl AwsError {
         }
     }
 
-    /// Whether `err` is an AWS answer with error code `code` (anything else, or no AWS error
-    /// at all, is not).
-    pub fn has_code(err: &anyhow::Error, code: &str) -> bool {
-        err.downcast_ref::<AwsError>().is_some_and(|e| e.is(code))
+    /// What AWS answered, when it answered with an error code.
+    pub fn answer(&self) -> Option<Answer> {
+        self.code.as_deref().map(answer_of)
     }
 
-    pub fn is(&self, code: &str) -> bool {
-        self.code.as_deref() == Some(code)
+    /// Whether AWS answered that `what` does not exist.
+    pub fn says_missing(&self, what: Missing) -> bool {
+        self.answer() == Some(Answer::Missing(what))
     }
 
-    /// `Ok(None)` when AWS answered `code` (the thing is absent), this error otherwise.
-    pub fn absent_if<T>(self, code: &str) -> anyhow::Result<Option<T>> {
-        if self.is(code) {
-            Ok(None)
-        } else {
-            Err(self.into())
+    /// The AWS failure inside an error of a function that can also fail otherwise (a document
+    /// that does not parse): the one place such errors are looked into.
+    pub fn within(err: &anyhow::Error) -> Option<&AwsError> {
+        err.downcast_ref::<AwsError>()
+    }
+
+    /// What AWS answered, if `err` is an AWS answer at all.
+    pub fn answer_within(err: &anyhow::Error) -> Option<Answer> {
+        AwsError::within(err).and_then(AwsError::answer)
+    }
+
+    /// `Ok(None)` when AWS answered that `what` does not exist, this error otherwise.
+    pub fn absent_if<T>(self, what: Missing) -> anyhow::Result<Option<T>> {
+        match self.says_missing(what) {
+            true => Ok(None),
+            false => Err(self.into()),
         }
     }
 
@@ -249,7 +322,21 @@ fn root_text(err: &(dyn std::error::Error + 'static)) -> String {
     current.to_string().to_lowercase()
 }
 
-/// The whole chain's text, lower-cased: credential providers nest their reasons.
+/// The kind of the first I/O error in the chain: a refused or timed-out connection, typed.
+fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// The whole chain's text, lower-cased: credential providers nest their reasons. The SDK
+/// keeps no type for them: an unknown profile becomes `CredentialsError::not_loaded` of its
+/// message, a failed `credential_process` or SSO login a `provider_error` of a string.
 fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = String::new();
     let mut current = Some(err);
@@ -280,6 +367,13 @@ where
             if d.is_other() || text.contains("credential") || text.contains("profile") {
                 return credentials(&text);
             }
+            match err.source().and_then(io_kind) {
+                Some(std::io::ErrorKind::ConnectionRefused) => return Why::Refused,
+                Some(std::io::ErrorKind::TimedOut) => return Why::Timeout,
+                _ => {}
+            }
+            // Neither hyper's DNS failure nor rustls's reach here as a type a caller can name
+            // without depending on them: their fixed texts are the only sign.
             let root = err.source().map(root_text).unwrap_or_default();
             if root.contains("refused") {
                 Why::Refused
@@ -361,8 +455,8 @@ fn hint(err: &AwsError) -> Option<String> {
              --permissions-boundary ARN, --path /PATH/ or --tag KEY=VALUE"
         ));
     }
-    Some(match (err.failure, err.code.as_deref()) {
-        (_, Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation")) => format!(
+    Some(match (err.failure, err.answer()) {
+        (_, Some(Answer::Denied)) => format!(
             "the caller lacks permission for {call}; grant it (README: \"Permissions the caller \
              needs\") or use another --profile"
         ),
@@ -371,10 +465,10 @@ fn hint(err: &AwsError) -> Option<String> {
              or choose a profile with --profile NAME"
                 .to_string()
         }
-        (_, Some("NoSuchBucket")) => {
+        (_, Some(Answer::Missing(Missing::Bucket))) => {
             "check the bucket name and that it is in this account".to_string()
         }
-        (_, Some("LimitExceeded")) => {
+        (_, Some(Answer::Limit)) => {
             "an IAM quota is reached; see the IAM quotas page of your account".to_string()
         }
         (Failure::Unreachable, _) => "check the network, --region and --endpoint-url".to_string(),
@@ -399,6 +493,63 @@ mod tests {
             message: Some("m".into()),
             debug: String::new(),
         }
+    }
+
+    #[test]
+    fn each_service_s_codes_mean_one_answer() {
+        let cases = [
+            ("NoSuchEntity", Answer::Missing(Missing::Entity)),
+            ("NoSuchBucket", Answer::Missing(Missing::Bucket)),
+            ("NoSuchBucketPolicy", Answer::Missing(Missing::BucketPolicy)),
+            (
+                "NoSuchCORSConfiguration",
+                Answer::Missing(Missing::CorsRules),
+            ),
+            (
+                "ServerSideEncryptionConfigurationNotFoundError",
+                Answer::Missing(Missing::DefaultEncryption),
+            ),
+            ("NotFoundException", Answer::Missing(Missing::Key)),
+            ("EntityAlreadyExists", Answer::AlreadyExists),
+            ("DeleteConflict", Answer::InUse),
+            ("ConcurrentModification", Answer::Concurrent),
+            ("LimitExceeded", Answer::Limit),
+            ("AccessDenied", Answer::Denied),
+            ("AccessDeniedException", Answer::Denied),
+            ("ThrottlingException", Answer::Throttled),
+            ("SlowDown", Answer::Throttled),
+            ("MalformedPolicyDocument", Answer::Other),
+        ];
+        for (code, answer) in cases {
+            assert_eq!(answer_of(code), answer, "{code}");
+            assert_eq!(error(Why::Answered, Some(code)).answer(), Some(answer));
+        }
+        assert_eq!(error(Why::Refused, None).answer(), None, "no answer at all");
+        let missing = error(Why::Answered, Some("NoSuchEntity"));
+        assert!(missing.says_missing(Missing::Entity) && !missing.says_missing(Missing::Bucket));
+        let wrapped = anyhow::Error::from(missing).context("reading role r");
+        assert_eq!(
+            AwsError::answer_within(&wrapped),
+            Some(Answer::Missing(Missing::Entity))
+        );
+        let parse = anyhow::anyhow!("not a policy document");
+        assert_eq!(AwsError::answer_within(&parse), None);
+    }
+
+    #[test]
+    fn a_refused_or_timed_out_connection_is_known_by_its_io_kind_not_its_text() {
+        use aws_sdk_iam::error::ConnectorError;
+        use aws_sdk_iam::operation::get_role::GetRoleError;
+        use std::io::{Error, ErrorKind};
+        let why = |kind| {
+            let io = Box::new(Error::new(kind, "os error 4242"));
+            let err: SdkError<GetRoleError, ()> =
+                SdkError::dispatch_failure(ConnectorError::io(io));
+            AwsError::new("iam:GetRole", "role r", &err).why
+        };
+        assert_eq!(why(ErrorKind::ConnectionRefused), Why::Refused);
+        assert_eq!(why(ErrorKind::TimedOut), Why::Timeout);
+        assert_eq!(why(ErrorKind::ConnectionReset), Why::Connection);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::holder;
 use super::ops::Op;
-use super::{cors, discover, keys, AwsError, AwsResult, S3For};
+use super::{cors, discover, keys, Answer, AwsError, AwsResult, Missing, S3For};
 use crate::plan::cors::CorsRule;
 use crate::policy::{parse_iam_document, same_meaning};
 
@@ -237,7 +237,7 @@ async fn current_trust(iam: &Client, role: &str) -> Result<Option<Value>> {
     let result = iam.get_role().role_name(role).send().await;
     let out = match result.aws("iam:GetRole", format!("role {role}")) {
         Ok(out) => out,
-        Err(e) => return e.absent_if("NoSuchEntity"),
+        Err(e) => return e.absent_if(Missing::Entity),
     };
     let raw = out
         .role()
@@ -253,7 +253,11 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
     let why = match (&entry.undo.check, op) {
         (Check::Nothing, Op::Detach { holder, arn }) => {
             return match op.run(iam, s3).await {
-                Err(e) if !entry.certain && AwsError::has_code(&e, "NoSuchEntity") => {
+                Err(e)
+                    if !entry.certain
+                        && AwsError::answer_within(&e)
+                            == Some(Answer::Missing(Missing::Entity)) =>
+                {
                     left(format!("{arn} was not attached to {holder}"))
                 }
                 other => other.map(|()| Outcome::Done(op.past())),
@@ -323,7 +327,9 @@ fn left(why: String) -> Result<Outcome> {
 async fn user_not_ours(iam: &Client, name: &str) -> Result<Option<String>> {
     let user = match holder::user(iam, name).await {
         Ok(user) => user,
-        Err(e) if e.is("NoSuchEntity") => return Ok(Some(format!("user {name} was not created"))),
+        Err(e) if e.says_missing(Missing::Entity) => {
+            return Ok(Some(format!("user {name} was not created")))
+        }
         Err(e) => return Err(e.into()),
     };
     let keys = keys::list(iam, name).await?;
@@ -343,7 +349,7 @@ async fn delete_keys(
 ) -> Result<Outcome> {
     let now = match keys::list(iam, user).await {
         Ok(now) => now,
-        Err(e) if AwsError::has_code(&e, "NoSuchEntity") => {
+        Err(e) if AwsError::answer_within(&e) == Some(Answer::Missing(Missing::Entity)) => {
             return left(format!("user {user} no longer exists"))
         }
         Err(e) => return Err(e),

@@ -111,10 +111,7 @@ pub async fn create(iam: &Client, user: &str) -> Result<NewKey, AwsError> {
 /// Whether a failed CreateAccessKey certainly made no key and may be tried again: throttled,
 /// or the user not visible yet (IAM's propagation after CreateUser).
 pub fn nothing_made(err: &AwsError) -> bool {
-    super::retry::is_propagation(err)
-        || ["Throttling", "ThrottlingException", "RequestLimitExceeded"]
-            .iter()
-            .any(|c| err.is(c))
+    super::retry::is_propagation(err) || err.answer() == Some(super::Answer::Throttled)
 }
 
 /// Switch a key on or off.

@@ -28,7 +28,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-pub use error::{AwsError, AwsResult, Failure};
+pub use error::{Answer, AwsError, AwsResult, Failure, Missing};
 
 /// How many S3 and KMS reads may be in flight at once: high, so discovery of many buckets
 /// costs about as many round trips as one bucket (S3's request rates are far higher).

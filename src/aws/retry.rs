@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::{AwsError, Event, Progress};
+use super::{Answer, AwsError, Event, Missing, Progress};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Backoff {
@@ -41,9 +41,10 @@ impl Backoff {
 
 /// Error codes that, right after a create, mean "not visible yet" rather than "wrong".
 pub fn is_propagation(err: &AwsError) -> bool {
-    ["NoSuchEntity", "ConcurrentModification"]
-        .iter()
-        .any(|c| err.is(c))
+    matches!(
+        err.answer(),
+        Some(Answer::Missing(Missing::Entity) | Answer::Concurrent)
+    )
 }
 
 /// Run `call` until it succeeds, fails with an error `retryable` rejects, or attempts run out.

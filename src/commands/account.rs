@@ -8,7 +8,7 @@ use futures::future::join_all;
 use indicatif::ProgressBar;
 use tokio_util::sync::CancellationToken;
 
-use crate::aws::{discover, AwsError, Connection, Event, Failure, Progress};
+use crate::aws::{discover, Answer, AwsError, Connection, Event, Failure, Missing, Progress};
 use crate::context::Context;
 use crate::exit::Cancelled;
 use crate::plan::{self, ExistingPolicy, Facts, Request};
@@ -50,8 +50,8 @@ fn interrupted() -> anyhow::Error {
 /// Why a typed bucket cannot be used, in a line.
 fn bucket_problem(name: &str, err: &anyhow::Error) -> String {
     match err.downcast_ref::<AwsError>() {
-        Some(aws) if aws.is("NoSuchBucket") => format!("bucket {name} does not exist"),
-        Some(aws) if aws.is("AccessDenied") => format!(
+        Some(aws) if aws.says_missing(Missing::Bucket) => format!("bucket {name} does not exist"),
+        Some(aws) if aws.answer() == Some(Answer::Denied) => format!(
             "you may not read bucket {name} (s3:GetBucketLocation is denied): it may belong \
              to another account"
         ),
@@ -105,7 +105,7 @@ impl Discovery for Account<'_> {
         let found = discover::bucket_names(&self.conn.s3(&self.conn.region())).await;
         match found {
             Ok(names) => Listing::Names(names),
-            Err(err) if err.is("AccessDenied") => Listing::Denied,
+            Err(err) if err.answer() == Some(Answer::Denied) => Listing::Denied,
             Err(err) => Listing::Failed(err.to_string()),
         }
     }
