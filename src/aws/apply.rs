@@ -622,15 +622,13 @@ pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<S
     let (now, attached, defaults) = tokio::try_join!(
         async {
             match settings_differ(iam, plan, &holder).await {
-                Err(e) if AwsError::answer_within(&e) == Some(Answer::Missing(Missing::Entity)) => {
-                    Ok(None)
-                }
+                Err(e) if AwsError::answered(&e, Answer::Missing(Missing::Entity)) => Ok(None),
                 other => other.map(Some),
             }
         },
         async {
             match holder::attached_arns(iam, &holder).await {
-                Err(e) if AwsError::answer_within(&e) == Some(Answer::Missing(Missing::Entity)) => {
+                Err(e) if AwsError::answered(&e, Answer::Missing(Missing::Entity)) => {
                     Ok(Vec::new())
                 }
                 other => other,

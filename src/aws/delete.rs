@@ -158,7 +158,7 @@ async fn attached_policy(
 ) -> Result<Attached> {
     let found = match discover::policy(iam, arn.clone()).await {
         Ok(found) => found,
-        Err(err) if AwsError::answer_within(&err) == Some(Answer::Denied) => {
+        Err(err) if AwsError::answered(&err, Answer::Denied) => {
             progress(Event::Found(format!(
                 "{err:#}; treating it as not created by provision-role"
             )));
@@ -417,7 +417,7 @@ pub async fn cors_steps(
     for item in found {
         match item {
             Ok(step) => steps.extend(step),
-            Err(e) if AwsError::answer_within(&e) == Some(Answer::Missing(Missing::Bucket)) => {}
+            Err(e) if AwsError::answered(&e, Answer::Missing(Missing::Bucket)) => {}
             Err(e) => warnings.push(format!(
                 "{e:#}; a CORS rule {id} there, if any, is left as it is"
             )),

@@ -291,7 +291,7 @@ pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> 
         async {
             let (who, asked) = tokio::join!(identity(&conn.sts), boundary(&conn.iam, asked));
             let who = who?;
-            let found = policy(&conn.iam, policy_arn(&who, base)).await?;
+            let found = policy(&conn.iam, policy_arn(&who.partition, &who.account, base)).await?;
             Ok::<_, anyhow::Error>((who, found, asked))
         },
         buckets_and_keys(conn, req, progress),
@@ -328,11 +328,11 @@ pub async fn follow_up(
     wanted: plan::FollowUp,
     facts: &mut Facts,
 ) -> Result<()> {
-    let account = facts.account_id.clone().unwrap_or_default();
+    let account = facts.account_id.as_deref().unwrap_or_default();
     let arns = wanted
         .policies
         .iter()
-        .map(|name| format!("arn:{}:iam::{account}:policy/{name}", facts.partition))
+        .map(|name| policy_arn(&facts.partition, account, name))
         .collect();
     let holder = req.holder.id();
     let (found, shared) = tokio::try_join!(
@@ -380,8 +380,8 @@ pub async fn attached_elsewhere(
     Ok(other_roles || other_users || !out.policy_groups().is_empty())
 }
 
-fn policy_arn(who: &Identity, name: &str) -> String {
-    format!("arn:{}:iam::{}:policy/{name}", who.partition, who.account)
+fn policy_arn(partition: &str, account: &str, name: &str) -> String {
+    format!("arn:{partition}:iam::{account}:policy/{name}")
 }
 
 fn name_of(arn: &str) -> &str {

@@ -211,6 +211,11 @@ impl AwsError {
         AwsError::within(err).and_then(AwsError::answer)
     }
 
+    /// Whether `err` is AWS answering `answer`.
+    pub fn answered(err: &anyhow::Error, answer: Answer) -> bool {
+        AwsError::answer_within(err) == Some(answer)
+    }
+
     /// `Ok(None)` when AWS answered that `what` does not exist, this error otherwise.
     pub fn absent_if<T>(self, what: Missing) -> anyhow::Result<Option<T>> {
         match self.says_missing(what) {

@@ -255,8 +255,7 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
             return match op.run(iam, s3).await {
                 Err(e)
                     if !entry.certain
-                        && AwsError::answer_within(&e)
-                            == Some(Answer::Missing(Missing::Entity)) =>
+                        && AwsError::answered(&e, Answer::Missing(Missing::Entity)) =>
                 {
                     left(format!("{arn} was not attached to {holder}"))
                 }
@@ -349,7 +348,7 @@ async fn delete_keys(
 ) -> Result<Outcome> {
     let now = match keys::list(iam, user).await {
         Ok(now) => now,
-        Err(e) if AwsError::answer_within(&e) == Some(Answer::Missing(Missing::Entity)) => {
+        Err(e) if AwsError::answered(&e, Answer::Missing(Missing::Entity)) => {
             return left(format!("user {user} no longer exists"))
         }
         Err(e) => return Err(e),

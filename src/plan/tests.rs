@@ -575,13 +575,18 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
         .any(|n| n.level == Level::Warn && n.message.contains("attached elsewhere")));
 }
 
+/// 200 long bucket names: more than one policy's worth of grants.
+fn many_bucket_names() -> Vec<String> {
+    (0..200)
+        .map(|i| format!("bucket-with-a-rather-long-name-{i:04}"))
+        .collect()
+}
+
 /// What discovery reads after the draft: the planned NAME-N policies it has not seen (never
 /// the base name, always looked up), and the stale policies whose other holders decide.
 #[test]
 fn follow_up_names_the_unread_spilled_policies_and_the_stale_ones() {
-    let names: Vec<String> = (0..200)
-        .map(|i| format!("bucket-with-a-rather-long-name-{i:04}"))
-        .collect();
+    let names = many_bucket_names();
     let many: Vec<&str> = names.iter().map(String::as_str).collect();
     let spilled = build(&req(&many), &online()).unwrap().policies.len();
     assert!(spilled > 2);
@@ -624,9 +629,7 @@ fn follow_up_names_the_unread_spilled_policies_and_the_stale_ones() {
 
 #[test]
 fn many_buckets_split_into_policies_within_the_size_limit() {
-    let names: Vec<String> = (0..200)
-        .map(|i| format!("bucket-with-a-rather-long-name-{i:04}"))
-        .collect();
+    let names = many_bucket_names();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let plan = build(&req(&refs), &online()).unwrap();
     assert!(plan.policies.len() > 1);
