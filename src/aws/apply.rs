@@ -12,7 +12,6 @@ use anyhow::{anyhow, Result};
 use aws_sdk_iam::types::PolicyVersion;
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt};
-use serde_json::Value;
 use thiserror::Error;
 
 use super::holder::{self, tag};
@@ -31,7 +30,7 @@ use crate::plan::{
     Change, Guardrails, Holder, HolderPlan, Plan, PlanError, Resource, UserPlan, ADOPTED_TAG,
     OWNER_TAG,
 };
-use crate::policy::{parse_iam_document, same_meaning, PolicyDocument};
+use crate::policy::{HeldDocument, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
 pub const MAX_POLICY_VERSIONS: usize = 5;
@@ -261,7 +260,7 @@ async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) ->
         .ok()
         .and_then(|o| o.policy()?.arn())
         .map(str::to_string);
-    let undo = Undo::delete_policy(arn.unwrap_or_else(|| name.to_string()), document.to_value());
+    let undo = Undo::delete_policy(arn.unwrap_or_else(|| name.to_string()), document.clone());
     let out = settle(w.journal, result, undo)?;
     Ok(out
         .policy()
@@ -305,12 +304,7 @@ async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> 
         .ok()
         .and_then(|o| o.policy_version()?.version_id())
         .map(str::to_string);
-    let undo = Undo::restore_version(
-        arn.to_string(),
-        previous,
-        created.clone(),
-        document.to_value(),
-    );
+    let undo = Undo::restore_version(arn.to_string(), previous, created.clone(), document.clone());
     settle(w.journal, result, undo)?;
     Ok(created.unwrap_or_default())
 }
@@ -368,7 +362,7 @@ async fn create_role(
         .await
         .aws("iam:CreateRole", format!("role {name}"))
         .map_err(|e| conflict_if_exists(e, &format!("role {name}")));
-    let undo = Undo::delete_role(name.to_string(), trust.to_value());
+    let undo = Undo::delete_role(name.to_string(), trust.clone());
     settle(w.journal, result, undo)?;
     Ok(())
 }
@@ -422,17 +416,16 @@ pub async fn deactivate_key(w: &Writer<'_>, user: &str, id: &str) -> Result<()> 
 }
 
 /// The role's trust policy as IAM holds it now.
-async fn trust_now(iam: &Client, role: &str) -> Result<Value> {
+async fn trust_now(iam: &Client, role: &str) -> Result<HeldDocument> {
     let now = role_now(iam, role).await?;
-    Ok(parse_iam_document(
-        now.assume_role_policy_document().unwrap_or("{}"),
-    )?)
+    let raw = now.assume_role_policy_document();
+    super::held_document(raw, || format!("the trust policy of role {role}"))
 }
 
 async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Result<()> {
     let previous = trust_now(w.iam, role).await?;
     let result = put_trust(w.iam, role, &trust.to_compact()).await;
-    let undo = Undo::restore_trust(role.to_string(), previous, trust.to_value());
+    let undo = Undo::restore_trust(role.to_string(), previous, trust.clone());
     settle(w.journal, result, undo)
 }
 
@@ -677,8 +670,9 @@ async fn settings_differ(iam: &Client, plan: &Plan, holder: &Holder) -> Result<V
         HolderPlan::Role(planned) => {
             let role = &planned.name;
             let now = role_now(iam, role).await?;
-            let trust = parse_iam_document(now.assume_role_policy_document().unwrap_or("{}"))?;
-            if !same_meaning(&trust, &planned.trust.to_value()) {
+            let raw = now.assume_role_policy_document();
+            let trust = super::document(raw, || format!("the trust policy of role {role}"))?;
+            if !trust.same_meaning(&planned.trust) {
                 out.push(format!("the trust policy of role {role} is not this run's"));
             }
             let session = g.max_session_duration.map(|s| s as i32);

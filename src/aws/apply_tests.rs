@@ -3,6 +3,7 @@
 //! journal and the rollback report say. Independent writes run concurrently, so journals are
 //! compared in order only where the order is fixed (attachments after policies and the role).
 
+use crate::policy::{HeldDocument, PolicyDocument};
 use std::time::Duration;
 
 use aws_sdk_iam::config::retry::RetryConfig;
@@ -61,8 +62,12 @@ fn new_role_plan() -> Plan {
     plan::build(&request(), &facts()).expect("a plan")
 }
 
-fn trust() -> serde_json::Value {
-    plan::trust_document(request().role().unwrap()).to_value()
+fn trust() -> PolicyDocument {
+    plan::trust_document(request().role().unwrap())
+}
+
+fn doc(v: serde_json::Value) -> PolicyDocument {
+    serde_json::from_value(v).expect("a policy document")
 }
 
 /// The role and its policy exist (ours); the policy's document differs from the plan's.
@@ -77,8 +82,10 @@ fn policy_update_plan() -> Plan {
         description: request().role().unwrap().description.clone(),
         ..Default::default()
     });
-    let old = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::old/*"}]});
+    let old = doc(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::old/*"}]}),
+    );
     facts.existing.policies.insert(
         "r-s3-access".into(),
         ExistingPolicy {
@@ -149,7 +156,7 @@ fn delete_role_ok() -> Rule {
         .then_output(|| DeleteRoleOutput::builder().build())
 }
 
-fn role_with_trust(trust: serde_json::Value) -> Rule {
+fn role_with_trust(trust: PolicyDocument) -> Rule {
     mock!(Client::get_role)
         .match_requests(|r| r.role_name() == Some(ROLE))
         .then_output(move || {
@@ -159,7 +166,7 @@ fn role_with_trust(trust: serde_json::Value) -> Rule {
                 .role_id("AROAEXAMPLE")
                 .arn(format!("arn:aws:iam::{ACCOUNT}:role/{ROLE}"))
                 .create_date(DateTime::from_secs(0))
-                .assume_role_policy_document(trust.to_string())
+                .assume_role_policy_document(trust.to_compact())
                 .build()
                 .expect("a role");
             GetRoleOutput::builder().role(role).build()
@@ -167,7 +174,7 @@ fn role_with_trust(trust: serde_json::Value) -> Rule {
 }
 
 /// GetPolicy and GetPolicyVersion for a policy whose default is `version` with `document`.
-fn policy_is(version: &'static str, document: serde_json::Value) -> (Rule, Rule) {
+fn policy_is(version: &'static str, document: PolicyDocument) -> (Rule, Rule) {
     let get = mock!(Client::get_policy).then_output(move || {
         GetPolicyOutput::builder()
             .policy(
@@ -183,7 +190,7 @@ fn policy_is(version: &'static str, document: serde_json::Value) -> (Rule, Rule)
             .policy_version(
                 PolicyVersion::builder()
                     .version_id(version)
-                    .document(document.to_string())
+                    .document(document.to_compact())
                     .build(),
             )
             .build()
@@ -219,8 +226,8 @@ fn assert_all_called_once(rules: &[&Rule]) {
     }
 }
 
-fn planned_document() -> serde_json::Value {
-    new_role_plan().policies[0].document.to_value()
+fn planned_document() -> PolicyDocument {
+    new_role_plan().policies[0].document.clone()
 }
 
 #[tokio::test]
@@ -362,12 +369,14 @@ async fn rollback_keeps_what_another_writer_changed_since() {
     journal.record(Undo::delete_role(ROLE.into(), trust()));
     journal.record(Undo::restore_trust(
         ROLE.into(),
-        json!({"Version": "2012-10-17", "Statement": []}),
+        HeldDocument::from_iam(r#"{"Version": "2012-10-17", "Statement": []}"#).unwrap(),
         trust(),
     ));
     // The role now has someone else's trust policy: neither restored nor deleted.
-    let theirs = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-        "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]});
+    let theirs = doc(
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]}),
+    );
     let read = role_with_trust(theirs);
     let iam = client(&[&read]);
     let report = rollback(&iam, &no_s3, &journal).await;
@@ -494,7 +503,7 @@ async fn policy_update_at_five_versions_deletes_the_oldest_non_default_first() {
         POLICY_ARN.into(),
         "v1".into(),
         Some("v6".into()),
-        plan.policies[0].document.to_value(),
+        plan.policies[0].document.clone(),
     );
     let undo: Vec<Undo> = journal.take().into_iter().map(|e| e.undo).collect();
     assert_eq!(undo, vec![restore]);
@@ -528,7 +537,7 @@ async fn rolling_back_an_update_restores_the_previous_default_if_still_ours() {
 #[tokio::test]
 async fn confirm_names_what_differs_from_the_plan() {
     let plan = new_role_plan();
-    let read = role_with_trust(json!({"Version": "2012-10-17", "Statement": []}));
+    let read = role_with_trust(PolicyDocument::default());
     let attached = mock!(Client::list_attached_role_policies).then_output(|| {
         aws_sdk_iam::operation::list_attached_role_policies::ListAttachedRolePoliciesOutput::builder()
             .build()

@@ -176,9 +176,7 @@ async fn attached_policy(
         Some(from) => Some((from.clone(), versions_after(iam, &arn, from).await?)),
         None => None,
     };
-    let document: Option<crate::policy::PolicyDocument> =
-        serde_json::from_value(policy.document).ok();
-    let mut buckets: Vec<String> = crate::audit::granted_scopes(document.iter())
+    let mut buckets: Vec<String> = crate::audit::granted_scopes([&policy.document])
         .into_iter()
         .map(|s| s.bucket)
         .collect();

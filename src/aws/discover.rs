@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use aws_sdk_iam::types::Tag;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
+use super::document;
 use super::holder::{self, attached_arns, inline_names};
 use super::{keys, AwsError, AwsResult, Connection, Event, Missing, Progress, IAM_READS, READS};
 use crate::plan::{
@@ -22,7 +23,7 @@ use crate::plan::{
     Holder, HolderSpec, KeyFacts, KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
 };
 use crate::policy::access::{Boundary, Layers, Read};
-use crate::policy::{self, parse_iam_document, PolicyDocument};
+use crate::policy::{self, PolicyDocument};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -165,12 +166,7 @@ pub async fn bucket_policy(
         Ok(out) => out,
         Err(e) => return e.absent_if(Missing::BucketPolicy),
     };
-    let raw = out.policy().unwrap_or("{}");
-    let doc = parse_iam_document(raw)
-        .with_context(|| format!("the policy of bucket {bucket} is not valid JSON"))?;
-    let doc = serde_json::from_value(doc)
-        .with_context(|| format!("the policy of bucket {bucket} is not a valid policy document"))?;
-    Ok(Some(doc))
+    document(out.policy(), || format!("the policy of bucket {bucket}")).map(Some)
 }
 
 /// Whether the bucket is Requester Pays.
@@ -226,10 +222,7 @@ pub async fn key_policy(kms: &aws_sdk_kms::Client, key: &str) -> Read<PolicyDocu
             .send()
             .await
             .aws("kms:GetKeyPolicy", format!("key {key}"))?;
-        let doc = parse_iam_document(out.policy().unwrap_or("{}"))
-            .with_context(|| format!("the key policy of {key} is not valid JSON"))?;
-        serde_json::from_value(doc)
-            .with_context(|| format!("the key policy of {key} is not a valid policy document"))
+        document(out.policy(), || format!("the key policy of {key}"))
     };
     read.await.map_err(message)
 }
@@ -557,8 +550,7 @@ async fn holder_and_family(
 pub async fn boundary(iam: &aws_sdk_iam::Client, arn: Option<&String>) -> Option<Boundary> {
     let arn = arn?;
     let document = match policy(iam, arn.clone()).await {
-        Ok(Some(p)) => serde_json::from_value(p.document)
-            .map_err(|e| format!("{arn} is not a valid policy document: {e}")),
+        Ok(Some(p)) => Ok(p.document),
         Ok(None) => Err(format!("IAM holds no policy {arn}")),
         Err(e) => Err(message(e)),
     };
@@ -591,8 +583,9 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
         Err(e) => return e.absent_if(Missing::Entity),
     };
     let role = out.role().context("iam:GetRole returned no role")?;
-    let trust = parse_iam_document(role.assume_role_policy_document().unwrap_or("{}"))
-        .with_context(|| format!("the trust policy of role {name} is not valid JSON"))?;
+    let trust = document(role.assume_role_policy_document(), || {
+        format!("the trust policy of role {name}")
+    })?;
     let holder = Holder::Role(name.to_string());
     let (attached, inline) =
         tokio::try_join!(attached_arns(iam, &holder), inline_names(iam, &holder))?;
@@ -666,12 +659,8 @@ pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<Exi
         .send()
         .await
         .aws("iam:GetPolicyVersion", format!("policy {arn}"))?;
-    let raw = doc
-        .policy_version()
-        .and_then(|v| v.document())
-        .unwrap_or("{}");
-    let document = parse_iam_document(raw)
-        .with_context(|| format!("the document of policy {arn} is not valid JSON"))?;
+    let raw = doc.policy_version().and_then(|v| v.document());
+    let document = document(raw, || format!("the document of policy {arn}"))?;
     Ok(Some(ExistingPolicy {
         owned: owned(p.tags()),
         adopted_from: tag_value(p.tags(), ADOPTED_TAG).map(str::to_string),

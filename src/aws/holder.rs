@@ -5,11 +5,10 @@
 use anyhow::{anyhow, Result};
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
-use serde_json::Value;
 
 use super::{AwsError, AwsResult};
 use crate::plan::Holder;
-use crate::policy::parse_iam_document;
+use crate::policy::HeldDocument;
 
 /// What a role or user has now that the guardrails set.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -192,7 +191,7 @@ pub async fn put_boundary(iam: &Client, holder: &Holder, arn: Option<&str>) -> R
 }
 
 /// An inline policy's document.
-pub async fn inline_document(iam: &Client, holder: &Holder, name: &str) -> Result<Value> {
+pub async fn inline_document(iam: &Client, holder: &Holder, name: &str) -> Result<HeldDocument> {
     let resource = format!("{holder}, inline policy {name}");
     let raw = match holder {
         Holder::Role(role) => {
@@ -214,10 +213,10 @@ pub async fn inline_document(iam: &Client, holder: &Holder, name: &str) -> Resul
                 .policy_document
         }
     };
-    Ok(parse_iam_document(&raw)?)
+    super::held_document(Some(&raw), || format!("{holder}, inline policy {name}"))
 }
 
-pub async fn put_inline(iam: &Client, holder: &Holder, name: &str, doc: &Value) -> Result<()> {
+pub async fn put_inline(iam: &Client, holder: &Holder, name: &str, doc: &str) -> Result<()> {
     let resource = format!("{holder}, inline policy {name}");
     either!(
         iam,
@@ -225,7 +224,7 @@ pub async fn put_inline(iam: &Client, holder: &Holder, name: &str, doc: &Value) 
         resource,
         put_role_policy("iam:PutRolePolicy") | put_user_policy("iam:PutUserPolicy"),
         policy_name(name),
-        policy_document(doc.to_string())
+        policy_document(doc)
     )?;
     Ok(())
 }

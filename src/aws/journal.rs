@@ -10,13 +10,12 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use aws_sdk_iam::Client;
-use serde_json::Value;
 
 use super::holder;
 use super::ops::Op;
 use super::{cors, discover, keys, Answer, AwsError, AwsResult, Missing, S3For};
 use crate::plan::cors::CorsRule;
-use crate::policy::{parse_iam_document, same_meaning};
+use crate::policy::{HeldDocument, PolicyDocument};
 
 /// One write this run made, described by the write that takes it back and what must still
 /// hold for that to be this run's to do.
@@ -32,9 +31,9 @@ pub enum Check {
     /// Nothing: the undo puts back what was there before.
     Nothing,
     /// The policy this run created still has only the version it wrote, with this document.
-    PolicyAsWritten { document: Value },
+    PolicyAsWritten { document: PolicyDocument },
     /// The role this run created still has the trust policy it wrote.
-    RoleAsWritten { trust: Value },
+    RoleAsWritten { trust: PolicyDocument },
     /// The user this run created is still ours and holds no key this run did not make.
     UserAsMade,
     /// The key this run made: by its id, or (when the answer was lost) any key of the user not
@@ -44,10 +43,10 @@ pub enum Check {
     /// the answer was lost: then any other default with this document).
     DefaultAsMade {
         created: Option<String>,
-        document: Value,
+        document: PolicyDocument,
     },
     /// The role's trust policy is still the one this run wrote.
-    TrustAsWritten { written: Value },
+    TrustAsWritten { written: PolicyDocument },
     /// The bucket still holds the CORS rule this run wrote.
     CorsAsWritten { written: CorsRule },
 }
@@ -62,7 +61,7 @@ impl Undo {
     }
 
     /// A policy this run created, with the document it wrote.
-    pub fn delete_policy(arn: String, document: Value) -> Undo {
+    pub fn delete_policy(arn: String, document: PolicyDocument) -> Undo {
         Undo {
             op: Op::DeletePolicy { arn },
             check: Check::PolicyAsWritten { document },
@@ -70,7 +69,7 @@ impl Undo {
     }
 
     /// A role this run created, with the trust policy it wrote.
-    pub fn delete_role(name: String, trust: Value) -> Undo {
+    pub fn delete_role(name: String, trust: PolicyDocument) -> Undo {
         Undo {
             op: Op::DeleteRole { name },
             check: Check::RoleAsWritten { trust },
@@ -98,7 +97,7 @@ impl Undo {
         arn: String,
         previous: String,
         created: Option<String>,
-        document: Value,
+        document: PolicyDocument,
     ) -> Undo {
         Undo {
             op: Op::RestoreDefault {
@@ -111,7 +110,7 @@ impl Undo {
     }
 
     /// The trust policy this run replaced, and the one it wrote.
-    pub fn restore_trust(role: String, previous: Value, written: Value) -> Undo {
+    pub fn restore_trust(role: String, previous: HeldDocument, written: PolicyDocument) -> Undo {
         Undo {
             op: Op::RestoreTrust {
                 role,
@@ -233,17 +232,14 @@ pub async fn rollback(iam: &Client, s3: S3For<'_>, journal: &Journal) -> Rollbac
 }
 
 /// The role's trust policy now, or None if the role does not exist.
-async fn current_trust(iam: &Client, role: &str) -> Result<Option<Value>> {
+async fn current_trust(iam: &Client, role: &str) -> Result<Option<PolicyDocument>> {
     let result = iam.get_role().role_name(role).send().await;
     let out = match result.aws("iam:GetRole", format!("role {role}")) {
         Ok(out) => out,
         Err(e) => return e.absent_if(Missing::Entity),
     };
-    let raw = out
-        .role()
-        .and_then(|r| r.assume_role_policy_document())
-        .unwrap_or("{}");
-    Ok(Some(parse_iam_document(raw)?))
+    let raw = out.role().and_then(|r| r.assume_role_policy_document());
+    super::document(raw, || format!("the trust policy of role {role}")).map(Some)
 }
 
 /// Read what the undo would touch and, when it is not this run's to undo any more, say why it
@@ -267,7 +263,7 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
             match discover::policy(iam, arn.clone()).await? {
                 None => Some(format!("policy {arn} was not created")),
                 Some(now)
-                    if now.default_version != "v1" || !same_meaning(&now.document, document) =>
+                    if now.default_version != "v1" || !now.document.same_meaning(document) =>
                 {
                     Some(format!("policy {arn} {CHANGED}"))
                 }
@@ -277,7 +273,7 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
         (Check::RoleAsWritten { trust }, Op::DeleteRole { name }) => {
             match current_trust(iam, name).await? {
                 None => Some(format!("role {name} was not created")),
-                Some(now) if !same_meaning(&now, trust) => Some(format!("role {name} {CHANGED}")),
+                Some(now) if !now.same_meaning(trust) => Some(format!("role {name} {CHANGED}")),
                 Some(_) => None,
             }
         }
@@ -290,7 +286,7 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
         }
         (Check::TrustAsWritten { written }, Op::RestoreTrust { role, .. }) => {
             let now = current_trust(iam, role).await?;
-            (!now.is_some_and(|t| same_meaning(&t, written))).then(|| {
+            (!now.is_some_and(|t| t.same_meaning(written))).then(|| {
                 format!(
                     "the trust policy of role {role} is not the one this run wrote (never \
                      written, or changed by another run since): kept"
@@ -407,14 +403,14 @@ async fn restore_version(
     arn: &str,
     previous: &str,
     created: Option<&str>,
-    document: &Value,
+    document: &PolicyDocument,
 ) -> Result<Outcome> {
     let Some(now) = discover::policy(iam, arn.to_string()).await? else {
         return left(format!("policy {arn} no longer exists"));
     };
     let ours = match created {
         Some(id) => now.default_version == id,
-        None => now.default_version != previous && same_meaning(&now.document, document),
+        None => now.default_version != previous && now.document.same_meaning(document),
     };
     if !ours {
         return left(format!(

@@ -23,11 +23,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use anyhow::Context as _;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use crate::policy::{HeldDocument, PolicyDocument};
 pub use error::{Answer, AwsError, AwsResult, Failure, Missing};
 
 /// How many S3 and KMS reads may be in flight at once: high, so discovery of many buckets
@@ -37,6 +39,24 @@ pub const READS: usize = 100;
 pub const IAM_READS: usize = 8;
 /// IAM writes in flight at once: IAM's write rate limits are low.
 pub const IAM_WRITES: usize = 4;
+
+/// A document as IAM, S3 or KMS returned it, typed; `what` names it in the error.
+pub(crate) fn document(
+    raw: Option<&str>,
+    what: impl Fn() -> String,
+) -> anyhow::Result<PolicyDocument> {
+    held_document(raw, what).map(HeldDocument::into_typed)
+}
+
+/// The same, with the text kept as it was (for putting someone's document back).
+pub(crate) fn held_document(
+    raw: Option<&str>,
+    what: impl Fn() -> String,
+) -> anyhow::Result<HeldDocument> {
+    let raw = raw.with_context(|| format!("AWS returned no text for {}", what()))?;
+    HeldDocument::from_iam(raw)
+        .with_context(|| format!("{} is not a valid policy document", what()))
+}
 
 /// Where and as whom to connect; `None` leaves the choice to aws-config's usual chain
 /// (environment, profile files, SSO, instance metadata).

@@ -7,10 +7,10 @@
 //! the checks or notes of their own), run by [`Op::run`] and described by [`Op::task`] (what it
 //! will do), [`Op::past`] (what it did) and [`Op::command`] (how to do it by hand).
 
+use crate::policy::HeldDocument;
 use anyhow::{bail, Result};
 use aws_sdk_iam::types::PolicyVersion;
 use aws_sdk_iam::Client;
-use serde_json::Value;
 
 pub use super::holder::{
     attach, delete_inline, detach, put_boundary, put_inline, put_tags, remove_tags,
@@ -61,7 +61,7 @@ pub enum Op {
     },
     RestoreTrust {
         role: String,
-        document: Value,
+        document: HeldDocument,
     },
     /// The tags `--adopt` added taken off a role, user or policy.
     Untag {
@@ -72,7 +72,7 @@ pub enum Op {
     PutInline {
         holder: Holder,
         name: String,
-        document: Value,
+        document: HeldDocument,
     },
     DeleteInline {
         holder: Holder,
@@ -261,7 +261,7 @@ impl Op {
             Op::RestoreTrust { role, document } => format!(
                 "aws iam update-assume-role-policy --role-name {} --policy-document {}",
                 quote(role),
-                quote(&document.to_string())
+                quote(document.text())
             ),
             Op::Untag { resource, arn } => {
                 let keys = format!("--tag-keys {} {ADOPTED_TAG}", OWNER_TAG.0);
@@ -284,7 +284,7 @@ impl Op {
                 kind(holder),
                 name(holder),
                 quote(policy),
-                quote(&document.to_string())
+                quote(document.text())
             ),
             Op::DeleteInline {
                 holder,
@@ -387,15 +387,13 @@ impl Op {
             Op::RestoreDefault { arn, version, drop } => {
                 restore_default(iam, arn, version, drop).await
             }
-            Op::RestoreTrust { role, document } => {
-                put_trust(iam, role, &document.to_string()).await
-            }
+            Op::RestoreTrust { role, document } => put_trust(iam, role, document.text()).await,
             Op::Untag { resource, arn } => untag(iam, resource, arn).await,
             Op::PutInline {
                 holder,
                 name,
                 document,
-            } => put_inline(iam, holder, name, document).await,
+            } => put_inline(iam, holder, name, document.text()).await,
             Op::DeleteInline { holder, name } => delete_inline(iam, holder, name).await,
             Op::RestoreRole {
                 role,
@@ -545,7 +543,6 @@ pub async fn untag(iam: &Client, resource: &Resource, arn: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     /// The words a POSIX shell makes of `command`.
     fn shell_words(command: &str) -> Vec<String> {
@@ -569,20 +566,23 @@ mod tests {
 
     #[test]
     fn repair_commands_quote_what_the_shell_would_split() {
-        let document = json!({"Statement": [{"Condition": {"StringEquals": {"x": "it's"}}}]});
+        // Put back as it was written: single strings and spacing kept.
+        let text = r#"{"Statement": {"Effect": "Allow", "Action": "s3:ListBucket",
+            "Resource": "*", "Condition": {"StringEquals": {"x": "it's"}}}}"#;
+        let document = HeldDocument::from_iam(text).unwrap();
         let put = Op::PutInline {
             holder: Holder::Role("r".into()),
             name: "admin".into(),
             document: document.clone(),
         };
         let words = shell_words(&put.command());
-        assert_eq!(value_of(&words, "--policy-document"), document.to_string());
+        assert_eq!(value_of(&words, "--policy-document"), text);
         let trust = Op::RestoreTrust {
             role: "r".into(),
             document: document.clone(),
         };
         let words = shell_words(&trust.command());
-        assert_eq!(value_of(&words, "--policy-document"), document.to_string());
+        assert_eq!(value_of(&words, "--policy-document"), text);
         let role = Op::RestoreRole {
             role: "r".into(),
             description: Some("Deep Lake's role".into()),

@@ -10,8 +10,8 @@ use aws_sdk_iam::operation::get_role_policy::GetRolePolicyOutput;
 use aws_sdk_iam::operation::put_role_policy::PutRolePolicyOutput;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 
+use crate::policy::{HeldDocument, PolicyDocument};
 use aws_sdk_iam::Client;
-use serde_json::Value;
 
 use super::apply_tests::{no_s3, run};
 use super::journal::{rollback, Journal, Undo};
@@ -45,7 +45,7 @@ fn prune_plan(prune: bool) -> Plan {
     let fresh = plan::build(&req, &facts).expect("a plan");
     facts.existing.role = Some(ExistingRole {
         arn: "arn:aws:iam::123456789012:role/r".into(),
-        trust: fresh.role().unwrap().trust.to_value(),
+        trust: fresh.role().unwrap().trust.clone(),
         owned: true,
         attached: vec![OURS.into(), FOREIGN.into()],
         inline: vec![INLINE.into()],
@@ -57,7 +57,7 @@ fn prune_plan(prune: bool) -> Plan {
         "r-s3-access".into(),
         ExistingPolicy {
             arn: OURS.into(),
-            document: fresh.policies[0].document.to_value(),
+            document: fresh.policies[0].document.clone(),
             owned: true,
             default_version: "v1".into(),
             ..Default::default()
@@ -89,7 +89,7 @@ fn get_inline() -> Rule {
         })
 }
 
-fn inline_json() -> Value {
+fn inline_json() -> PolicyDocument {
     serde_json::from_str(INLINE_JSON).unwrap()
 }
 
@@ -139,7 +139,7 @@ async fn prune_detaches_and_deletes_and_rollback_puts_both_back() {
             Undo::of(Op::PutInline {
                 holder: Holder::Role(ROLE.into()),
                 name: INLINE.into(),
-                document: inline_json(),
+                document: HeldDocument::from_iam(INLINE_JSON).unwrap(),
             }),
             Undo::of(Op::Reattach {
                 holder: Holder::Role(ROLE.into()),
@@ -155,7 +155,7 @@ async fn prune_detaches_and_deletes_and_rollback_puts_both_back() {
         .match_requests(|r| {
             r.policy_name() == Some(INLINE)
                 && r.policy_document()
-                    .map(|d| serde_json::from_str::<Value>(d).ok())
+                    .map(|d| serde_json::from_str::<PolicyDocument>(d).ok())
                     == Some(Some(inline_json()))
         })
         .then_output(|| PutRolePolicyOutput::builder().build());

@@ -9,7 +9,6 @@ use std::sync::Mutex;
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 use futures::stream::{self, StreamExt};
-use serde_json::Value;
 
 use super::discover::{self, message, FoundKey};
 use super::{holder, keys, Connection, IAM_READS, READS};
@@ -176,10 +175,6 @@ async fn key_uses(iam: &aws_sdk_iam::Client, found: &[AccessKeyInfo]) -> Vec<Key
         .await
 }
 
-fn typed(doc: Value, what: &str) -> Read<PolicyDocument> {
-    serde_json::from_value(doc).map_err(|e| format!("{what} is not a valid policy document: {e}"))
-}
-
 /// The role with its trust policy and every permission policy (`Ok(None)` if it does not
 /// exist), and its boundary.
 async fn read_role(
@@ -198,7 +193,7 @@ async fn read_role(
         discover::boundary(iam, role.permissions_boundary.as_ref())
     );
     let facts = RoleFacts {
-        trust: Some(typed(role.trust, "the trust policy")),
+        trust: Some(Ok(role.trust)),
         arn: role.arn,
         owned: role.owned,
         policies: managed.into_iter().chain(inline).collect(),
@@ -218,7 +213,7 @@ async fn managed_policies(iam: &aws_sdk_iam::Client, arns: &[String]) -> Vec<Pol
             let name = crate::plan::changes::policy_name_of(arn).to_string();
             let found = discover::policy(iam, arn.clone()).await;
             let (owned, document) = match found {
-                Ok(Some(p)) => (p.owned, typed(p.document, &format!("policy {arn}"))),
+                Ok(Some(p)) => (p.owned, Ok(p.document)),
                 Ok(None) => (false, Err(format!("policy {arn} does not exist"))),
                 Err(e) => (false, Err(message(e))),
             };
@@ -245,8 +240,8 @@ async fn inline_policies(
         .map(|name| async move {
             let document = holder::inline_document(iam, holder, name)
                 .await
-                .map_err(|e| format!("inline policy {name}: {e:#}"))
-                .and_then(|doc| typed(doc, &format!("inline policy {name}")));
+                .map(crate::policy::HeldDocument::into_typed)
+                .map_err(|e| format!("inline policy {name}: {e:#}"));
             PolicyFacts {
                 name: name.clone(),
                 kind: PolicyKind::Inline,

@@ -5,10 +5,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::json;
 
 use super::cors::CorsRule;
-use crate::policy::{self, PolicyDocument};
+use crate::policy::{self, Effect, PolicyDocument, Principal};
 
 /// Who holds the policies: the role Activeloop assumes, or (`--identity user`) an IAM user
 /// with an access key.
@@ -407,12 +407,11 @@ pub fn policy_name_of(arn: &str) -> &str {
 }
 
 /// How an existing document compares with the one we would write.
-pub fn compare(current: &Value, desired: &PolicyDocument) -> Option<Vec<String>> {
-    let desired = desired.to_value();
-    if policy::same_meaning(current, &desired) {
+pub fn compare(current: &PolicyDocument, desired: &PolicyDocument) -> Option<Vec<String>> {
+    if current.same_meaning(desired) {
         return None;
     }
-    let (was, will) = (grant_lines(current), grant_lines(&desired));
+    let (was, will) = (grant_lines(current), grant_lines(desired));
     let mut details: Vec<String> = was.difference(&will).map(|l| format!("- {l}")).collect();
     details.extend(will.difference(&was).map(|l| format!("+ {l}")));
     if details.is_empty() {
@@ -422,33 +421,29 @@ pub fn compare(current: &Value, desired: &PolicyDocument) -> Option<Vec<String>>
 }
 
 /// A document as one line per target: `TARGET: ACTIONS [when CONDITIONS]`, for diffs.
-pub fn grant_lines(doc: &Value) -> BTreeSet<String> {
-    let doc = policy::canonical(doc);
-    let statements = doc["Statement"].as_array().cloned().unwrap_or_default();
-    let strings = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+pub fn grant_lines(doc: &PolicyDocument) -> BTreeSet<String> {
     let mut lines = BTreeSet::new();
-    for st in &statements {
-        let effect = st["Effect"].as_str().unwrap_or("Allow");
-        let actions = strings(&st["Action"]).join(" ");
-        let mut targets = strings(&st["Resource"]);
-        if let Some(p) = st["Principal"].as_object() {
-            for v in p.values() {
-                targets.extend(strings(v).into_iter().map(|a| format!("principal {a}")));
-            }
+    for st in &doc.statement {
+        let actions: BTreeSet<&str> = st.action.iter().map(String::as_str).collect();
+        let actions = actions.into_iter().collect::<Vec<_>>().join(" ");
+        let mut targets = st.resource.clone();
+        if let Some(Principal::Map(p)) = &st.principal {
+            let named = p.aws.iter().chain(&p.service).chain(&p.federated);
+            targets.extend(
+                named
+                    .chain(&p.canonical_user)
+                    .map(|a| format!("principal {a}")),
+            );
         }
-        let when = match st.get("Condition") {
-            Some(c) if !c.is_null() => format!(" when {c}"),
-            _ => String::new(),
+        let when = match st.condition.is_empty() {
+            true => String::new(),
+            false => format!(" when {}", policy::canonical(&json!(st.condition))),
         };
-        let deny = if effect == "Deny" { "DENY " } else { "" };
+        let deny = if st.effect == Effect::Deny {
+            "DENY "
+        } else {
+            ""
+        };
         for target in targets {
             lines.insert(format!("{deny}{target}: {actions}{when}"));
         }

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::Value;
+
+use crate::policy::PolicyDocument;
 
 /// A bucket's default encryption.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,7 +56,7 @@ pub struct KeyFacts {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExistingRole {
     pub arn: String,
-    pub trust: Value,
+    pub trust: PolicyDocument,
     /// Tagged `managed-by=provision-role`.
     pub owned: bool,
     /// Tagged as taken over with `--adopt` (it existed before provision-role).
@@ -75,7 +76,7 @@ pub struct ExistingRole {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExistingPolicy {
     pub arn: String,
-    pub document: Value,
+    pub document: PolicyDocument,
     /// Tagged `managed-by=provision-role`.
     pub owned: bool,
     /// The default version's id, e.g. `v3`.

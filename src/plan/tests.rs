@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::changes::grant_lines;
 use super::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
 use super::*;
+use crate::policy::PolicyDocument;
 
 const ACCOUNT: &str = "123456789012";
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -278,7 +279,7 @@ fn drift_is_warned_about_or_pruned() {
     let mut facts = online();
     facts.existing.role = Some(ExistingRole {
         arn: fresh.holder.arn().unwrap().to_string(),
-        trust: fresh.role().unwrap().trust.to_value(),
+        trust: fresh.role().unwrap().trust.clone(),
         owned: true,
         attached: vec![ours.clone(), foreign.into()],
         inline: vec!["admin".into(), "extra".into()],
@@ -290,7 +291,7 @@ fn drift_is_warned_about_or_pruned() {
         "r-s3-access".into(),
         ExistingPolicy {
             arn: ours,
-            document: fresh.policies[0].document.to_value(),
+            document: fresh.policies[0].document.clone(),
             owned: true,
             default_version: "v1".into(),
             ..Default::default()
@@ -449,7 +450,7 @@ fn changes_against_existing_state() {
     let mut facts = online();
     facts.existing.role = Some(ExistingRole {
         arn: fresh.holder.arn().unwrap().to_string(),
-        trust: fresh.role().unwrap().trust.to_value(),
+        trust: fresh.role().unwrap().trust.clone(),
         owned: true,
         attached: vec![policy_arn.clone()],
         inline: vec![],
@@ -461,7 +462,7 @@ fn changes_against_existing_state() {
         "r-s3-access".into(),
         ExistingPolicy {
             arn: policy_arn,
-            document: fresh.policies[0].document.to_value(),
+            document: fresh.policies[0].document.clone(),
             owned: true,
             ..Default::default()
         },
@@ -489,7 +490,7 @@ fn foreign_resources_are_refused_unless_adopted() {
     let mut facts = online();
     facts.existing.role = Some(ExistingRole {
         arn: "arn:aws:iam::123456789012:role/r".into(),
-        trust: json!({}),
+        trust: PolicyDocument::default(),
         owned: false,
         attached: vec![],
         inline: vec![],
@@ -520,7 +521,7 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
     let foreign = "arn:aws:iam::123456789012:policy/someone-elses";
     facts.existing.role = Some(ExistingRole {
         arn: "arn:aws:iam::123456789012:role/r".into(),
-        trust: json!({}),
+        trust: PolicyDocument::default(),
         owned: true,
         attached: vec![extra.into(), foreign.into()],
         inline: vec![],
@@ -531,7 +532,7 @@ fn stale_policies_of_an_earlier_larger_run_are_deleted() {
             name.into(),
             ExistingPolicy {
                 arn: arn.into(),
-                document: json!({}),
+                document: PolicyDocument::default(),
                 owned: name.starts_with("r-"),
                 ..Default::default()
             },
@@ -826,9 +827,8 @@ proptest! {
     fn a_plan_compared_with_itself_is_unchanged(r in arb_request()) {
         let plan = build(&r, &online()).unwrap();
         for p in &plan.policies {
-            let v = p.document.to_value();
-            prop_assert!(crate::policy::same_meaning(&v, &v));
-            prop_assert!(grant_lines(&v).len() >= r.buckets.len());
+            prop_assert!(p.document.same_meaning(&p.document));
+            prop_assert!(grant_lines(&p.document).len() >= r.buckets.len());
         }
     }
 }
@@ -849,7 +849,7 @@ fn guardrails_not_asked_for_are_left_as_they_are() {
     existing_role(
         &mut facts,
         ExistingRole {
-            trust: trust_document(req(&["b-1"]).role().unwrap()).to_value(),
+            trust: trust_document(req(&["b-1"]).role().unwrap()),
             max_session_duration: Some(43200),
             permissions_boundary: Some("arn:aws:iam::123456789012:policy/b".into()),
             tags: vec![("team".into(), "x".into())],

@@ -27,6 +27,9 @@ pub type Conditions = BTreeMap<String, BTreeMap<String, OneOrMany>>;
 pub struct PolicyDocument {
     #[serde(default = "default_version")]
     pub version: String,
+    /// The optional `Id` element, kept so a document read back is written back whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     #[serde(deserialize_with = "one_or_many_statements")]
     pub statement: Vec<Statement>,
 }
@@ -220,12 +223,30 @@ fn one_or_many_statements<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Stateme
     })
 }
 
+impl Default for PolicyDocument {
+    /// A document with no statements, in the current policy language.
+    fn default() -> Self {
+        PolicyDocument::new(Vec::new())
+    }
+}
+
 impl PolicyDocument {
     pub fn new(statement: Vec<Statement>) -> Self {
         PolicyDocument {
             version: POLICY_VERSION.to_string(),
+            id: None,
             statement,
         }
+    }
+
+    /// A document as IAM returns it (see [`parse_iam_document`]), typed.
+    pub fn from_iam(raw: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(&decode_iam(raw))
+    }
+
+    /// Whether the two grant the same thing, whatever their form.
+    pub fn same_meaning(&self, other: &PolicyDocument) -> bool {
+        same_meaning(&self.to_value(), &other.to_value())
     }
 
     /// The compact JSON IAM receives.
@@ -321,11 +342,43 @@ pub fn same_meaning(a: &Value, b: &Value) -> bool {
 /// policies) or plain JSON (moto for managed policy versions). Plain JSON is taken as it is,
 /// so a `%20` inside a prefix is never decoded by mistake.
 pub fn parse_iam_document(raw: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(&decode_iam(raw))
+}
+
+fn decode_iam(raw: &str) -> std::borrow::Cow<'_, str> {
     if raw.trim_start().starts_with('{') {
-        return serde_json::from_str(raw);
+        return raw.into();
     }
-    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
-    serde_json::from_str(&decoded)
+    percent_encoding::percent_decode_str(raw).decode_utf8_lossy()
+}
+
+/// Someone else's document exactly as IAM held it (decoded), checked to be a policy document:
+/// what a rollback puts back, so it returns in the form its author wrote, not ours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldDocument {
+    text: String,
+    typed: PolicyDocument,
+}
+
+impl HeldDocument {
+    pub fn from_iam(raw: &str) -> Result<Self, serde_json::Error> {
+        let text = decode_iam(raw).into_owned();
+        let typed = serde_json::from_str(&text)?;
+        Ok(HeldDocument { text, typed })
+    }
+
+    /// The text as IAM held it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn typed(&self) -> &PolicyDocument {
+        &self.typed
+    }
+
+    pub fn into_typed(self) -> PolicyDocument {
+        self.typed
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ pub mod eval;
 pub mod pattern;
 
 pub use document::{
-    canonical, parse_iam_document, same_meaning, Conditions, Effect, OneOrMany, PolicyDocument,
-    Principal, PrincipalMap, Statement,
+    canonical, parse_iam_document, same_meaning, Conditions, Effect, HeldDocument, OneOrMany,
+    PolicyDocument, Principal, PrincipalMap, Statement,
 };
 
 /// The account id inside an ARN, if it has one.

@@ -2,8 +2,6 @@
 //! principals, external ID and KMS keys. Pure. The wizard pre-fills its questions from an
 //! existing role's grants, and the review compares the grants before and after as a diff.
 
-use serde_json::Value;
-
 use crate::audit::granted_scopes;
 use crate::plan::{Access, BucketScope, Plan, Trust};
 use crate::policy::{Effect, PolicyDocument, Statement};
@@ -25,18 +23,14 @@ pub struct Grants {
 impl Grants {
     /// Read the grants from a role's trust document (none for a user) and permission
     /// documents as IAM holds them.
-    pub fn read(trust: Option<&Value>, policies: &[Value]) -> Grants {
-        let docs: Vec<PolicyDocument> = policies
-            .iter()
-            .filter_map(|d| serde_json::from_value(d.clone()).ok())
-            .collect();
-        let statements: Vec<Statement> = policies.iter().flat_map(allowed).collect();
-        let trusting: Vec<Statement> = trust
+    pub fn read(trust: Option<&PolicyDocument>, policies: &[PolicyDocument]) -> Grants {
+        let statements: Vec<&Statement> = policies.iter().flat_map(allowed).collect();
+        let trusting: Vec<&Statement> = trust
             .into_iter()
             .flat_map(allowed)
             .filter(|st| st.action.iter().any(|a| a == "sts:AssumeRole"))
             .collect();
-        let scopes = granted_scopes(&docs);
+        let scopes = granted_scopes(policies);
         let writes = statements.iter().any(|st| {
             st.action.iter().any(|a| a == "s3:PutObject")
                 && st.resource.iter().any(|r| r.contains(":s3:::"))
@@ -51,7 +45,7 @@ impl Grants {
         let mut kms_keys: Vec<String> = statements
             .iter()
             .filter(|st| st.action.iter().any(|a| a.starts_with("kms:")))
-            .flat_map(|st| st.resource.clone())
+            .flat_map(|st| st.resource.iter().cloned())
             .filter(|r| r.starts_with("arn:") && r.contains(":kms:"))
             .collect();
         kms_keys.sort();
@@ -64,20 +58,15 @@ impl Grants {
             },
             scopes,
             principals,
-            external_id: trusting.iter().find_map(external_id),
+            external_id: trusting.iter().find_map(|st| external_id(st)),
             kms_keys,
         }
     }
 
     /// What a plan's documents will grant.
     pub fn planned(plan: &Plan) -> Grants {
-        let docs: Vec<Value> = plan
-            .policies
-            .iter()
-            .map(|p| p.document.to_value())
-            .collect();
-        let trust = plan.role().map(|role| role.trust.to_value());
-        Grants::read(trust.as_ref(), &docs)
+        let docs: Vec<PolicyDocument> = plan.policies.iter().map(|p| p.document.clone()).collect();
+        Grants::read(plan.role().map(|role| &role.trust), &docs)
     }
 
     /// The trust these principals stand for (Activeloop's sets, or custom).
@@ -86,14 +75,9 @@ impl Grants {
     }
 }
 
-/// The Allow statements of a document; a document that does not parse grants nothing.
-fn allowed(doc: &Value) -> Vec<Statement> {
-    serde_json::from_value::<PolicyDocument>(doc.clone())
-        .map(|d| d.statement)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|st| st.effect == Effect::Allow)
-        .collect()
+/// The Allow statements of a document.
+fn allowed(doc: &PolicyDocument) -> impl Iterator<Item = &Statement> {
+    doc.statement.iter().filter(|st| st.effect == Effect::Allow)
 }
 
 /// The external ID a trusting statement requires (`StringEquals sts:ExternalId`).
@@ -113,18 +97,19 @@ mod tests {
 
     const KEY: &str = "arn:aws:kms:us-east-1:123456789012:key/k-1";
 
-    fn trust(principals: &[&str], external_id: Option<&str>) -> Value {
+    fn trust(principals: &[&str], external_id: Option<&str>) -> PolicyDocument {
         let mut st = json!({"Effect": "Allow", "Action": "sts:AssumeRole",
             "Principal": {"AWS": principals}});
         if let Some(id) = external_id {
             st["Condition"] = json!({"StringEquals": {"sts:ExternalId": id}});
         }
-        json!({"Version": "2012-10-17", "Statement": [st]})
+        serde_json::from_value(json!({"Version": "2012-10-17", "Statement": [st]})).unwrap()
     }
 
-    fn policy(actions: &[&str], resources: &[&str]) -> Value {
-        json!({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": actions, "Resource": resources}]})
+    fn policy(actions: &[&str], resources: &[&str]) -> PolicyDocument {
+        serde_json::from_value(json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": actions, "Resource": resources}]}))
+        .unwrap()
     }
 
     #[test]
@@ -146,11 +131,12 @@ mod tests {
     }
 
     #[test]
-    fn read_only_denies_and_bad_documents_grant_nothing_more() {
+    fn read_only_denies_and_an_empty_trust_grant_nothing_more() {
         let read = policy(&["s3:GetObject"], &["arn:aws:s3:::alpha/*"]);
         let deny = json!({"Version": "2012-10-17", "Statement": {"Effect": "Deny",
             "Action": "s3:PutObject", "Resource": "arn:aws:s3:::beta/*"}});
-        let grants = Grants::read(Some(&json!("not a document")), &[read, deny]);
+        let deny = serde_json::from_value(deny).unwrap();
+        let grants = Grants::read(Some(&PolicyDocument::default()), &[read, deny]);
         assert_eq!(grants.access, Some(Access::ReadOnly));
         assert_eq!(grants.scopes, [BucketScope::whole("alpha")]);
         assert!(grants.principals.is_empty() && grants.external_id.is_none());

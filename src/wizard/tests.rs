@@ -6,7 +6,6 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 
 use anyhow::Result;
-use serde_json::json;
 
 use super::*;
 use crate::aws::ConnectOptions;
@@ -19,6 +18,7 @@ use crate::plan::{
     self, Access, BucketScope, Encryption, ExistingPolicy, ExistingRole, Facts, Guardrails,
     KeyFacts, KeyManager, KmsChoice, Trust,
 };
+use crate::policy::PolicyDocument;
 use crate::prompt::{cancelled, Line};
 
 const ACCOUNT: &str = "123456789012";
@@ -265,7 +265,7 @@ impl Fake {
     fn foreign(&self, name: &str) -> Option<ExistingRole> {
         (self.foreign_role.as_deref() == Some(name)).then(|| ExistingRole {
             arn: format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
-            trust: json!({}),
+            trust: PolicyDocument::default(),
             owned: false,
             attached: vec![],
             inline: vec![],
@@ -391,7 +391,7 @@ fn existing_facts(facts: &Facts, req: &Request) -> Facts {
         .collect();
     facts.existing.role = Some(ExistingRole {
         arn: fresh.holder.arn().unwrap().to_string(),
-        trust: fresh.role().unwrap().trust.to_value(),
+        trust: fresh.role().unwrap().trust.clone(),
         owned: true,
         attached: arns.clone(),
         inline: vec![],
@@ -404,7 +404,7 @@ fn existing_facts(facts: &Facts, req: &Request) -> Facts {
             policy.name.clone(),
             ExistingPolicy {
                 arn,
-                document: policy.document.to_value(),
+                document: policy.document.clone(),
                 owned: true,
                 default_version: "v1".into(),
                 ..Default::default()
@@ -1135,7 +1135,7 @@ fn a_policy_name_taken_by_another_policy_is_asked_again() {
         taken.into(),
         ExistingPolicy {
             arn: format!("arn:aws:iam::{ACCOUNT}:policy/{taken}"),
-            document: json!({}),
+            document: PolicyDocument::default(),
             owned: false,
             ..Default::default()
         },
