@@ -105,106 +105,105 @@ pub enum Op {
     },
 }
 
+/// The verbs of [`Op::phrase`], in the present (a task) and the past (a report).
+#[derive(Debug, Clone, Copy)]
+enum Verb {
+    Delete,
+    Make,
+    Detach,
+    Attach,
+    Restore,
+    Remove,
+    Put,
+}
+
+impl Verb {
+    fn present(self) -> &'static str {
+        match self {
+            Verb::Delete => "delete",
+            Verb::Make => "make",
+            Verb::Detach => "detach",
+            Verb::Attach => "attach",
+            Verb::Restore => "restore",
+            Verb::Remove => "remove",
+            Verb::Put => "put",
+        }
+    }
+
+    fn past(self) -> &'static str {
+        match self {
+            Verb::Delete => "deleted",
+            Verb::Make => "made",
+            Verb::Detach => "detached",
+            Verb::Attach => "attached",
+            Verb::Restore => "restored",
+            Verb::Remove => "removed",
+            Verb::Put => "put",
+        }
+    }
+}
+
 impl Op {
     /// What the write does, as a task: `delete policy ARN`.
     pub fn task(&self) -> String {
-        match self {
-            Op::DeletePolicy { arn } => format!("delete policy {arn}"),
-            Op::DeleteRole { name } => format!("delete role {name}"),
-            Op::DeleteUser { name } => format!("delete user {name}"),
-            Op::DeleteAccessKey { user, id: Some(id) } => {
-                format!("delete access key {id} of user {user}")
-            }
-            Op::DeleteAccessKey { user, id: None } => {
-                format!("delete the access key this run made for user {user}")
-            }
-            Op::RestoreKeyStatus { user, id, active } => {
-                format!(
-                    "make access key {id} of user {user} {} again",
-                    status(*active)
-                )
-            }
-            Op::Detach { holder, arn } => format!("detach {arn} from {holder}"),
-            Op::Reattach { holder, arn } => format!("attach {arn} to {holder} again"),
-            Op::RestoreDefault { arn, version, .. } => {
-                format!("restore policy {arn} to version {version}")
-            }
-            Op::RestoreTrust { role, .. } => format!("restore the trust policy of role {role}"),
-            Op::Untag { resource, .. } => {
-                format!("remove the {} tags from {resource}", OWNER_TAG.1)
-            }
-            Op::PutInline { holder, name, .. } => {
-                format!("put inline policy {name} back on {holder}")
-            }
-            Op::DeleteInline { holder, name } => {
-                format!("delete inline policy {name} of {holder}")
-            }
-            Op::RestoreRole { role, .. } => format!("restore the settings of role {role}"),
-            Op::RestoreBoundary { holder, .. } => {
-                format!("restore the permissions boundary of {holder}")
-            }
-            Op::RestoreTags { holder, .. } => format!("restore the tags of {holder}"),
-            Op::SetCorsRule {
-                bucket,
-                id,
-                rule: None,
-                ..
-            } => {
-                format!("remove the CORS rule {id} from bucket {bucket}")
-            }
-            Op::SetCorsRule { bucket, id, .. } => {
-                format!("put the earlier CORS rule {id} back on bucket {bucket}")
-            }
-        }
+        let (verb, object) = self.phrase();
+        format!("{} {object}", verb.present())
     }
 
     /// What the write did, in the past tense: `deleted policy ARN`.
     pub fn past(&self) -> String {
+        let (verb, object) = self.phrase();
+        format!("{} {object}", verb.past())
+    }
+
+    /// The write as a verb and what it acts on, for [`Op::task`] and [`Op::past`].
+    fn phrase(&self) -> (Verb, String) {
+        use Verb::*;
         match self {
-            Op::DeletePolicy { arn } => format!("deleted policy {arn}"),
-            Op::DeleteRole { name } => format!("deleted role {name}"),
-            Op::DeleteUser { name } => format!("deleted user {name}"),
-            Op::DeleteAccessKey { user, id } => format!(
-                "deleted access key {} of user {user}",
-                id.as_deref().unwrap_or("(made by this run)")
+            Op::DeletePolicy { arn } => (Delete, format!("policy {arn}")),
+            Op::DeleteRole { name } => (Delete, format!("role {name}")),
+            Op::DeleteUser { name } => (Delete, format!("user {name}")),
+            Op::DeleteAccessKey { user, id: Some(id) } => {
+                (Delete, format!("access key {id} of user {user}"))
+            }
+            Op::DeleteAccessKey { user, id: None } => (
+                Delete,
+                format!("the access key this run made for user {user}"),
             ),
-            Op::RestoreKeyStatus { user, id, active } => {
-                format!(
-                    "made access key {id} of user {user} {} again",
-                    status(*active)
-                )
-            }
-            Op::Detach { holder, arn } => format!("detached {arn} from {holder}"),
-            Op::Reattach { holder, arn } => format!("attached {arn} to {holder} again"),
+            Op::RestoreKeyStatus { user, id, active } => (
+                Make,
+                format!("access key {id} of user {user} {} again", status(*active)),
+            ),
+            Op::Detach { holder, arn } => (Detach, format!("{arn} from {holder}")),
+            Op::Reattach { holder, arn } => (Attach, format!("{arn} to {holder} again")),
             Op::RestoreDefault { arn, version, .. } => {
-                format!("restored policy {arn} to version {version}")
+                (Restore, format!("policy {arn} to version {version}"))
             }
-            Op::RestoreTrust { role, .. } => format!("restored the trust policy of role {role}"),
+            Op::RestoreTrust { role, .. } => (Restore, format!("the trust policy of role {role}")),
             Op::Untag { resource, .. } => {
-                format!("removed the {} tags from {resource}", OWNER_TAG.1)
+                (Remove, format!("the {} tags from {resource}", OWNER_TAG.1))
             }
             Op::PutInline { holder, name, .. } => {
-                format!("put inline policy {name} back on {holder}")
+                (Put, format!("inline policy {name} back on {holder}"))
             }
             Op::DeleteInline { holder, name } => {
-                format!("deleted inline policy {name} of {holder}")
+                (Delete, format!("inline policy {name} of {holder}"))
             }
-            Op::RestoreRole { role, .. } => format!("restored the settings of role {role}"),
+            Op::RestoreRole { role, .. } => (Restore, format!("the settings of role {role}")),
             Op::RestoreBoundary { holder, .. } => {
-                format!("restored the permissions boundary of {holder}")
+                (Restore, format!("the permissions boundary of {holder}"))
             }
-            Op::RestoreTags { holder, .. } => format!("restored the tags of {holder}"),
+            Op::RestoreTags { holder, .. } => (Restore, format!("the tags of {holder}")),
             Op::SetCorsRule {
                 bucket,
                 id,
                 rule: None,
                 ..
-            } => {
-                format!("removed the CORS rule {id} from bucket {bucket}")
-            }
-            Op::SetCorsRule { bucket, id, .. } => {
-                format!("put the earlier CORS rule {id} back on bucket {bucket}")
-            }
+            } => (Remove, format!("the CORS rule {id} from bucket {bucket}")),
+            Op::SetCorsRule { bucket, id, .. } => (
+                Put,
+                format!("the earlier CORS rule {id} back on bucket {bucket}"),
+            ),
         }
     }
 
@@ -562,6 +561,31 @@ mod tests {
     fn value_of(words: &[String], flag: &str) -> String {
         let at = words.iter().position(|w| w == flag).expect(flag);
         words[at + 1].clone()
+    }
+
+    #[test]
+    fn a_task_and_its_report_say_the_same_in_two_tenses() {
+        let key = Op::DeleteAccessKey {
+            user: "u".into(),
+            id: None,
+        };
+        assert_eq!(key.task(), "delete the access key this run made for user u");
+        assert_eq!(
+            key.past(),
+            "deleted the access key this run made for user u"
+        );
+        let back = Op::Reattach {
+            holder: Holder::Role("r".into()),
+            arn: "arn:aws:iam::123456789012:policy/p".into(),
+        };
+        assert_eq!(
+            back.task(),
+            "attach arn:aws:iam::123456789012:policy/p to role r again"
+        );
+        assert_eq!(
+            back.past(),
+            "attached arn:aws:iam::123456789012:policy/p to role r again"
+        );
     }
 
     #[test]
