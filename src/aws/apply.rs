@@ -217,13 +217,12 @@ fn reattach(holder: &Holder, arn: &str) -> Undo {
 }
 
 /// Whether a failed call may still have taken effect: its answer never arrived.
-fn outcome_unknown(err: &anyhow::Error) -> bool {
-    AwsError::within(err)
-        .is_some_and(|e| !matches!(e.failure, Failure::Service | Failure::Credentials))
+fn outcome_unknown(err: &AwsError) -> bool {
+    !matches!(err.failure, Failure::Service | Failure::Credentials)
 }
 
 /// Journal a write: done, or (when its answer was lost) perhaps done.
-fn settle<T>(journal: &Journal, result: Result<T>, undo: Undo) -> Result<T> {
+fn settle<T>(journal: &Journal, result: Written<T>, undo: Undo) -> Written<T> {
     match &result {
         Ok(_) => journal.record(undo),
         Err(e) if outcome_unknown(e) => journal.record_unknown(undo),
@@ -231,6 +230,9 @@ fn settle<T>(journal: &Journal, result: Result<T>, undo: Undo) -> Result<T> {
     }
     result
 }
+
+/// What one write returns: its failures are AWS's, typed.
+type Written<T = ()> = super::error::Result<T>;
 
 /// `EntityAlreadyExists` from a create: another writer made it first.
 fn conflict_if_exists(err: AwsError, what: &str) -> anyhow::Error {
@@ -253,15 +255,15 @@ async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) ->
         .tags(owner_tag())
         .send()
         .await
-        .aws("iam:CreatePolicy", format!("policy {name}"))
-        .map_err(|e| conflict_if_exists(e, &format!("policy {name}")));
+        .aws("iam:CreatePolicy", format!("policy {name}"));
     let arn = result
         .as_ref()
         .ok()
         .and_then(|o| o.policy()?.arn())
         .map(str::to_string);
     let undo = Undo::delete_policy(arn.unwrap_or_else(|| name.to_string()), document.clone());
-    let out = settle(w.journal, result, undo)?;
+    let out = settle(w.journal, result, undo)
+        .map_err(|e| conflict_if_exists(e, &format!("policy {name}")))?;
     Ok(out
         .policy()
         .and_then(|p| p.arn())
@@ -289,23 +291,22 @@ async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> 
         .set_as_default(true)
         .send()
         .await
-        .aws("iam:CreatePolicyVersion", format!("policy {arn}"))
-        .map_err(|e| match () {
-            _ if e.answer() == Some(Answer::Limit) => {
-                Conflict(format!("another run added a version to policy {arn}")).into()
-            }
-            _ if e.says_missing(Missing::Entity) => {
-                Conflict(format!("another run deleted policy {arn} meanwhile")).into()
-            }
-            _ => anyhow::Error::from(e),
-        });
+        .aws("iam:CreatePolicyVersion", format!("policy {arn}"));
     let created = result
         .as_ref()
         .ok()
         .and_then(|o| o.policy_version()?.version_id())
         .map(str::to_string);
     let undo = Undo::restore_version(arn.to_string(), previous, created.clone(), document.clone());
-    settle(w.journal, result, undo)?;
+    settle(w.journal, result, undo).map_err(|e| match () {
+        _ if e.is(Answer::Limit) => {
+            Conflict(format!("another run added a version to policy {arn}")).into()
+        }
+        _ if e.says_missing(Missing::Entity) => {
+            Conflict(format!("another run deleted policy {arn} meanwhile")).into()
+        }
+        _ => anyhow::Error::from(e),
+    })?;
     Ok(created.unwrap_or_default())
 }
 
@@ -360,10 +361,9 @@ async fn create_role(
         .set_tags(Some(tags.iter().map(|(k, v)| tag(k, v)).collect()))
         .send()
         .await
-        .aws("iam:CreateRole", format!("role {name}"))
-        .map_err(|e| conflict_if_exists(e, &format!("role {name}")));
+        .aws("iam:CreateRole", format!("role {name}"));
     let undo = Undo::delete_role(name.to_string(), trust.clone());
-    settle(w.journal, result, undo)?;
+    settle(w.journal, result, undo).map_err(|e| conflict_if_exists(e, &format!("role {name}")))?;
     Ok(())
 }
 
@@ -379,10 +379,9 @@ async fn create_user(w: &Writer<'_>, name: &str, guardrails: &Guardrails) -> Res
         .set_tags(Some(tags.iter().map(|(k, v)| tag(k, v)).collect()))
         .send()
         .await
-        .aws("iam:CreateUser", format!("user {name}"))
-        .map_err(|e| conflict_if_exists(e, &format!("user {name}")));
+        .aws("iam:CreateUser", format!("user {name}"));
     let undo = Undo::delete_user(name.to_string());
-    settle(w.journal, result, undo)?;
+    settle(w.journal, result, undo).map_err(|e| conflict_if_exists(e, &format!("user {name}")))?;
     Ok(())
 }
 
@@ -394,8 +393,7 @@ pub async fn create_access_key(w: &Writer<'_>, user: &str, existing: &[String]) 
     let result = eventually(w.backoff, keys::nothing_made, w.progress, || {
         keys::create(w.iam, user)
     })
-    .await
-    .map_err(anyhow::Error::from);
+    .await;
     let id = result.as_ref().ok().map(|k| k.id.clone());
     let undo = Undo::delete_key(user.to_string(), id, existing.to_vec());
     let key = settle(w.journal, result, undo)?;
@@ -403,7 +401,7 @@ pub async fn create_access_key(w: &Writer<'_>, user: &str, existing: &[String]) 
 }
 
 /// `rotate-key`: make an old key inactive, journaled so a failure makes it active again.
-pub async fn deactivate_key(w: &Writer<'_>, user: &str, id: &str) -> Result<()> {
+pub async fn deactivate_key(w: &Writer<'_>, user: &str, id: &str) -> Written {
     let result = keys::set_active(w.iam, user, id, false).await;
     let undo = Undo::of(Op::RestoreKeyStatus {
         user: user.to_string(),
@@ -416,13 +414,13 @@ pub async fn deactivate_key(w: &Writer<'_>, user: &str, id: &str) -> Result<()> 
 }
 
 /// The role's trust policy as IAM holds it now.
-async fn trust_now(iam: &Client, role: &str) -> Result<HeldDocument> {
+async fn trust_now(iam: &Client, role: &str) -> Written<HeldDocument> {
     let now = role_now(iam, role).await?;
     let raw = now.assume_role_policy_document();
-    super::held_document(raw, || format!("the trust policy of role {role}"))
+    super::held_document(raw, "iam:GetRole", format!("role {role}"))
 }
 
-async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Result<()> {
+async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Written {
     let previous = trust_now(w.iam, role).await?;
     let result = put_trust(w.iam, role, &trust.to_compact()).await;
     let undo = Undo::restore_trust(role.to_string(), previous, trust.clone());
@@ -430,15 +428,16 @@ async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Res
 }
 
 /// The role's settings now: description, session length, boundary, tags.
-async fn role_now(iam: &Client, role: &str) -> Result<aws_sdk_iam::types::Role> {
+async fn role_now(iam: &Client, role: &str) -> Written<aws_sdk_iam::types::Role> {
     let out = iam
         .get_role()
         .role_name(role)
         .send()
         .await
         .aws("iam:GetRole", format!("role {role}"))?;
-    out.role
-        .ok_or_else(|| anyhow!("iam:GetRole returned no role for {role}"))
+    out.role.ok_or_else(|| {
+        AwsError::malformed("iam:GetRole", format!("role {role}"), "it held no role")
+    })
 }
 
 async fn update_role(
@@ -446,7 +445,7 @@ async fn update_role(
     role: &str,
     description: &Option<String>,
     session: Option<u32>,
-) -> Result<()> {
+) -> Written {
     let now = role_now(w.iam, role).await?;
     // Both, always: what is sent replaces what is there (moto even clears a field not sent).
     let result = w
@@ -462,8 +461,7 @@ async fn update_role(
         .send()
         .await
         .aws("iam:UpdateRole", format!("role {role}"))
-        .map(drop)
-        .map_err(Into::into);
+        .map(drop);
     let undo = Undo::of(Op::RestoreRole {
         role: role.to_string(),
         description: now.description().map(str::to_string),
@@ -472,7 +470,7 @@ async fn update_role(
     settle(w.journal, result, undo)
 }
 
-async fn set_boundary(w: &Writer<'_>, holder: &Holder, arn: &str) -> Result<()> {
+async fn set_boundary(w: &Writer<'_>, holder: &Holder, arn: &str) -> Written {
     let previous = holder::settings(w.iam, holder).await?.boundary;
     let result = holder::put_boundary(w.iam, holder, Some(arn)).await;
     let undo = Undo::of(Op::RestoreBoundary {
@@ -499,14 +497,14 @@ fn tags_before(holder: &Holder, have: &[(String, String)], keys: &[&str]) -> Und
     })
 }
 
-async fn tag_holder(w: &Writer<'_>, holder: &Holder, tags: &[(String, String)]) -> Result<()> {
+async fn tag_holder(w: &Writer<'_>, holder: &Holder, tags: &[(String, String)]) -> Written {
     let have = holder::settings(w.iam, holder).await?.tags;
     let result = holder::put_tags(w.iam, holder, tags).await;
     let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
     settle(w.journal, result, tags_before(holder, &have, &keys))
 }
 
-async fn untag_holder(w: &Writer<'_>, holder: &Holder, keys: &[String]) -> Result<()> {
+async fn untag_holder(w: &Writer<'_>, holder: &Holder, keys: &[String]) -> Written {
     let have = holder::settings(w.iam, holder).await?.tags;
     let result = holder::remove_tags(w.iam, holder, keys).await;
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
@@ -516,12 +514,7 @@ async fn untag_holder(w: &Writer<'_>, holder: &Holder, keys: &[String]) -> Resul
 /// With `--adopt`, a role, user or policy we take over gets our tag, so later runs know it is
 /// ours, and the adopted tag (a policy's holds its default version before), so `delete` keeps
 /// it.
-async fn adopt(
-    w: &Writer<'_>,
-    resource: &Resource,
-    arn: &str,
-    from: &Option<String>,
-) -> Result<()> {
+async fn adopt(w: &Writer<'_>, resource: &Resource, arn: &str, from: &Option<String>) -> Written {
     let adopted = (
         ADOPTED_TAG.to_string(),
         from.clone().unwrap_or("yes".to_string()),
@@ -543,8 +536,7 @@ async fn adopt(
             .send()
             .await
             .aws("iam:TagPolicy", format!("policy {arn}"))
-            .map(drop)
-            .map_err(Into::into),
+            .map(drop),
     };
     let undo = Undo::of(Op::Untag {
         resource: resource.clone(),
@@ -554,12 +546,11 @@ async fn adopt(
 }
 
 /// Attach, waiting out IAM's propagation delay for a policy, role or user created a moment ago.
-async fn attach(w: &Writer<'_>, holder: &Holder, arn: &str) -> Result<()> {
+async fn attach(w: &Writer<'_>, holder: &Holder, arn: &str) -> Written {
     let result = eventually(w.backoff, is_propagation, w.progress, || async {
         holder::attach(w.iam, holder, arn).await
     })
-    .await
-    .map_err(Into::into);
+    .await;
     let undo = Undo::of(Op::Detach {
         holder: holder.clone(),
         arn: arn.to_string(),
@@ -586,12 +577,12 @@ async fn put_cors(w: &Writer<'_>, bucket: &str, region: &str, rule: &CorsRule) -
         previous,
         rule.clone(),
     );
-    settle(w.journal, result, undo)
+    Ok(settle(w.journal, result, undo)?)
 }
 
 /// `--prune`: delete an inline policy, journaling the document it had (read just before), so
 /// a rollback puts it back as it was.
-async fn delete_inline(w: &Writer<'_>, holder: &Holder, name: &str) -> Result<()> {
+async fn delete_inline(w: &Writer<'_>, holder: &Holder, name: &str) -> Written {
     let document = holder::inline_document(w.iam, holder, name).await?;
     let delete = Op::DeleteInline {
         holder: holder.clone(),
@@ -609,21 +600,19 @@ async fn delete_inline(w: &Writer<'_>, holder: &Holder, name: &str) -> Result<()
 /// Read the role (or user) back and list how IAM differs from the plan: a run succeeds only
 /// if, when it ends, IAM holds exactly its plan. One round trip: the role or user, its
 /// attachments and each planned policy's default version, side by side.
-pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<String>> {
+pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Written<Vec<String>> {
     let holder = plan.holder.id();
     let arns: Vec<String> = plan.policies.iter().filter_map(|p| p.arn.clone()).collect();
     let (now, attached, defaults) = tokio::try_join!(
         async {
             match settings_differ(iam, plan, &holder).await {
-                Err(e) if AwsError::answered(&e, Answer::Missing(Missing::Entity)) => Ok(None),
+                Err(e) if e.says_missing(Missing::Entity) => Ok(None),
                 other => other.map(Some),
             }
         },
         async {
             match holder::attached_arns(iam, &holder).await {
-                Err(e) if AwsError::answered(&e, Answer::Missing(Missing::Entity)) => {
-                    Ok(Vec::new())
-                }
+                Err(e) if e.says_missing(Missing::Entity) => Ok(Vec::new()),
                 other => other,
             }
         },
@@ -663,7 +652,7 @@ pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Result<Vec<S
 
 /// The role's trust policy and session length, or the user's access key, and the guardrails
 /// asked for, against what IAM holds.
-async fn settings_differ(iam: &Client, plan: &Plan, holder: &Holder) -> Result<Vec<String>> {
+async fn settings_differ(iam: &Client, plan: &Plan, holder: &Holder) -> Written<Vec<String>> {
     let g = &plan.guardrails;
     let mut out = Vec::new();
     let (boundary, tags) = match &plan.holder {
@@ -671,7 +660,7 @@ async fn settings_differ(iam: &Client, plan: &Plan, holder: &Holder) -> Result<V
             let role = &planned.name;
             let now = role_now(iam, role).await?;
             let raw = now.assume_role_policy_document();
-            let trust = super::document(raw, || format!("the trust policy of role {role}"))?;
+            let trust = super::document(raw, "iam:GetRole", format!("role {role}"))?;
             if !trust.same_meaning(&planned.trust) {
                 out.push(format!("the trust policy of role {role} is not this run's"));
             }
@@ -720,7 +709,7 @@ fn keeps_no_key(user: &UserPlan) -> bool {
 }
 
 /// The buckets whose CORS this run set, read back: each must hold our rule, once.
-pub async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Result<Vec<String>> {
+pub async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Written<Vec<String>> {
     let set = plan.changes.iter().filter_map(|c| match c {
         Change::PutCors {
             bucket,
@@ -730,7 +719,7 @@ pub async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Result<Vec<String>> {
         } => Some((bucket, region, rule)),
         _ => None,
     });
-    let found: Vec<Result<Option<String>>> = stream::iter(set)
+    let found: Vec<Written<Option<String>>> = stream::iter(set)
         .map(|(bucket, region, rule)| async move {
             let now = cors::rules(&(w.s3)(region), bucket).await?;
             Ok(with_ours(&now, rule).map(|_| {
@@ -750,8 +739,8 @@ pub async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Result<Vec<String>> {
     Ok(differences)
 }
 
-async fn default_versions(iam: &Client, arns: Vec<String>) -> Result<Versions> {
-    let found: Vec<Result<Option<(String, String)>>> = stream::iter(arns)
+async fn default_versions(iam: &Client, arns: Vec<String>) -> Written<Versions> {
+    let found: Vec<Written<Option<(String, String)>>> = stream::iter(arns)
         .map(|arn| async move {
             let result = iam.get_policy().policy_arn(&arn).send().await;
             match result.aws("iam:GetPolicy", format!("policy {arn}")) {
@@ -760,7 +749,7 @@ async fn default_versions(iam: &Client, arns: Vec<String>) -> Result<Versions> {
                     .and_then(|p| p.default_version_id())
                     .map(|v| (arn, v.to_string()))),
                 Err(e) if e.says_missing(Missing::Entity) => Ok(None),
-                Err(e) => Err(e.into()),
+                Err(e) => Err(e),
             }
         })
         .buffer_unordered(IAM_READS)
@@ -783,7 +772,7 @@ pub async fn finish(w: &Writer<'_>, plan: &Plan) -> Result<()> {
         };
         let delete = Op::DeletePolicy { arn: arn.clone() };
         delete.run(w.iam, w.s3).await.map_err(|e| {
-            e.context(format!(
+            anyhow::Error::from(e).context(format!(
                 "{} is as planned, but policy {policy} (now detached) could not be \
                  deleted; delete it with: {}",
                 plan.holder.id().the(),

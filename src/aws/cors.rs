@@ -1,9 +1,9 @@
 //! A bucket's CORS configuration: read, written whole (S3 keeps one configuration per bucket),
 //! or deleted when no rule is left.
 
-use anyhow::Result;
 use aws_sdk_s3::types::{CorsConfiguration, CorsRule as S3Rule};
 
+use super::error::Result;
 use super::{AwsResult, Missing};
 use crate::plan::cors::{replacing, CorsRule};
 
@@ -13,7 +13,7 @@ pub async fn rules(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Vec<CorsRule
     let out = match result.aws("s3:GetBucketCORS", format!("bucket {bucket}")) {
         Ok(out) => out,
         Err(e) if e.says_missing(Missing::CorsRules) => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     Ok(out.cors_rules().iter().map(from_s3).collect())
 }
@@ -28,8 +28,9 @@ pub async fn put(s3: &aws_sdk_s3::Client, bucket: &str, rules: &[CorsRule]) -> R
         return Ok(());
     }
     let config = CorsConfiguration::builder()
-        .set_cors_rules(Some(rules.iter().map(to_s3).collect::<Result<_>>()?))
-        .build()?;
+        .set_cors_rules(Some(rules.iter().map(to_s3).collect()))
+        .build()
+        .expect("the rules are set");
     s3.put_bucket_cors()
         .bucket(bucket)
         .cors_configuration(config)
@@ -65,13 +66,14 @@ fn from_s3(rule: &S3Rule) -> CorsRule {
     }
 }
 
-fn to_s3(rule: &CorsRule) -> Result<S3Rule> {
-    Ok(S3Rule::builder()
+fn to_s3(rule: &CorsRule) -> S3Rule {
+    S3Rule::builder()
         .set_id(rule.id.clone())
         .set_allowed_headers(Some(rule.allowed_headers.clone()))
         .set_allowed_methods(Some(rule.allowed_methods.clone()))
         .set_allowed_origins(Some(rule.allowed_origins.clone()))
         .set_expose_headers(Some(rule.expose_headers.clone()))
         .set_max_age_seconds(rule.max_age_seconds)
-        .build()?)
+        .build()
+        .expect("methods and origins are set")
 }

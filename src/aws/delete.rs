@@ -158,13 +158,13 @@ async fn attached_policy(
 ) -> Result<Attached> {
     let found = match discover::policy(iam, arn.clone()).await {
         Ok(found) => found,
-        Err(err) if AwsError::answered(&err, Answer::Denied) => {
+        Err(err) if err.is(Answer::Denied) => {
             progress(Event::Found(format!(
-                "{err:#}; treating it as not created by provision-role"
+                "{err}; treating it as not created by provision-role"
             )));
             None
         }
-        Err(err) => return Err(err),
+        Err(err) => return Err(err.into()),
     };
     let Some(policy) = found.filter(|p| p.owned) else {
         return Ok(Attached {
@@ -380,7 +380,7 @@ async fn run_step(
         Op::DeleteUser { name } => {
             delete_holder(iam, &Holder::User(name.clone()), backoff, progress).await
         }
-        op => op.run(iam, s3).await,
+        op => Ok(op.run(iam, s3).await?),
     }
 }
 
@@ -393,7 +393,7 @@ pub async fn cors_steps(
     buckets: Vec<String>,
 ) -> (Vec<Step>, Vec<String>) {
     let id = &rule_id(holder);
-    let found: Vec<Result<Option<Step>>> = stream::iter(buckets)
+    let found: Vec<super::error::Result<Option<Step>>> = stream::iter(buckets)
         .map(|bucket| async move {
             let region = discover::bucket_region(&conn.s3("us-east-1"), &bucket).await?;
             let rules = cors::rules(&conn.s3(&region), &bucket).await?;
@@ -415,9 +415,9 @@ pub async fn cors_steps(
     for item in found {
         match item {
             Ok(step) => steps.extend(step),
-            Err(e) if AwsError::answered(&e, Answer::Missing(Missing::Bucket)) => {}
+            Err(e) if e.says_missing(Missing::Bucket) => {}
             Err(e) => warnings.push(format!(
-                "{e:#}; a CORS rule {id} there, if any, is left as it is"
+                "{e}; a CORS rule {id} there, if any, is left as it is"
             )),
         }
     }

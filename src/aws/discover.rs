@@ -11,11 +11,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context, Result};
 use aws_sdk_iam::types::Tag;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::document;
+use super::error::Result;
 use super::holder::{self, attached_arns, inline_names};
 use super::{keys, AwsError, AwsResult, Connection, Event, Missing, Progress, IAM_READS, READS};
 use crate::plan::{
@@ -86,7 +86,7 @@ pub async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<
     let out = match result.aws("s3:GetEncryptionConfiguration", format!("bucket {bucket}")) {
         Ok(out) => out,
         Err(e) if e.says_missing(Missing::DefaultEncryption) => return Ok(Encryption::None),
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     let rule = out
         .server_side_encryption_configuration()
@@ -152,8 +152,8 @@ pub async fn bucket(
 }
 
 /// A failed read as one line, for the judgement to show.
-pub fn message(e: anyhow::Error) -> String {
-    format!("{e:#}")
+pub fn message(e: AwsError) -> String {
+    e.to_string()
 }
 
 /// The bucket's policy, or None when it has none.
@@ -166,7 +166,12 @@ pub async fn bucket_policy(
         Ok(out) => out,
         Err(e) => return e.absent_if(Missing::BucketPolicy),
     };
-    document(out.policy(), || format!("the policy of bucket {bucket}")).map(Some)
+    document(
+        out.policy(),
+        "s3:GetBucketPolicy",
+        format!("bucket {bucket}"),
+    )
+    .map(Some)
 }
 
 /// Whether the bucket is Requester Pays.
@@ -222,7 +227,7 @@ pub async fn key_policy(kms: &aws_sdk_kms::Client, key: &str) -> Read<PolicyDocu
             .send()
             .await
             .aws("kms:GetKeyPolicy", format!("key {key}"))?;
-        document(out.policy(), || format!("the key policy of {key}"))
+        document(out.policy(), "kms:GetKeyPolicy", format!("key {key}"))
     };
     read.await.map_err(message)
 }
@@ -249,12 +254,16 @@ async fn describe_key(
                     manager: None,
                 });
             }
-            return Err(err.into());
+            return Err(err);
         }
     };
-    let meta = out
-        .key_metadata()
-        .context("kms:DescribeKey returned no key metadata")?;
+    let meta = out.key_metadata().ok_or_else(|| {
+        AwsError::malformed(
+            "kms:DescribeKey",
+            format!("key {reference}"),
+            "it held no key metadata",
+        )
+    })?;
     let manager = match meta.key_manager().map(|m| m.as_str()) {
         Some("AWS") => Some(KeyManager::Aws),
         Some("CUSTOMER") => Some(KeyManager::Customer),
@@ -277,7 +286,11 @@ pub fn key_region(reference: &str, fallback: &str) -> String {
 /// Discover what the planner needs for `req` in one pass. A grant too large for one policy
 /// spills into NAME-2, NAME-3 …, which only a draft plan names: `plan::follow_up` says which
 /// to read next, and [`follow_up`] reads them (the command drives both).
-pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> Result<Facts> {
+pub async fn facts(
+    conn: &Connection,
+    req: &Request,
+    progress: Progress<'_>,
+) -> anyhow::Result<Facts> {
     let base = req.policy_name.as_str();
     let asked = req.guardrails.permissions_boundary.as_ref();
     let ((who, base_policy, asked), (buckets, keys, layers), (role, user, family, kept)) = tokio::try_join!(
@@ -288,7 +301,7 @@ pub async fn facts(conn: &Connection, req: &Request, progress: Progress<'_>) -> 
             Ok::<_, anyhow::Error>((who, found, asked))
         },
         buckets_and_keys(conn, req, progress),
-        holder_and_family(&conn.iam, req),
+        async { Ok(holder_and_family(&conn.iam, req).await?) },
     )?;
     Ok(Facts {
         account_id: Some(who.account.clone()),
@@ -333,7 +346,7 @@ pub async fn follow_up(
         stream::iter(wanted.stale)
             .map(|arn| async {
                 let shared = attached_elsewhere(iam, &arn, Some(&holder)).await?;
-                Ok::<_, anyhow::Error>((arn, shared))
+                Ok::<_, AwsError>((arn, shared))
             })
             .buffer_unordered(IAM_READS)
             .try_collect::<Vec<_>>(),
@@ -396,7 +409,7 @@ async fn buckets_and_keys(
     conn: &Connection,
     req: &Request,
     progress: Progress<'_>,
-) -> Result<(
+) -> anyhow::Result<(
     BTreeMap<String, BucketFacts>,
     BTreeMap<String, KeyFacts>,
     Layers,
@@ -418,7 +431,7 @@ async fn buckets_and_keys(
             let keys = describe_keys(conn, bucket_keys(&found), progress).await?;
             Ok::<_, anyhow::Error>((found, keys))
         },
-        describe_keys(conn, explicit, progress),
+        async { Ok(describe_keys(conn, explicit, progress).await?) },
     )?;
     let mut layers = Layers::default();
     let mut buckets = BTreeMap::new();
@@ -444,7 +457,7 @@ async fn all_buckets(
     names: BTreeSet<&str>,
     cors: bool,
     progress: Progress<'_>,
-) -> Result<BTreeMap<String, FoundBucket>> {
+) -> anyhow::Result<BTreeMap<String, FoundBucket>> {
     let results: Vec<Result<(String, FoundBucket)>> = stream::iter(names)
         .map(|name| bucket(conn, name, cors, progress))
         .buffer_unordered(READS)
@@ -457,15 +470,15 @@ async fn all_buckets(
             Ok((name, facts)) => {
                 found.insert(name, facts);
             }
-            Err(e) if !about_the_bucket(&e) => return Err(e),
+            Err(e) if !about_the_bucket(&e) => return Err(e.into()),
             Err(e) => failed.push(e),
         }
     }
     match failed.len() {
         0 => Ok(found),
-        1 => Err(failed.remove(0)),
+        1 => Err(failed.remove(0).into()),
         n => {
-            let mut lines: Vec<String> = failed.iter().map(|e| format!("{e:#}")).collect();
+            let mut lines: Vec<String> = failed.iter().map(AwsError::to_string).collect();
             lines.sort();
             Err(anyhow::anyhow!(
                 "{n} buckets could not be read: {}",
@@ -476,8 +489,8 @@ async fn all_buckets(
 }
 
 /// Whether S3 answered about this bucket (rather than not being reachable at all).
-fn about_the_bucket(err: &anyhow::Error) -> bool {
-    AwsError::within(err).is_none_or(|e| e.failure == super::Failure::Service)
+fn about_the_bucket(err: &AwsError) -> bool {
+    err.failure == super::Failure::Service
 }
 
 /// The keys buckets name in their default encryption, with the region to ask and why.
@@ -506,7 +519,7 @@ async fn describe_keys(
     stream::iter(wanted)
         .map(|(reference, region, used_by)| async move {
             let found = key(&conn.kms(&region), &reference, &used_by, progress).await?;
-            Ok::<_, anyhow::Error>((reference, found))
+            Ok::<_, AwsError>((reference, found))
         })
         .buffer_unordered(READS)
         .try_collect()
@@ -582,10 +595,14 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
         Ok(out) => out,
         Err(e) => return e.absent_if(Missing::Entity),
     };
-    let role = out.role().context("iam:GetRole returned no role")?;
-    let trust = document(role.assume_role_policy_document(), || {
-        format!("the trust policy of role {name}")
+    let role = out.role().ok_or_else(|| {
+        AwsError::malformed("iam:GetRole", format!("role {name}"), "it held no role")
     })?;
+    let trust = document(
+        role.assume_role_policy_document(),
+        "iam:GetRole",
+        format!("role {name}"),
+    )?;
     let holder = Holder::Role(name.to_string());
     let (attached, inline) =
         tokio::try_join!(attached_arns(iam, &holder), inline_names(iam, &holder))?;
@@ -650,7 +667,13 @@ pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<Exi
         Ok(out) => out,
         Err(e) => return e.absent_if(Missing::Entity),
     };
-    let p = out.policy().context("iam:GetPolicy returned no policy")?;
+    let p = out.policy().ok_or_else(|| {
+        AwsError::malformed(
+            "iam:GetPolicy",
+            format!("policy {arn}"),
+            "it held no policy",
+        )
+    })?;
     let version = p.default_version_id().unwrap_or("v1");
     let doc = iam
         .get_policy_version()
@@ -660,7 +683,7 @@ pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<Exi
         .await
         .aws("iam:GetPolicyVersion", format!("policy {arn}"))?;
     let raw = doc.policy_version().and_then(|v| v.document());
-    let document = document(raw, || format!("the document of policy {arn}"))?;
+    let document = document(raw, "iam:GetPolicyVersion", format!("policy {arn}"))?;
     Ok(Some(ExistingPolicy {
         owned: owned(p.tags()),
         adopted_from: tag_value(p.tags(), ADOPTED_TAG).map(str::to_string),

@@ -38,6 +38,8 @@ pub enum Why {
     Sso,
     CredentialProcess,
     BadResponse,
+    /// The call was never sent: what it needs is not known (`AwsError::unsent`).
+    NotSent,
     Other,
 }
 
@@ -52,7 +54,7 @@ impl Why {
             | Why::UnknownProfile
             | Why::Sso
             | Why::CredentialProcess => Failure::Credentials,
-            Why::BadResponse | Why::Other => Failure::Other,
+            Why::BadResponse | Why::NotSent | Why::Other => Failure::Other,
         }
     }
 }
@@ -120,6 +122,9 @@ pub fn answer_of(code: &str) -> Answer {
     }
 }
 
+/// What the AWS layer's functions return: their failures are typed.
+pub type Result<T, E = AwsError> = std::result::Result<T, E>;
+
 #[derive(Debug, thiserror::Error)]
 pub struct AwsError {
     /// The IAM action name of the call, e.g. `iam:CreateRole`.
@@ -177,7 +182,8 @@ impl AwsError {
         }
     }
 
-    /// An answer that lacked what it must hold: whether the call took effect is unknown.
+    /// An answer that lacked what it must hold, or held a document that does not parse:
+    /// whether the call took effect is unknown.
     pub fn malformed(call: &'static str, resource: impl Into<String>, why: &str) -> Self {
         AwsError {
             call,
@@ -185,9 +191,27 @@ impl AwsError {
             failure: Failure::Other,
             why: Why::BadResponse,
             code: None,
-            message: None,
+            message: Some(why.to_string()),
             debug: why.to_string(),
         }
+    }
+
+    /// A call that could not be sent because what it needs is not known.
+    pub fn unsent(call: &'static str, resource: impl Into<String>, why: &str) -> Self {
+        AwsError {
+            call,
+            resource: resource.into(),
+            failure: Failure::Other,
+            why: Why::NotSent,
+            code: None,
+            message: Some(why.to_string()),
+            debug: why.to_string(),
+        }
+    }
+
+    /// Whether AWS answered `answer`.
+    pub fn is(&self, answer: Answer) -> bool {
+        self.answer() == Some(answer)
     }
 
     /// What AWS answered, when it answered with an error code.
@@ -200,27 +224,11 @@ impl AwsError {
         self.answer() == Some(Answer::Missing(what))
     }
 
-    /// The AWS failure inside an error of a function that can also fail otherwise (a document
-    /// that does not parse): the one place such errors are looked into.
-    pub fn within(err: &anyhow::Error) -> Option<&AwsError> {
-        err.downcast_ref::<AwsError>()
-    }
-
-    /// What AWS answered, if `err` is an AWS answer at all.
-    pub fn answer_within(err: &anyhow::Error) -> Option<Answer> {
-        AwsError::within(err).and_then(AwsError::answer)
-    }
-
-    /// Whether `err` is AWS answering `answer`.
-    pub fn answered(err: &anyhow::Error, answer: Answer) -> bool {
-        AwsError::answer_within(err) == Some(answer)
-    }
-
     /// `Ok(None)` when AWS answered that `what` does not exist, this error otherwise.
-    pub fn absent_if<T>(self, what: Missing) -> anyhow::Result<Option<T>> {
+    pub fn absent_if<T>(self, what: Missing) -> Result<Option<T>> {
         match self.says_missing(what) {
             true => Ok(None),
-            false => Err(self.into()),
+            false => Err(self),
         }
     }
 
@@ -243,7 +251,9 @@ impl AwsError {
             (Why::UnknownProfile, _, _) => "the AWS profile is not in ~/.aws/config".into(),
             (Why::Sso, _, _) => "the SSO session has expired or was never started".into(),
             (Why::CredentialProcess, _, _) => "the profile's credential_process failed".into(),
-            (Why::BadResponse, _, _) | (Why::Other, _, _) => {
+            (Why::BadResponse, None, Some(msg)) => format!("its answer could not be used: {msg}"),
+            (Why::NotSent, _, Some(msg)) => format!("not sent: {msg}"),
+            (Why::BadResponse | Why::NotSent | Why::Other, _, _) => {
                 "the response could not be read (-v shows the SDK's description)".into()
             }
             (Why::ExpiredCredentials, None, _) => "the AWS credentials have expired".into(),
@@ -532,13 +542,17 @@ mod tests {
         assert_eq!(error(Why::Refused, None).answer(), None, "no answer at all");
         let missing = error(Why::Answered, Some("NoSuchEntity"));
         assert!(missing.says_missing(Missing::Entity) && !missing.says_missing(Missing::Bucket));
-        let wrapped = anyhow::Error::from(missing).context("reading role r");
+        assert!(missing.is(Answer::Missing(Missing::Entity)) && !missing.is(Answer::Denied));
+        let unusable = AwsError::malformed("iam:GetRole", "role r", "it held no role");
         assert_eq!(
-            AwsError::answer_within(&wrapped),
-            Some(Answer::Missing(Missing::Entity))
+            unusable.answer(),
+            None,
+            "a response that cannot be used is no answer"
         );
-        let parse = anyhow::anyhow!("not a policy document");
-        assert_eq!(AwsError::answer_within(&parse), None);
+        assert_eq!(
+            unusable.to_string(),
+            "iam:GetRole on role r failed: its answer could not be used: it held no role"
+        );
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! detaching managed policies, inline policies, tags, the permissions boundary, and reading
 //! those back. One function per task, so apply, rollback, verify and delete treat both alike.
 
-use anyhow::{anyhow, Result};
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
 
+use super::error::Result;
 use super::{AwsError, AwsResult};
 use crate::plan::Holder;
 use crate::policy::HeldDocument;
@@ -50,9 +50,9 @@ pub async fn settings(iam: &Client, holder: &Holder) -> Result<Settings> {
                 .send()
                 .await
                 .aws("iam:GetRole", holder)?;
-            let role = out
-                .role()
-                .ok_or_else(|| anyhow!("iam:GetRole returned no role for {name}"))?;
+            let role = out.role().ok_or_else(|| {
+                AwsError::malformed("iam:GetRole", holder.to_string(), "it held no role")
+            })?;
             Ok(Settings {
                 path: role.path().to_string(),
                 boundary: boundary(role.permissions_boundary()),
@@ -79,7 +79,7 @@ pub async fn user(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::User, 
         .await
         .aws("iam:GetUser", format!("user {name}"))?;
     out.user.ok_or_else(|| {
-        AwsError::malformed("iam:GetUser", format!("user {name}"), "no user returned")
+        AwsError::malformed("iam:GetUser", format!("user {name}"), "it held no user")
     })
 }
 
@@ -193,27 +193,31 @@ pub async fn put_boundary(iam: &Client, holder: &Holder, arn: Option<&str>) -> R
 /// An inline policy's document.
 pub async fn inline_document(iam: &Client, holder: &Holder, name: &str) -> Result<HeldDocument> {
     let resource = format!("{holder}, inline policy {name}");
-    let raw = match holder {
+    let (call, raw) = match holder {
         Holder::Role(role) => {
-            iam.get_role_policy()
+            let call = "iam:GetRolePolicy";
+            let out = iam
+                .get_role_policy()
                 .role_name(role)
                 .policy_name(name)
                 .send()
                 .await
-                .aws("iam:GetRolePolicy", resource)?
-                .policy_document
+                .aws(call, &resource)?;
+            (call, out.policy_document)
         }
         Holder::User(user) => {
-            iam.get_user_policy()
+            let call = "iam:GetUserPolicy";
+            let out = iam
+                .get_user_policy()
                 .user_name(user)
                 .policy_name(name)
                 .send()
                 .await
-                .aws("iam:GetUserPolicy", resource)?
-                .policy_document
+                .aws(call, &resource)?;
+            (call, out.policy_document)
         }
     };
-    super::held_document(Some(&raw), || format!("{holder}, inline policy {name}"))
+    super::held_document(Some(&raw), call, resource)
 }
 
 pub async fn put_inline(iam: &Client, holder: &Holder, name: &str, doc: &str) -> Result<()> {

@@ -13,7 +13,7 @@ use aws_sdk_iam::Client;
 
 use super::holder;
 use super::ops::Op;
-use super::{cors, discover, keys, Answer, AwsError, AwsResult, Missing, S3For};
+use super::{cors, discover, error, keys, AwsResult, Missing, S3For};
 use crate::plan::cors::CorsRule;
 use crate::policy::{HeldDocument, PolicyDocument};
 
@@ -232,14 +232,14 @@ pub async fn rollback(iam: &Client, s3: S3For<'_>, journal: &Journal) -> Rollbac
 }
 
 /// The role's trust policy now, or None if the role does not exist.
-async fn current_trust(iam: &Client, role: &str) -> Result<Option<PolicyDocument>> {
+async fn current_trust(iam: &Client, role: &str) -> error::Result<Option<PolicyDocument>> {
     let result = iam.get_role().role_name(role).send().await;
     let out = match result.aws("iam:GetRole", format!("role {role}")) {
         Ok(out) => out,
         Err(e) => return e.absent_if(Missing::Entity),
     };
     let raw = out.role().and_then(|r| r.assume_role_policy_document());
-    super::document(raw, || format!("the trust policy of role {role}")).map(Some)
+    super::document(raw, "iam:GetRole", format!("role {role}")).map(Some)
 }
 
 /// Read what the undo would touch and, when it is not this run's to undo any more, say why it
@@ -249,13 +249,10 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
     let why = match (&entry.undo.check, op) {
         (Check::Nothing, Op::Detach { holder, arn }) => {
             return match op.run(iam, s3).await {
-                Err(e)
-                    if !entry.certain
-                        && AwsError::answered(&e, Answer::Missing(Missing::Entity)) =>
-                {
+                Err(e) if !entry.certain && e.says_missing(Missing::Entity) => {
                     left(format!("{arn} was not attached to {holder}"))
                 }
-                other => other.map(|()| Outcome::Done(op.past())),
+                other => Ok(other.map(|()| Outcome::Done(op.past()))?),
             };
         }
         (Check::Nothing, _) => None,
@@ -344,10 +341,10 @@ async fn delete_keys(
 ) -> Result<Outcome> {
     let now = match keys::list(iam, user).await {
         Ok(now) => now,
-        Err(e) if AwsError::answered(&e, Answer::Missing(Missing::Entity)) => {
+        Err(e) if e.says_missing(Missing::Entity) => {
             return left(format!("user {user} no longer exists"))
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let ours: Vec<&str> = now
         .iter()

@@ -6,11 +6,11 @@
 
 use std::fmt;
 
-use anyhow::Result;
 use aws_sdk_iam::config::retry::RetryConfig;
 use aws_sdk_iam::types::StatusType;
 use aws_sdk_iam::Client;
 
+use super::error::Result;
 use super::{AwsError, AwsResult, Failure};
 use crate::plan::{AccessKeyInfo, LastUsed};
 
@@ -43,7 +43,7 @@ pub struct NewKey {
 }
 
 /// What is done with a new key: written down (or refused, and then the key is deleted).
-pub type KeySink<'a> = &'a (dyn Fn(&NewKey) -> Result<()> + Sync);
+pub type KeySink<'a> = &'a (dyn Fn(&NewKey) -> anyhow::Result<()> + Sync);
 
 /// The user's access keys (ids, status, creation time), oldest first.
 pub async fn list(iam: &Client, user: &str) -> Result<Vec<AccessKeyInfo>> {
@@ -98,7 +98,7 @@ pub async fn create(iam: &Client, user: &str) -> Result<NewKey, AwsError> {
         return Err(AwsError::malformed(
             "iam:CreateAccessKey",
             format!("user {user}"),
-            "the answer held no access key",
+            "it held no access key",
         ));
     };
     Ok(NewKey {

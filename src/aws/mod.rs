@@ -1,6 +1,10 @@
 //! Everything that talks to AWS: connecting, discovery (reads), apply (writes), verify's reads,
 //! delete. Small functions that take SDK clients, so tests can hand them mocked ones. Nothing
 //! here prints: progress goes out as [`Event`]s, which the command renders.
+//!
+//! Failures are typed ([`error::Result`], an [`AwsError`] naming the call and resource): the
+//! callers branch on [`Answer`] and [`Failure`], never on a downcast (the SDK's text is read only
+//! where it keeps no type: credential failures, see [`error`]).
 
 pub mod apply;
 #[cfg(test)]
@@ -19,11 +23,11 @@ pub mod retry;
 pub mod verify;
 
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use aws_config::meta::region::RegionProviderChain;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -40,22 +44,27 @@ pub const IAM_READS: usize = 8;
 /// IAM writes in flight at once: IAM's write rate limits are low.
 pub const IAM_WRITES: usize = 4;
 
-/// A document as IAM, S3 or KMS returned it, typed; `what` names it in the error.
+/// A document as IAM, S3 or KMS returned it from `call` on `resource`, typed.
 pub(crate) fn document(
     raw: Option<&str>,
-    what: impl Fn() -> String,
-) -> anyhow::Result<PolicyDocument> {
-    held_document(raw, what).map(HeldDocument::into_typed)
+    call: &'static str,
+    resource: impl Display,
+) -> error::Result<PolicyDocument> {
+    held_document(raw, call, resource).map(HeldDocument::into_typed)
 }
 
 /// The same, with the text kept as it was (for putting someone's document back).
 pub(crate) fn held_document(
     raw: Option<&str>,
-    what: impl Fn() -> String,
-) -> anyhow::Result<HeldDocument> {
-    let raw = raw.with_context(|| format!("AWS returned no text for {}", what()))?;
-    HeldDocument::from_iam(raw)
-        .with_context(|| format!("{} is not a valid policy document", what()))
+    call: &'static str,
+    resource: impl Display,
+) -> error::Result<HeldDocument> {
+    let raw =
+        raw.ok_or_else(|| AwsError::malformed(call, resource.to_string(), "it held no document"))?;
+    HeldDocument::from_iam(raw).map_err(|e| {
+        let why = format!("the document is not a valid policy document: {e}");
+        AwsError::malformed(call, resource.to_string(), &why)
+    })
 }
 
 /// Where and as whom to connect; `None` leaves the choice to aws-config's usual chain
@@ -222,5 +231,25 @@ impl Connection {
                 aws_sdk_kms::Client::from_conf(conf)
             })
             .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_that_does_not_parse_is_a_typed_failure_of_the_call_that_read_it() {
+        let err = document(Some("not json"), "iam:GetRole", "role r").unwrap_err();
+        assert_eq!((err.call, err.resource.as_str()), ("iam:GetRole", "role r"));
+        assert_eq!(err.failure, Failure::Other);
+        assert!(
+            err.to_string().contains("not a valid policy document"),
+            "{err}"
+        );
+        let none = held_document(None, "kms:GetKeyPolicy", "key k").unwrap_err();
+        assert!(none.to_string().ends_with("it held no document"), "{none}");
+        let ok = document(Some(r#"{"Version":"2012-10-17","Statement":[]}"#), "c", "r");
+        assert!(ok.is_ok());
     }
 }

@@ -8,10 +8,10 @@
 //! will do), [`Op::past`] (what it did) and [`Op::command`] (how to do it by hand).
 
 use crate::policy::HeldDocument;
-use anyhow::{bail, Result};
 use aws_sdk_iam::types::PolicyVersion;
 use aws_sdk_iam::Client;
 
+use super::error::Result;
 pub use super::holder::{
     attach, delete_inline, detach, put_boundary, put_inline, put_tags, remove_tags,
 };
@@ -375,14 +375,16 @@ impl Op {
                 Ok(())
             }
             Op::DeleteAccessKey { user, id: Some(id) } => keys::delete(iam, user, id).await,
-            Op::DeleteAccessKey { user, id: None } => {
-                bail!("the id of the access key made for user {user} is not known")
-            }
+            Op::DeleteAccessKey { user, id: None } => Err(AwsError::unsent(
+                "iam:DeleteAccessKey",
+                format!("user {user}"),
+                "the id of the access key this run made is not known",
+            )),
             Op::RestoreKeyStatus { user, id, active } => {
                 keys::set_active(iam, user, id, *active).await
             }
             Op::Detach { holder, arn } => detach(iam, holder, arn).await,
-            Op::Reattach { holder, arn } => Ok(attach(iam, holder, arn).await?),
+            Op::Reattach { holder, arn } => attach(iam, holder, arn).await,
             Op::RestoreDefault { arn, version, drop } => {
                 restore_default(iam, arn, version, drop).await
             }
@@ -455,7 +457,7 @@ pub async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersio
 }
 
 /// Make `id` the policy's default version.
-pub async fn set_default_version(iam: &Client, arn: &str, id: &str) -> Result<(), AwsError> {
+pub async fn set_default_version(iam: &Client, arn: &str, id: &str) -> Result<()> {
     iam.set_default_policy_version()
         .policy_arn(arn)
         .version_id(id)
@@ -466,7 +468,7 @@ pub async fn set_default_version(iam: &Client, arn: &str, id: &str) -> Result<()
 }
 
 /// Delete one version of a managed policy (IAM refuses the default one).
-pub async fn delete_version(iam: &Client, arn: &str, id: &str) -> Result<(), AwsError> {
+pub async fn delete_version(iam: &Client, arn: &str, id: &str) -> Result<()> {
     iam.delete_policy_version()
         .policy_arn(arn)
         .version_id(id)

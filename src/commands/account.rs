@@ -48,15 +48,14 @@ fn interrupted() -> anyhow::Error {
 }
 
 /// Why a typed bucket cannot be used, in a line.
-fn bucket_problem(name: &str, err: &anyhow::Error) -> String {
-    match err.downcast_ref::<AwsError>() {
-        Some(aws) if aws.says_missing(Missing::Bucket) => format!("bucket {name} does not exist"),
-        Some(aws) if aws.answer() == Some(Answer::Denied) => format!(
+fn bucket_problem(name: &str, err: &AwsError) -> String {
+    match err.answer() {
+        Some(Answer::Missing(Missing::Bucket)) => format!("bucket {name} does not exist"),
+        Some(Answer::Denied) => format!(
             "you may not read bucket {name} (s3:GetBucketLocation is denied): it may belong \
              to another account"
         ),
-        Some(aws) => aws.to_string(),
-        None => format!("{err:#}"),
+        _ => err.to_string(),
     }
 }
 
@@ -143,9 +142,7 @@ impl Discovery for Account<'_> {
             None => Err(interrupted()),
             Some(Ok(region)) => Ok(Ok(region)),
             Some(Err(err)) => {
-                if let Some(aws) = err.downcast_ref::<AwsError>() {
-                    self.ctx.printer.verbose(&aws.debug);
-                }
+                self.ctx.printer.verbose(&err.debug);
                 Ok(Err(bucket_problem(name, &err)))
             }
         }

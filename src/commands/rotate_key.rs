@@ -101,6 +101,7 @@ async fn finish(ctx: &Context, args: &RotateKeyArgs) -> Result<ExitStatus> {
                 true => "nothing was changed".to_string(),
                 false => format!("already deleted: {}", ids(&done)),
             };
+            let e = anyhow::Error::from(e);
             return Err(e.context(format!("{so_far}; run rotate-key --finish again")));
         }
         ctx.show(Event::Done(format!(
