@@ -8,12 +8,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use anyhow::Result;
 use aws_sdk_iam::Client;
 
+use super::error::Result;
 use super::holder;
 use super::ops::Op;
-use super::{cors, discover, error, keys, AwsResult, Missing, S3For};
+use super::{cors, discover, keys, AwsError, AwsResult, Missing, S3For};
 use crate::plan::cors::CorsRule;
 use crate::policy::{HeldDocument, PolicyDocument};
 
@@ -232,7 +232,7 @@ pub async fn rollback(iam: &Client, s3: S3For<'_>, journal: &Journal) -> Rollbac
 }
 
 /// The role's trust policy now, or None if the role does not exist.
-async fn current_trust(iam: &Client, role: &str) -> error::Result<Option<PolicyDocument>> {
+async fn current_trust(iam: &Client, role: &str) -> Result<Option<PolicyDocument>> {
     let result = iam.get_role().role_name(role).send().await;
     let out = match result.aws("iam:GetRole", format!("role {role}")) {
         Ok(out) => out,
@@ -252,7 +252,7 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
                 Err(e) if !entry.certain && e.says_missing(Missing::Entity) => {
                     left(format!("{arn} was not attached to {holder}"))
                 }
-                other => Ok(other.map(|()| Outcome::Done(op.past()))?),
+                other => other.map(|()| Outcome::Done(op.past())),
             };
         }
         (Check::Nothing, _) => None,
@@ -299,7 +299,11 @@ async fn undo(iam: &Client, s3: S3For<'_>, entry: &Entry) -> Result<Outcome> {
                 ..
             },
         ) => return restore_cors(&s3(region), bucket, rule.as_ref(), written).await,
-        (check, op) => anyhow::bail!("no check {check:?} for {}", op.task()),
+        // Each `Undo` constructor pairs its check with its write; this is never reached.
+        (check, op) => {
+            let why = format!("no check {check:?} was recorded for this write");
+            return Err(AwsError::unsent("rollback", op.task(), &why));
+        }
     };
     if let Some(why) = why {
         return left(why);
@@ -322,7 +326,7 @@ async fn user_not_ours(iam: &Client, name: &str) -> Result<Option<String>> {
         Err(e) if e.says_missing(Missing::Entity) => {
             return Ok(Some(format!("user {name} was not created")))
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     let keys = keys::list(iam, name).await?;
     if !discover::owned(user.tags()) || !keys.is_empty() {
@@ -344,7 +348,7 @@ async fn delete_keys(
         Err(e) if e.says_missing(Missing::Entity) => {
             return left(format!("user {user} no longer exists"))
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err(e),
     };
     let ours: Vec<&str> = now
         .iter()
