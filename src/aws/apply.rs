@@ -415,7 +415,7 @@ pub async fn deactivate_key(w: &Writer<'_>, user: &str, id: &str) -> Written {
 
 /// The role's trust policy as IAM holds it now.
 async fn trust_now(iam: &Client, role: &str) -> Written<HeldDocument> {
-    let now = role_now(iam, role).await?;
+    let now = holder::role(iam, role).await?;
     let raw = now.assume_role_policy_document();
     super::held_document(raw, "iam:GetRole", format!("role {role}"))
 }
@@ -427,26 +427,13 @@ async fn update_trust(w: &Writer<'_>, role: &str, trust: &PolicyDocument) -> Wri
     settle(w.journal, result, undo)
 }
 
-/// The role's settings now: description, session length, boundary, tags.
-async fn role_now(iam: &Client, role: &str) -> Written<aws_sdk_iam::types::Role> {
-    let out = iam
-        .get_role()
-        .role_name(role)
-        .send()
-        .await
-        .aws("iam:GetRole", format!("role {role}"))?;
-    out.role.ok_or_else(|| {
-        AwsError::malformed("iam:GetRole", format!("role {role}"), "it held no role")
-    })
-}
-
 async fn update_role(
     w: &Writer<'_>,
     role: &str,
     description: &Option<String>,
     session: Option<u32>,
 ) -> Written {
-    let now = role_now(w.iam, role).await?;
+    let now = holder::role(w.iam, role).await?;
     // Both, always: what is sent replaces what is there (moto even clears a field not sent).
     let result = w
         .iam
@@ -658,7 +645,7 @@ async fn settings_differ(iam: &Client, plan: &Plan, holder: &Holder) -> Written<
     let (boundary, tags) = match &plan.holder {
         HolderPlan::Role(planned) => {
             let role = &planned.name;
-            let now = role_now(iam, role).await?;
+            let now = holder::role(iam, role).await?;
             let raw = now.assume_role_policy_document();
             let trust = super::document(raw, "iam:GetRole", format!("role {role}"))?;
             if !trust.same_meaning(&planned.trust) {

@@ -585,19 +585,10 @@ fn tag_value<'t>(tags: &'t [Tag], key: &str) -> Option<&'t str> {
 /// The role with its trust policy, attached and inline policy names, or None if IAM has no
 /// role of that name.
 pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<ExistingRole>> {
-    let out = match iam
-        .get_role()
-        .role_name(name)
-        .send()
-        .await
-        .aws("iam:GetRole", format!("role {name}"))
-    {
-        Ok(out) => out,
+    let role = match holder::role(iam, name).await {
+        Ok(role) => role,
         Err(e) => return e.absent_if(Missing::Entity),
     };
-    let role = out.role().ok_or_else(|| {
-        AwsError::malformed("iam:GetRole", format!("role {name}"), "it held no role")
-    })?;
     let trust = document(
         role.assume_role_policy_document(),
         "iam:GetRole",

@@ -44,15 +44,7 @@ pub async fn settings(iam: &Client, holder: &Holder) -> Result<Settings> {
     };
     match holder {
         Holder::Role(name) => {
-            let out = iam
-                .get_role()
-                .role_name(name)
-                .send()
-                .await
-                .aws("iam:GetRole", holder)?;
-            let role = out.role().ok_or_else(|| {
-                AwsError::malformed("iam:GetRole", holder.to_string(), "it held no role")
-            })?;
+            let role = role(iam, name).await?;
             Ok(Settings {
                 path: role.path().to_string(),
                 boundary: boundary(role.permissions_boundary()),
@@ -71,6 +63,19 @@ pub async fn settings(iam: &Client, holder: &Holder) -> Result<Settings> {
 }
 
 /// The user as GetUser returns it.
+/// The role, as GetRole answers.
+pub async fn role(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::Role> {
+    let out = iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .aws("iam:GetRole", format!("role {name}"))?;
+    out.role.ok_or_else(|| {
+        AwsError::malformed("iam:GetRole", format!("role {name}"), "it held no role")
+    })
+}
+
 pub async fn user(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::User, AwsError> {
     let out = iam
         .get_user()

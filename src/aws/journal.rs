@@ -13,7 +13,7 @@ use aws_sdk_iam::Client;
 use super::error::Result;
 use super::holder;
 use super::ops::Op;
-use super::{cors, discover, keys, AwsError, AwsResult, Missing, S3For};
+use super::{cors, discover, keys, AwsError, Missing, S3For};
 use crate::plan::cors::CorsRule;
 use crate::policy::{HeldDocument, PolicyDocument};
 
@@ -233,12 +233,11 @@ pub async fn rollback(iam: &Client, s3: S3For<'_>, journal: &Journal) -> Rollbac
 
 /// The role's trust policy now, or None if the role does not exist.
 async fn current_trust(iam: &Client, role: &str) -> Result<Option<PolicyDocument>> {
-    let result = iam.get_role().role_name(role).send().await;
-    let out = match result.aws("iam:GetRole", format!("role {role}")) {
-        Ok(out) => out,
+    let found = match holder::role(iam, role).await {
+        Ok(found) => found,
         Err(e) => return e.absent_if(Missing::Entity),
     };
-    let raw = out.role().and_then(|r| r.assume_role_policy_document());
+    let raw = found.assume_role_policy_document();
     super::document(raw, "iam:GetRole", format!("role {role}")).map(Some)
 }
 
