@@ -5,13 +5,13 @@
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Clone, Default)]
-pub struct Cancel(CancellationToken);
+pub(crate) struct Cancel(CancellationToken);
 
 impl Cancel {
     /// Cancel on Ctrl-C (SIGINT) from now on. A prompt reading keys gets Ctrl-C as a key;
     /// console then raises SIGINT itself, and with this handler in place the prompt returns an
     /// `Interrupted` error instead of the process dying.
-    pub fn on_ctrl_c(&self) {
+    pub(crate) fn on_ctrl_c(&self) {
         let token = self.0.clone();
         tokio::spawn(async move {
             while tokio::signal::ctrl_c().await.is_ok() {
@@ -21,16 +21,16 @@ impl Cancel {
     }
 
     #[cfg(test)]
-    pub fn cancel(&self) {
+    pub(crate) fn cancel(&self) {
         self.0.cancel();
     }
 
-    pub fn is_cancelled(&self) -> bool {
+    pub(crate) fn is_cancelled(&self) -> bool {
         self.0.is_cancelled()
     }
 
     /// Resolves once the run is cancelled (at once if it already is).
-    pub async fn cancelled(&self) {
+    pub(crate) async fn cancelled(&self) {
         self.0.cancelled().await;
     }
 }

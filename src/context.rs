@@ -11,16 +11,16 @@ use crate::render::Printer;
 
 /// What every command gets: where output goes, how to reach AWS, whether it may ask, and the
 /// run's one cancellation token.
-pub struct Context {
-    pub printer: Printer,
-    pub connect: ConnectOptions,
-    pub may_prompt: bool,
-    pub output: OutputFormat,
-    pub cancel: Cancel,
+pub(crate) struct Context {
+    pub(crate) printer: Printer,
+    pub(crate) connect: ConnectOptions,
+    pub(crate) may_prompt: bool,
+    pub(crate) output: OutputFormat,
+    pub(crate) cancel: Cancel,
 }
 
 impl Context {
-    pub fn new(global: &GlobalArgs) -> Context {
+    pub(crate) fn new(global: &GlobalArgs) -> Context {
         Context {
             printer: Printer::new(global.quiet, global.verbose),
             connect: resolve::connect_options(global),
@@ -30,16 +30,16 @@ impl Context {
         }
     }
 
-    pub fn json(&self) -> bool {
+    pub(crate) fn json(&self) -> bool {
         self.output == OutputFormat::Json
     }
 
-    pub async fn connection(&self) -> Connection {
+    pub(crate) async fn connection(&self) -> Connection {
         aws::connect(&self.connect).await
     }
 
     /// Shows the AWS layer's events: done writes as steps, the rest with `-v`.
-    pub fn show(&self, event: Event) {
+    pub(crate) fn show(&self, event: Event) {
         match event {
             Event::Done(text) => self.printer.step(&text),
             Event::Found(text) => self.printer.verbose(&text),

@@ -17,7 +17,7 @@ const FLAG: &str = "--credentials-file";
 
 /// How the key is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Format {
+pub(crate) enum Format {
     /// `[USER]` with `aws_access_key_id` and `aws_secret_access_key`: a profile for
     /// `~/.aws/credentials` (or `AWS_SHARED_CREDENTIALS_FILE`).
     #[default]
@@ -29,7 +29,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Format::Ini => "ini",
             Format::Env => "env",
@@ -40,7 +40,7 @@ impl Format {
 
 /// Where the key goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// `--credentials-file -`: stdout, for piping into a secret store.
     Stdout,
     File(PathBuf),
@@ -50,21 +50,21 @@ pub enum Target {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Destination {
-    pub target: Target,
-    pub format: Format,
+pub(crate) struct Destination {
+    pub(crate) target: Target,
+    pub(crate) format: Format,
 }
 
 /// Where a key was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Written {
+pub(crate) enum Written {
     Stdout,
     File(PathBuf),
 }
 
 impl Written {
     /// The path, or `-` for stdout (as the flag names it).
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Written::Stdout => "-".to_string(),
             Written::File(path) => path.display().to_string(),
@@ -73,7 +73,7 @@ impl Written {
 }
 
 /// `./USER-KEY_ID.credentials`.
-pub fn default_path(key: &NewKey) -> PathBuf {
+pub(crate) fn default_path(key: &NewKey) -> PathBuf {
     PathBuf::from(format!("{}-{}.credentials", key.user, key.id))
 }
 
@@ -123,7 +123,7 @@ fn writable(dir: &Path) -> io::Result<()> {
 impl Destination {
     /// Refuse, before any AWS request, a destination that can never take a new key: a
     /// directory, or a directory that is missing or not writable.
-    pub fn check(&self) -> Result<(), UsageError> {
+    pub(crate) fn check(&self) -> Result<(), UsageError> {
         let path = match &self.target {
             Target::Stdout => return Ok(()),
             Target::File(path) => path.as_path(),
@@ -170,7 +170,7 @@ impl Destination {
 
     /// Refuse a file that exists: a credentials file is never overwritten. Asked once a key
     /// is to be made (a re-run that makes none may meet the file of the first run).
-    pub fn refuse_existing(&self) -> Result<(), UsageError> {
+    pub(crate) fn refuse_existing(&self) -> Result<(), UsageError> {
         let Target::File(path) = &self.target else {
             return Ok(());
         };
@@ -185,7 +185,7 @@ impl Destination {
     }
 
     /// Write the key: a new 0600 file (a partial one is removed), or stdout.
-    pub fn write(&self, key: &NewKey) -> Result<Written> {
+    pub(crate) fn write(&self, key: &NewKey) -> Result<Written> {
         let text = render(self.format, key);
         let path = match &self.target {
             Target::Stdout => {
@@ -239,7 +239,7 @@ fn render(format: Format, key: &NewKey) -> String {
 }
 
 /// Remove a file this run wrote, when the key in it was rolled back (it would only mislead).
-pub fn remove(written: &Written) {
+pub(crate) fn remove(written: &Written) {
     if let Written::File(path) = written {
         let _ = std::fs::remove_file(path);
     }

@@ -11,10 +11,10 @@ use crate::plan::PlanError;
 /// Bad input or flags: nothing was sent to AWS, exit 2.
 #[derive(Debug, Error)]
 #[error("{0}")]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub String);
 
 impl UsageError {
-    pub fn new(msg: impl Into<String>) -> Self {
+    pub(crate) fn new(msg: impl Into<String>) -> Self {
         UsageError(msg.into())
     }
 }
@@ -23,11 +23,11 @@ impl UsageError {
 /// AWS was left in.
 #[derive(Debug, Error)]
 #[error("{0}")]
-pub struct Cancelled(pub String);
+pub(crate) struct Cancelled(pub String);
 
 /// What the process reports to its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
+pub(crate) enum ExitStatus {
     Success = 0,
     Failure = 1,
     Usage = 2,
@@ -36,7 +36,7 @@ pub enum ExitStatus {
 
 impl ExitStatus {
     /// The exit status an error stands for: usage errors 2, cancellation 130, the rest 1.
-    pub fn of(err: &anyhow::Error) -> ExitStatus {
+    pub(crate) fn of(err: &anyhow::Error) -> ExitStatus {
         if err.downcast_ref::<UsageError>().is_some() {
             return ExitStatus::Usage;
         }
@@ -49,7 +49,7 @@ impl ExitStatus {
         }
     }
 
-    pub fn code(self) -> u8 {
+    pub(crate) fn code(self) -> u8 {
         self as u8
     }
 }

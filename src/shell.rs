@@ -5,7 +5,7 @@ use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::Guardrails;
 
 /// Quote for a POSIX shell, only when needed.
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c);
     if !s.is_empty() && s.chars().all(plain) {
         s.to_string()
@@ -15,12 +15,12 @@ pub fn quote(s: &str) -> String {
 }
 
 /// `NAME VALUE`, the value quoted when needed.
-pub fn flag(name: &str, value: &str) -> String {
+pub(crate) fn flag(name: &str, value: &str) -> String {
     format!("{name} {}", quote(value))
 }
 
 /// `--path`, `--permissions-boundary`, `--tag`, `--max-session-duration` as given.
-pub fn guardrail_flags(g: &Guardrails) -> Vec<String> {
+pub(crate) fn guardrail_flags(g: &Guardrails) -> Vec<String> {
     let mut flags = Vec::new();
     if let Some(path) = &g.path {
         flags.push(flag("--path", path));
@@ -38,7 +38,7 @@ pub fn guardrail_flags(g: &Guardrails) -> Vec<String> {
 }
 
 /// `--cors`, or a `--cors-origin` for each origin when they are not just the default.
-pub fn cors_flags(origins: Option<&[String]>) -> Vec<String> {
+pub(crate) fn cors_flags(origins: Option<&[String]>) -> Vec<String> {
     match origins {
         None => Vec::new(),
         Some([only]) if only == DEFAULT_ORIGIN => vec!["--cors".to_string()],

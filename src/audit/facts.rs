@@ -9,64 +9,64 @@ use crate::plan::{Encryption, KeyFacts};
 use crate::policy::access::Layers;
 use crate::policy::PolicyDocument;
 
-pub use crate::policy::access::Read;
+pub(crate) use crate::policy::access::Read;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Facts {
+pub(crate) struct Facts {
     /// `Ok(None)`: IAM has no role (or user) of that name.
-    pub role: Read<Option<RoleFacts>>,
+    pub(crate) role: Read<Option<RoleFacts>>,
     /// By bucket name, for every bucket checked.
-    pub buckets: BTreeMap<String, BucketFacts>,
+    pub(crate) buckets: BTreeMap<String, BucketFacts>,
     /// For a user: its access keys (None for a role).
-    pub keys: Option<Read<Vec<KeyUse>>>,
+    pub(crate) keys: Option<Read<Vec<KeyUse>>>,
     /// When the facts were read, in seconds since the epoch (for key ages).
-    pub now: i64,
+    pub(crate) now: i64,
     /// Each `--kms KEY`, as given, and the key it names.
-    pub kms: Vec<(String, Read<KeyFacts>)>,
+    pub(crate) kms: Vec<(String, Read<KeyFacts>)>,
     /// Key policies, bucket policies, the boundary and Requester Pays, as far as read.
-    pub access: Layers,
+    pub(crate) access: Layers,
 }
 
 /// One access key of a user: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyUse {
-    pub key: crate::plan::AccessKeyInfo,
+pub(crate) struct KeyUse {
+    pub(crate) key: crate::plan::AccessKeyInfo,
     /// When it was last used (`Ok(None)`: never).
-    pub last_used: Read<Option<crate::plan::LastUsed>>,
+    pub(crate) last_used: Read<Option<crate::plan::LastUsed>>,
 }
 
 /// The role, or with `--identity user` the user: its ARN and policies, and a role's trust.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RoleFacts {
-    pub arn: String,
+pub(crate) struct RoleFacts {
+    pub(crate) arn: String,
     /// Created (or adopted) by provision-role: it has the managed-by tag.
-    pub owned: bool,
+    pub(crate) owned: bool,
     /// The role's trust policy; None for a user (nobody assumes it).
-    pub trust: Option<Read<PolicyDocument>>,
+    pub(crate) trust: Option<Read<PolicyDocument>>,
     /// Attached managed policies first, then inline policies.
-    pub policies: Vec<PolicyFacts>,
-    pub settings: RoleSettings,
+    pub(crate) policies: Vec<PolicyFacts>,
+    pub(crate) settings: RoleSettings,
 }
 
 /// What a company's guardrails may require of a role, as IAM holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RoleSettings {
-    pub path: String,
-    pub permissions_boundary: Option<String>,
+pub(crate) struct RoleSettings {
+    pub(crate) path: String,
+    pub(crate) permissions_boundary: Option<String>,
     /// Seconds; None when IAM did not say.
-    pub max_session_duration: Option<i32>,
+    pub(crate) max_session_duration: Option<i32>,
     /// Every tag, ours included.
-    pub tags: Vec<(String, String)>,
+    pub(crate) tags: Vec<(String, String)>,
 }
 
 impl RoleFacts {
     /// The partition of the role's ARN (`aws`, `aws-cn`, …).
-    pub fn partition(&self) -> &str {
+    pub(crate) fn partition(&self) -> &str {
         crate::policy::arn_partition(&self.arn).unwrap_or("aws")
     }
 
     /// The documents that could be read, with their labels.
-    pub fn readable(&self) -> impl Iterator<Item = (&PolicyFacts, &PolicyDocument)> {
+    pub(crate) fn readable(&self) -> impl Iterator<Item = (&PolicyFacts, &PolicyDocument)> {
         self.policies
             .iter()
             .filter_map(|p| p.document.as_ref().ok().map(|d| (p, d)))
@@ -74,7 +74,7 @@ impl RoleFacts {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PolicyKind {
+pub(crate) enum PolicyKind {
     /// A managed policy attached to the role; `owned` when provision-role created it.
     Managed {
         arn: String,
@@ -84,41 +84,41 @@ pub enum PolicyKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct PolicyFacts {
-    pub name: String,
-    pub kind: PolicyKind,
-    pub document: Read<PolicyDocument>,
+pub(crate) struct PolicyFacts {
+    pub(crate) name: String,
+    pub(crate) kind: PolicyKind,
+    pub(crate) document: Read<PolicyDocument>,
 }
 
 impl PolicyFacts {
     /// `managed policy NAME` or `inline policy NAME`, as messages name it.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self.kind {
             PolicyKind::Managed { .. } => format!("managed policy {}", self.name),
             PolicyKind::Inline => format!("inline policy {}", self.name),
         }
     }
 
-    pub fn is_ours(&self) -> bool {
+    pub(crate) fn is_ours(&self) -> bool {
         matches!(self.kind, PolicyKind::Managed { owned: true, .. })
     }
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct BucketFacts {
-    pub region: Read<String>,
+pub(crate) struct BucketFacts {
+    pub(crate) region: Read<String>,
     /// None when not read (the bucket's region could not be found).
-    pub encryption: Option<Read<Encryption>>,
+    pub(crate) encryption: Option<Read<Encryption>>,
     /// The default encryption key, resolved: None without a configured key (SSE-S3, none, or
     /// SSE-KMS with the AWS-managed `aws/s3`).
-    pub key: Option<Read<KeyFacts>>,
+    pub(crate) key: Option<Read<KeyFacts>>,
     /// Its CORS rules (none: no configuration); None when not read (no `--cors`).
-    pub cors: Option<Read<Vec<CorsRule>>>,
+    pub(crate) cors: Option<Read<Vec<CorsRule>>>,
 }
 
 impl BucketFacts {
     /// A bucket whose region could not be read, and nothing else about it.
-    pub fn unreachable(why: String) -> BucketFacts {
+    pub(crate) fn unreachable(why: String) -> BucketFacts {
         BucketFacts {
             region: Err(why),
             encryption: None,

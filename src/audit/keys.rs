@@ -5,11 +5,11 @@ use super::facts::{KeyUse, Read};
 use super::Check;
 
 /// Keys older than this many days should be rotated (AWS's and CIS's usual advice).
-pub const MAX_AGE_DAYS: i64 = 90;
+pub(crate) const MAX_AGE_DAYS: i64 = 90;
 const DAY: i64 = 24 * 60 * 60;
 
 /// `2025-01-31`.
-pub fn date(secs: i64) -> String {
+pub(crate) fn date(secs: i64) -> String {
     use aws_smithy_types::date_time::{DateTime, Format};
     let text = DateTime::from_secs(secs)
         .fmt(Format::DateTime)

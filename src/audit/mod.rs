@@ -9,10 +9,10 @@
 //! buckets are the yardstick both ways.
 
 mod cors;
-pub mod facts;
+pub(crate) mod facts;
 mod fix;
 mod guardrails;
-pub mod keys;
+pub(crate) mod keys;
 mod permissions;
 mod trust;
 
@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub use facts::{
+pub(crate) use facts::{
     BucketFacts, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings,
 };
 
@@ -35,28 +35,28 @@ use crate::policy::{Effect, PolicyDocument};
 
 /// What the role (or user) must give, and to whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expect {
+pub(crate) struct Expect {
     /// The role, or with `--identity user` the user, to check.
-    pub holder: Holder,
+    pub(crate) holder: Holder,
     /// The exact scopes the role should reach. Empty: the scopes its policies grant objects in.
-    pub scopes: Vec<BucketScope>,
-    pub access: Access,
+    pub(crate) scopes: Vec<BucketScope>,
+    pub(crate) access: Access,
     /// The principals that must be trusted, and the only ones that may be.
-    pub principals: Vec<String>,
-    pub external_id: Option<String>,
+    pub(crate) principals: Vec<String>,
+    pub(crate) external_id: Option<String>,
     /// `--cors`: the origins Deep Lake's CORS rule must allow on each bucket; None: not checked.
-    pub cors: Option<Vec<String>>,
+    pub(crate) cors: Option<Vec<String>>,
     /// `--kms KEY`: keys the role may use besides its buckets' default keys.
-    pub kms: Vec<KeyRef>,
+    pub(crate) kms: Vec<KeyRef>,
     /// The guardrails the role must meet; those not given are not checked.
-    pub guardrails: Guardrails,
+    pub(crate) guardrails: Guardrails,
 }
 
 /// How a check came out: `warn` does not fail the run unless `--strict`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[schemars(rename = "CheckLevel")]
-pub enum Level {
+pub(crate) enum Level {
     Ok,
     Warn,
     Fail,
@@ -64,18 +64,18 @@ pub enum Level {
 
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    pub name: String,
-    pub level: Level,
-    pub detail: String,
+pub(crate) struct Check {
+    pub(crate) name: String,
+    pub(crate) level: Level,
+    pub(crate) detail: String,
     /// What to do; None when the check passed.
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
     /// The fix refers to the report's create command.
-    pub uses_command: bool,
+    pub(crate) uses_command: bool,
 }
 
 impl Check {
-    pub fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
+    pub(crate) fn pass(name: impl Into<String>, detail: impl Into<String>) -> Check {
         Check {
             name: name.into(),
             level: Level::Ok,
@@ -85,7 +85,7 @@ impl Check {
         }
     }
 
-    pub fn fail(
+    pub(crate) fn fail(
         name: impl Into<String>,
         detail: impl Into<String>,
         fix: impl Into<String>,
@@ -97,7 +97,7 @@ impl Check {
         }
     }
 
-    pub fn warn(
+    pub(crate) fn warn(
         name: impl Into<String>,
         detail: impl Into<String>,
         fix: impl Into<String>,
@@ -125,25 +125,25 @@ impl Check {
 }
 
 /// The fix every command-based check refers to: one `provision-role create …` line.
-pub const SEE_COMMAND: &str = "the create command below";
+pub(crate) const SEE_COMMAND: &str = "the create command below";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Report {
-    pub holder: Holder,
+pub(crate) struct Report {
+    pub(crate) holder: Holder,
     /// The role's or user's ARN; None when it does not exist.
-    pub arn: Option<String>,
-    pub checks: Vec<Check>,
+    pub(crate) arn: Option<String>,
+    pub(crate) checks: Vec<Check>,
     /// The `provision-role create …` command that fixes the checks that refer to it.
-    pub fix_command: Option<String>,
+    pub(crate) fix_command: Option<String>,
 }
 
 impl Report {
-    pub fn at_level(&self, level: Level) -> Vec<&Check> {
+    pub(crate) fn at_level(&self, level: Level) -> Vec<&Check> {
         self.checks.iter().filter(|c| c.level == level).collect()
     }
 
     /// Whether the run passes: nothing failed and, with `strict`, nothing warned.
-    pub fn passes(&self, strict: bool) -> bool {
+    pub(crate) fn passes(&self, strict: bool) -> bool {
         let worst = self.checks.iter().map(|c| c.level).max();
         match worst {
             Some(Level::Fail) => false,
@@ -155,7 +155,7 @@ impl Report {
 
 /// The scopes to check: the expected ones, or else those the role's policies grant objects in
 /// (provision-role's own policies when it has any, so a foreign grant does not become expected).
-pub fn scopes(expect: &Expect, role: &Read<Option<RoleFacts>>) -> Vec<BucketScope> {
+pub(crate) fn scopes(expect: &Expect, role: &Read<Option<RoleFacts>>) -> Vec<BucketScope> {
     if !expect.scopes.is_empty() {
         return expect.scopes.clone();
     }
@@ -172,7 +172,7 @@ pub fn scopes(expect: &Expect, role: &Read<Option<RoleFacts>>) -> Vec<BucketScop
 
 /// The bucket scopes the documents' Allow statements grant objects in: literal `B/*` or
 /// `B/P/*` resources, normalised like a request's buckets.
-pub fn granted_scopes<'d>(
+pub(crate) fn granted_scopes<'d>(
     docs: impl IntoIterator<Item = &'d crate::policy::PolicyDocument>,
 ) -> Vec<BucketScope> {
     let granted = docs
@@ -243,7 +243,7 @@ impl Subject<'_> {
 }
 
 /// Judge what was read against what is expected.
-pub fn audit(facts: &Facts, expect: &Expect) -> Report {
+pub(crate) fn audit(facts: &Facts, expect: &Expect) -> Report {
     let holder = &expect.holder;
     let mut report = Report {
         holder: holder.clone(),

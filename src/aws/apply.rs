@@ -33,35 +33,35 @@ use crate::plan::{
 use crate::policy::{HeldDocument, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
-pub const MAX_POLICY_VERSIONS: usize = 5;
+pub(crate) const MAX_POLICY_VERSIONS: usize = 5;
 
 /// Another writer changed what this run is changing (a role or policy appeared, a version
 /// slot was taken): re-read and re-plan rather than fail.
 #[derive(Debug, Error)]
 #[error("{0}")]
-pub struct Conflict(pub String);
+pub(crate) struct Conflict(pub String);
 
 /// What `apply` needs besides the plan.
-pub struct Writer<'a> {
-    pub iam: &'a Client,
-    pub s3: S3For<'a>,
-    pub journal: &'a Journal,
-    pub backoff: Backoff,
-    pub cancel: &'a Cancel,
-    pub progress: Progress<'a>,
+pub(crate) struct Writer<'a> {
+    pub(crate) iam: &'a Client,
+    pub(crate) s3: S3For<'a>,
+    pub(crate) journal: &'a Journal,
+    pub(crate) backoff: Backoff,
+    pub(crate) cancel: &'a Cancel,
+    pub(crate) progress: Progress<'a>,
     /// Where a new access key goes (`--identity user`); an error there deletes the key again.
-    pub keys: KeySink<'a>,
+    pub(crate) keys: KeySink<'a>,
 }
 
 /// The default version each of the plan's policies has once this run's writes are done, by ARN.
-pub type Versions = HashMap<String, String>;
+pub(crate) type Versions = HashMap<String, String>;
 
 fn owner_tag() -> aws_sdk_iam::types::Tag {
     tag(OWNER_TAG.0, OWNER_TAG.1)
 }
 
 /// Bring IAM to the plan (all but deleting policies no longer needed, see [`finish`]).
-pub async fn apply(w: &Writer<'_>, plan: &Plan) -> Result<Versions> {
+pub(crate) async fn apply(w: &Writer<'_>, plan: &Plan) -> Result<Versions> {
     let in_wave = |n: usize| plan.changes.iter().filter(move |c| wave_of(c) == Some(n));
     let mut versions = Versions::new();
     for n in 0..WAVES {
@@ -389,7 +389,11 @@ async fn create_user(w: &Writer<'_>, name: &str, guardrails: &Guardrails) -> Res
 /// journaled first, so when the sink fails (the file cannot be written) the rollback deletes
 /// it: no key exists whose secret nobody has. A lost answer is journaled with the keys the
 /// user had, so the rollback deletes any other.
-pub async fn create_access_key(w: &Writer<'_>, user: &str, existing: &[String]) -> Result<()> {
+pub(crate) async fn create_access_key(
+    w: &Writer<'_>,
+    user: &str,
+    existing: &[String],
+) -> Result<()> {
     let result = eventually(w.backoff, keys::nothing_made, w.progress, || {
         keys::create(w.iam, user)
     })
@@ -401,7 +405,7 @@ pub async fn create_access_key(w: &Writer<'_>, user: &str, existing: &[String]) 
 }
 
 /// `rotate-key`: make an old key inactive, journaled so a failure makes it active again.
-pub async fn deactivate_key(w: &Writer<'_>, user: &str, id: &str) -> Written {
+pub(crate) async fn deactivate_key(w: &Writer<'_>, user: &str, id: &str) -> Written {
     let result = keys::set_active(w.iam, user, id, false).await;
     let undo = Undo::of(Op::RestoreKeyStatus {
         user: user.to_string(),
@@ -587,7 +591,7 @@ async fn delete_inline(w: &Writer<'_>, holder: &Holder, name: &str) -> Written {
 /// Read the role (or user) back and list how IAM differs from the plan: a run succeeds only
 /// if, when it ends, IAM holds exactly its plan. One round trip: the role or user, its
 /// attachments and each planned policy's default version, side by side.
-pub async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Written<Vec<String>> {
+pub(crate) async fn confirm(iam: &Client, plan: &Plan, made: &Versions) -> Written<Vec<String>> {
     let holder = plan.holder.id();
     let arns: Vec<String> = plan.policies.iter().filter_map(|p| p.arn.clone()).collect();
     let (now, attached, defaults) = tokio::try_join!(
@@ -696,7 +700,7 @@ fn keeps_no_key(user: &UserPlan) -> bool {
 }
 
 /// The buckets whose CORS this run set, read back: each must hold our rule, once.
-pub async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Written<Vec<String>> {
+pub(crate) async fn confirm_cors(w: &Writer<'_>, plan: &Plan) -> Written<Vec<String>> {
     let set = plan.changes.iter().filter_map(|c| match c {
         Change::PutCors {
             bucket,
@@ -752,7 +756,7 @@ async fn default_versions(iam: &Client, arns: Vec<String>) -> Written<Versions> 
 /// The last, irreversible step: delete the policies no longer needed, now detached. A failure
 /// leaves the role (or user) as planned; the error says which policy is left and how to
 /// delete it.
-pub async fn finish(w: &Writer<'_>, plan: &Plan) -> Result<()> {
+pub(crate) async fn finish(w: &Writer<'_>, plan: &Plan) -> Result<()> {
     for change in &plan.changes {
         let Change::DeleteStale { policy, arn } = change else {
             continue;

@@ -8,7 +8,7 @@ use super::{AwsResult, Missing};
 use crate::plan::cors::{replacing, CorsRule};
 
 /// The bucket's CORS rules; none when it has no configuration.
-pub async fn rules(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Vec<CorsRule>> {
+pub(crate) async fn rules(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Vec<CorsRule>> {
     let result = s3.get_bucket_cors().bucket(bucket).send().await;
     let out = match result.aws("s3:GetBucketCORS", format!("bucket {bucket}")) {
         Ok(out) => out,
@@ -19,7 +19,7 @@ pub async fn rules(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Vec<CorsRule
 }
 
 /// Replace the bucket's configuration with `rules`; no rules deletes the configuration.
-pub async fn put(s3: &aws_sdk_s3::Client, bucket: &str, rules: &[CorsRule]) -> Result<()> {
+pub(crate) async fn put(s3: &aws_sdk_s3::Client, bucket: &str, rules: &[CorsRule]) -> Result<()> {
     if rules.is_empty() {
         s3.delete_bucket_cors().bucket(bucket).send().await.aws(
             "s3:PutBucketCORS",
@@ -42,7 +42,7 @@ pub async fn put(s3: &aws_sdk_s3::Client, bucket: &str, rules: &[CorsRule]) -> R
 
 /// Our rule `id` in the rules `now` holds replaced by `rule` (None: taken out), the others
 /// kept as they are; nothing is written when that changes nothing.
-pub async fn replace_rule(
+pub(crate) async fn replace_rule(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     now: &[CorsRule],

@@ -31,48 +31,48 @@ use crate::plan::{policy_name, Holder, Resource, MAX_POLICIES_PER_ROLE, OWNER_TA
 
 /// A managed policy attached to the role.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Attached {
-    pub arn: String,
+pub(crate) struct Attached {
+    pub(crate) arn: String,
     /// Created (or adopted) by this tool: tagged.
-    pub owned: bool,
+    pub(crate) owned: bool,
     /// Adopted: its default version before, and the versions made since (oldest first).
-    pub adopted: Option<(String, Vec<String>)>,
+    pub(crate) adopted: Option<(String, Vec<String>)>,
     /// Attached to other roles, users or groups as well.
-    pub shared: bool,
+    pub(crate) shared: bool,
     /// For a policy of ours: the buckets it grants (whose CORS may hold our rule).
-    pub buckets: Vec<String>,
+    pub(crate) buckets: Vec<String>,
 }
 
 /// The role (or user) and everything that hangs on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inventory {
-    pub holder: Holder,
-    pub arn: String,
-    pub owned: bool,
-    pub adopted: bool,
-    pub attached: Vec<Attached>,
+pub(crate) struct Inventory {
+    pub(crate) holder: Holder,
+    pub(crate) arn: String,
+    pub(crate) owned: bool,
+    pub(crate) adopted: bool,
+    pub(crate) attached: Vec<Attached>,
     /// Names of its inline policies.
-    pub inline: Vec<String>,
+    pub(crate) inline: Vec<String>,
     /// Names of the instance profiles that contain it (a role's).
-    pub instance_profiles: Vec<String>,
+    pub(crate) instance_profiles: Vec<String>,
     /// Ids of its access keys (a user's).
-    pub keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
 }
 
 /// One write of a deletion: the write, what it does to the resource it touches, and a note
 /// that says why when the resource stays.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub op: Op,
-    pub fate: Fate,
+pub(crate) struct Step {
+    pub(crate) op: Op,
+    pub(crate) fate: Fate,
     /// The resource: an ARN, `inline-policy/NAME`, `access-key/ID` or `cors/BUCKET`.
-    pub target: String,
-    pub note: Option<&'static str>,
+    pub(crate) target: String,
+    pub(crate) note: Option<&'static str>,
 }
 
 /// What a step does to the resource it touches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fate {
+pub(crate) enum Fate {
     Deleted,
     Detached,
     Kept,
@@ -89,12 +89,12 @@ impl Step {
     }
 
     /// What the step will do.
-    pub fn todo(&self) -> String {
+    pub(crate) fn todo(&self) -> String {
         self.with_note(self.op.task())
     }
 
     /// What the step did.
-    pub fn done(&self) -> String {
+    pub(crate) fn done(&self) -> String {
         self.with_note(self.op.past())
     }
 
@@ -106,13 +106,13 @@ impl Step {
     }
 
     /// The resource the step touches, and what happens to it.
-    pub fn resource(&self) -> (Fate, String) {
+    pub(crate) fn resource(&self) -> (Fate, String) {
         (self.fate, self.target.clone())
     }
 }
 
 /// The role (or user) and what is attached to it, or None if it does not exist.
-pub async fn inventory(
+pub(crate) async fn inventory(
     iam: &Client,
     holder: &Holder,
     progress: Progress<'_>,
@@ -236,7 +236,7 @@ async fn instance_profiles(iam: &Client, holder: &Holder) -> Result<Vec<String>>
 
 /// The writes that delete the role or user (or, for an adopted one without `force`, hand it
 /// back as it was), in order; or why this tool will not touch it.
-pub fn steps(inv: &Inventory, force: bool) -> Result<Vec<Step>> {
+pub(crate) fn steps(inv: &Inventory, force: bool) -> Result<Vec<Step>> {
     let holder = &inv.holder;
     if !inv.owned {
         bail!(
@@ -343,7 +343,7 @@ fn policy_steps(holder: &Holder, policy: &Attached, keep_role: bool, force: bool
 /// The tool's policies for `role` that no role uses any more (a failed run's leftovers):
 /// looked up by name (`POLICY`, `POLICY-2` … `POLICY-10`), deleted only when tagged ours, not
 /// adopted, and attached to nothing.
-pub async fn orphans(iam: &Client, who: &Identity, policy: &str) -> Result<Vec<Step>> {
+pub(crate) async fn orphans(iam: &Client, who: &Identity, policy: &str) -> Result<Vec<Step>> {
     let arns = (0..MAX_POLICIES_PER_ROLE).map(|i| {
         format!(
             "arn:{}:iam::{}:policy/{}",
@@ -387,7 +387,7 @@ async fn run_step(
 /// For each bucket our policies grant whose CORS holds the holder's rule, a step that removes
 /// it. A bucket that cannot be read (gone, or the caller may not read its CORS) is skipped,
 /// with a warning saying so.
-pub async fn cors_steps(
+pub(crate) async fn cors_steps(
     conn: &Connection,
     holder: &Holder,
     buckets: Vec<String>,
@@ -446,7 +446,7 @@ async fn delete_holder(
 
 /// Run the steps in order, reporting each as done. Stops before the next step once `cancel`
 /// is set. On a failure, the error says what had been done before it.
-pub async fn execute(
+pub(crate) async fn execute(
     iam: &Client,
     s3: S3For<'_>,
     steps: &[Step],

@@ -26,13 +26,13 @@ use crate::policy::access::{Boundary, Layers, Read};
 use crate::policy::{self, PolicyDocument};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    pub account: String,
-    pub arn: String,
-    pub partition: String,
+pub(crate) struct Identity {
+    pub(crate) account: String,
+    pub(crate) arn: String,
+    pub(crate) partition: String,
 }
 
-pub async fn identity(sts: &aws_sdk_sts::Client) -> Result<Identity, AwsError> {
+pub(crate) async fn identity(sts: &aws_sdk_sts::Client) -> Result<Identity, AwsError> {
     let out = sts
         .get_caller_identity()
         .send()
@@ -47,7 +47,7 @@ pub async fn identity(sts: &aws_sdk_sts::Client) -> Result<Identity, AwsError> {
 }
 
 /// All bucket names the caller can list, sorted.
-pub async fn bucket_names(s3: &aws_sdk_s3::Client) -> Result<Vec<String>, AwsError> {
+pub(crate) async fn bucket_names(s3: &aws_sdk_s3::Client) -> Result<Vec<String>, AwsError> {
     let mut names: Vec<String> = s3
         .list_buckets()
         .into_paginator()
@@ -65,7 +65,10 @@ pub async fn bucket_names(s3: &aws_sdk_s3::Client) -> Result<Vec<String>, AwsErr
 
 /// A bucket's region. `GetBucketLocation` answers from us-east-1 for any bucket; an empty
 /// constraint means us-east-1 and the legacy `EU` means eu-west-1.
-pub async fn bucket_region(s3_us_east_1: &aws_sdk_s3::Client, bucket: &str) -> Result<String> {
+pub(crate) async fn bucket_region(
+    s3_us_east_1: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<String> {
     let out = s3_us_east_1
         .get_bucket_location()
         .bucket(bucket)
@@ -81,7 +84,7 @@ pub async fn bucket_region(s3_us_east_1: &aws_sdk_s3::Client, bucket: &str) -> R
 
 /// A bucket's default encryption. No configuration (what moto and older buckets answer) is
 /// `Encryption::None`; real S3 now reports SSE-S3 for such buckets.
-pub async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Encryption> {
+pub(crate) async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Encryption> {
     let result = s3.get_bucket_encryption().bucket(bucket).send().await;
     let out = match result.aws("s3:GetEncryptionConfiguration", format!("bucket {bucket}")) {
         Ok(out) => out,
@@ -105,15 +108,15 @@ pub async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<
 
 /// One bucket as discovery read it: the planner's facts, and the reads of the layers that can
 /// still deny access (its policy, Requester Pays), kept as data: they never stop a run.
-pub struct FoundBucket {
-    pub facts: BucketFacts,
-    pub policy: Read<Option<PolicyDocument>>,
-    pub requester_pays: Read<bool>,
+pub(crate) struct FoundBucket {
+    pub(crate) facts: BucketFacts,
+    pub(crate) policy: Read<Option<PolicyDocument>>,
+    pub(crate) requester_pays: Read<bool>,
 }
 
 /// Region, then encryption beside the bucket policy and Requester Pays (and with `cors`, the
 /// CORS rules), of one bucket.
-pub async fn bucket(
+pub(crate) async fn bucket(
     conn: &Connection,
     name: &str,
     cors: bool,
@@ -152,12 +155,12 @@ pub async fn bucket(
 }
 
 /// A failed read as one line, for the judgement to show.
-pub fn message(e: AwsError) -> String {
+pub(crate) fn message(e: AwsError) -> String {
     e.to_string()
 }
 
 /// The bucket's policy, or None when it has none.
-pub async fn bucket_policy(
+pub(crate) async fn bucket_policy(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
 ) -> Result<Option<PolicyDocument>> {
@@ -175,7 +178,7 @@ pub async fn bucket_policy(
 }
 
 /// Whether the bucket is Requester Pays.
-pub async fn requester_pays(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool> {
+pub(crate) async fn requester_pays(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool> {
     let out = s3
         .get_bucket_request_payment()
         .bucket(bucket)
@@ -188,14 +191,14 @@ pub async fn requester_pays(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<boo
 /// A key as discovery read it: DescribeKey's answer, and its key policy (None when the key
 /// needs no grant: AWS-managed).
 #[derive(Debug, Clone)]
-pub struct FoundKey {
-    pub facts: KeyFacts,
-    pub policy: Option<Read<PolicyDocument>>,
+pub(crate) struct FoundKey {
+    pub(crate) facts: KeyFacts,
+    pub(crate) policy: Option<Read<PolicyDocument>>,
 }
 
 /// Resolve a key reference (id, alias, ARN) with DescribeKey, and read its key policy: beside
 /// DescribeKey when the reference names the key itself, after it for an alias.
-pub async fn key(
+pub(crate) async fn key(
     kms: &aws_sdk_kms::Client,
     reference: &str,
     used_by: &str,
@@ -218,7 +221,7 @@ pub async fn key(
 }
 
 /// The key's key policy (`default`, the only name KMS has).
-pub async fn key_policy(kms: &aws_sdk_kms::Client, key: &str) -> Read<PolicyDocument> {
+pub(crate) async fn key_policy(kms: &aws_sdk_kms::Client, key: &str) -> Read<PolicyDocument> {
     let read = async {
         let out = kms
             .get_key_policy()
@@ -276,7 +279,7 @@ async fn describe_key(
 }
 
 /// The region to ask about a key: the one in its ARN, else the bucket's (or the client's).
-pub fn key_region(reference: &str, fallback: &str) -> String {
+pub(crate) fn key_region(reference: &str, fallback: &str) -> String {
     match reference.split(':').nth(3) {
         Some(r) if reference.starts_with("arn:") && !r.is_empty() => r.to_string(),
         _ => fallback.to_string(),
@@ -286,7 +289,7 @@ pub fn key_region(reference: &str, fallback: &str) -> String {
 /// Discover what the planner needs for `req` in one pass. A grant too large for one policy
 /// spills into NAME-2, NAME-3 …, which only a draft plan names: `plan::follow_up` says which
 /// to read next, and [`follow_up`] reads them (the command drives both).
-pub async fn facts(
+pub(crate) async fn facts(
     conn: &Connection,
     req: &Request,
     progress: Progress<'_>,
@@ -328,7 +331,7 @@ pub async fn facts(
 /// The second reads a draft plan asked for: its NAME-N policies not read yet, and whether
 /// the stale ones are attached to anyone else (then they are detached, never deleted; moto's
 /// AttachmentCount is not reliable, ListEntitiesForPolicy is).
-pub async fn follow_up(
+pub(crate) async fn follow_up(
     iam: &aws_sdk_iam::Client,
     req: &Request,
     wanted: plan::FollowUp,
@@ -365,7 +368,7 @@ pub async fn follow_up(
 
 /// Whether a managed policy is attached to any principal but `holder` (to any at all when
 /// `None`).
-pub async fn attached_elsewhere(
+pub(crate) async fn attached_elsewhere(
     iam: &aws_sdk_iam::Client,
     arn: &str,
     holder: Option<&Holder>,
@@ -560,7 +563,7 @@ async fn holder_and_family(
 }
 
 /// The permissions boundary `arn` names, read as a document (a failed read is kept as data).
-pub async fn boundary(iam: &aws_sdk_iam::Client, arn: Option<&String>) -> Option<Boundary> {
+pub(crate) async fn boundary(iam: &aws_sdk_iam::Client, arn: Option<&String>) -> Option<Boundary> {
     let arn = arn?;
     let document = match policy(iam, arn.clone()).await {
         Ok(Some(p)) => Ok(p.document),
@@ -574,7 +577,7 @@ pub async fn boundary(iam: &aws_sdk_iam::Client, arn: Option<&String>) -> Option
 }
 
 /// Whether the tags mark a resource this tool created (or adopted).
-pub fn owned(tags: &[Tag]) -> bool {
+pub(crate) fn owned(tags: &[Tag]) -> bool {
     tag_value(tags, OWNER_TAG.0) == Some(OWNER_TAG.1)
 }
 
@@ -584,7 +587,7 @@ fn tag_value<'t>(tags: &'t [Tag], key: &str) -> Option<&'t str> {
 
 /// The role with its trust policy, attached and inline policy names, or None if IAM has no
 /// role of that name.
-pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<ExistingRole>> {
+pub(crate) async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<ExistingRole>> {
     let role = match holder::role(iam, name).await {
         Ok(role) => role,
         Err(e) => return e.absent_if(Missing::Entity),
@@ -620,7 +623,7 @@ pub async fn role(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
 }
 
 /// The user with its policies, tags and access keys, or None if IAM has no user of that name.
-pub async fn user(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<ExistingUser>> {
+pub(crate) async fn user(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<ExistingUser>> {
     let found = match holder::user(iam, name).await {
         Ok(user) => user,
         Err(e) => return e.absent_if(Missing::Entity),
@@ -652,7 +655,10 @@ pub async fn user(iam: &aws_sdk_iam::Client, name: &str) -> Result<Option<Existi
 }
 
 /// The managed policy with its default version's document, or None if it does not exist.
-pub async fn policy(iam: &aws_sdk_iam::Client, arn: String) -> Result<Option<ExistingPolicy>> {
+pub(crate) async fn policy(
+    iam: &aws_sdk_iam::Client,
+    arn: String,
+) -> Result<Option<ExistingPolicy>> {
     let result = iam.get_policy().policy_arn(&arn).send().await;
     let out = match result.aws("iam:GetPolicy", format!("policy {arn}")) {
         Ok(out) => out,

@@ -10,7 +10,7 @@ use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 /// Why a call failed, as far as a caller needs to branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// AWS answered with an error code.
     Service,
     /// No answer in time: the write may or may not have happened.
@@ -24,7 +24,7 @@ pub enum Failure {
 
 /// The reason behind a failure, precise enough to say what to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Why {
+pub(crate) enum Why {
     /// AWS answered with an error code (see `AwsError::code`).
     Answered,
     ExpiredCredentials,
@@ -44,7 +44,7 @@ pub enum Why {
 }
 
 impl Why {
-    pub fn failure(self) -> Failure {
+    pub(crate) fn failure(self) -> Failure {
         match self {
             Why::Answered => Failure::Service,
             Why::Timeout => Failure::Timeout,
@@ -62,7 +62,7 @@ impl Why {
 /// What an AWS answer means, as far as a caller branches on it: the services' error codes are
 /// mapped once, here ([`answer_of`]), and nothing else compares code strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// The thing asked about does not exist.
     Missing(Missing),
     /// A create found the name taken (`EntityAlreadyExists`).
@@ -84,7 +84,7 @@ pub enum Answer {
 
 /// What an answer says does not exist; each service names it differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Missing {
+pub(crate) enum Missing {
     /// An IAM role, user, policy, version or attachment (`NoSuchEntity`).
     Entity,
     /// `NoSuchBucket`.
@@ -100,7 +100,7 @@ pub enum Missing {
 }
 
 /// The meaning of a service's error code.
-pub fn answer_of(code: &str) -> Answer {
+pub(crate) fn answer_of(code: &str) -> Answer {
     match code {
         "NoSuchEntity" => Answer::Missing(Missing::Entity),
         "NoSuchBucket" => Answer::Missing(Missing::Bucket),
@@ -123,21 +123,21 @@ pub fn answer_of(code: &str) -> Answer {
 }
 
 /// What the AWS layer's functions return: their failures are typed.
-pub type Result<T, E = AwsError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = AwsError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
-pub struct AwsError {
+pub(crate) struct AwsError {
     /// The IAM action name of the call, e.g. `iam:CreateRole`.
-    pub call: &'static str,
-    pub resource: String,
-    pub failure: Failure,
-    pub why: Why,
+    pub(crate) call: &'static str,
+    pub(crate) resource: String,
+    pub(crate) failure: Failure,
+    pub(crate) why: Why,
     /// AWS's error code, when the service answered.
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
     /// AWS's message, when the service answered.
     message: Option<String>,
     /// The SDK's full description, for `-v`.
-    pub debug: String,
+    pub(crate) debug: String,
 }
 
 impl Display for AwsError {
@@ -157,7 +157,11 @@ impl Display for AwsError {
 }
 
 impl AwsError {
-    pub fn new<E, R>(call: &'static str, resource: impl Into<String>, err: &SdkError<E, R>) -> Self
+    pub(crate) fn new<E, R>(
+        call: &'static str,
+        resource: impl Into<String>,
+        err: &SdkError<E, R>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: Debug,
@@ -184,7 +188,7 @@ impl AwsError {
 
     /// An answer that lacked what it must hold, or held a document that does not parse:
     /// whether the call took effect is unknown.
-    pub fn malformed(call: &'static str, resource: impl Into<String>, why: &str) -> Self {
+    pub(crate) fn malformed(call: &'static str, resource: impl Into<String>, why: &str) -> Self {
         AwsError {
             call,
             resource: resource.into(),
@@ -197,7 +201,7 @@ impl AwsError {
     }
 
     /// A call that could not be sent because what it needs is not known.
-    pub fn unsent(call: &'static str, resource: impl Into<String>, why: &str) -> Self {
+    pub(crate) fn unsent(call: &'static str, resource: impl Into<String>, why: &str) -> Self {
         AwsError {
             call,
             resource: resource.into(),
@@ -210,22 +214,22 @@ impl AwsError {
     }
 
     /// Whether AWS answered `answer`.
-    pub fn is(&self, answer: Answer) -> bool {
+    pub(crate) fn is(&self, answer: Answer) -> bool {
         self.answer() == Some(answer)
     }
 
     /// What AWS answered, when it answered with an error code.
-    pub fn answer(&self) -> Option<Answer> {
+    pub(crate) fn answer(&self) -> Option<Answer> {
         self.code.as_deref().map(answer_of)
     }
 
     /// Whether AWS answered that `what` does not exist.
-    pub fn says_missing(&self, what: Missing) -> bool {
+    pub(crate) fn says_missing(&self, what: Missing) -> bool {
         self.answer() == Some(Answer::Missing(what))
     }
 
     /// `Ok(None)` when AWS answered that `what` does not exist, this error otherwise.
-    pub fn absent_if<T>(self, what: Missing) -> Result<Option<T>> {
+    pub(crate) fn absent_if<T>(self, what: Missing) -> Result<Option<T>> {
         match self.says_missing(what) {
             true => Ok(None),
             false => Err(self),
@@ -263,7 +267,7 @@ impl AwsError {
     /// One sentence for people, for errors that are not about the call at all (AWS out of
     /// reach, credentials missing): names the endpoint or profile and what to do. `None` for
     /// the rest, whose `Display` already says it.
-    pub fn for_people(&self, profile: Option<&str>, endpoint: &str) -> Option<String> {
+    pub(crate) fn for_people(&self, profile: Option<&str>, endpoint: &str) -> Option<String> {
         let named = profile.map_or("the default profile".to_string(), |p| {
             format!("profile {p}")
         });
@@ -306,7 +310,7 @@ impl AwsError {
 
 /// `….send().await.aws("iam:GetRole", &name)?`: an SDK result with the call and resource
 /// named, as an [`AwsError`].
-pub trait AwsResult<T> {
+pub(crate) trait AwsResult<T> {
     fn aws(self, call: &'static str, resource: impl Display) -> Result<T, AwsError>;
 }
 
@@ -321,7 +325,7 @@ where
 }
 
 /// AWS's error code for a failed call, if the service answered at all.
-pub fn code_of<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+pub(crate) fn code_of<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
     match err {
         SdkError::ServiceError(e) => e.err().code(),
         _ => None,

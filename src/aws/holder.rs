@@ -12,10 +12,10 @@ use crate::policy::HeldDocument;
 
 /// What a role or user has now that the guardrails set.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Settings {
-    pub path: String,
-    pub boundary: Option<String>,
-    pub tags: Vec<(String, String)>,
+pub(crate) struct Settings {
+    pub(crate) path: String,
+    pub(crate) boundary: Option<String>,
+    pub(crate) tags: Vec<(String, String)>,
 }
 
 fn pairs(tags: &[Tag]) -> Vec<(String, String)> {
@@ -24,7 +24,7 @@ fn pairs(tags: &[Tag]) -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn tag(key: &str, value: &str) -> Tag {
+pub(crate) fn tag(key: &str, value: &str) -> Tag {
     Tag::builder()
         .key(key)
         .value(value)
@@ -37,7 +37,7 @@ fn tags(pairs: &[(String, String)]) -> Option<Vec<Tag>> {
 }
 
 /// Path, boundary and tags, read with GetRole or GetUser.
-pub async fn settings(iam: &Client, holder: &Holder) -> Result<Settings> {
+pub(crate) async fn settings(iam: &Client, holder: &Holder) -> Result<Settings> {
     let boundary = |b: Option<&aws_sdk_iam::types::AttachedPermissionsBoundary>| {
         b.and_then(|b| b.permissions_boundary_arn())
             .map(str::to_string)
@@ -64,7 +64,7 @@ pub async fn settings(iam: &Client, holder: &Holder) -> Result<Settings> {
 
 /// The user as GetUser returns it.
 /// The role, as GetRole answers.
-pub async fn role(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::Role> {
+pub(crate) async fn role(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::Role> {
     let out = iam
         .get_role()
         .role_name(name)
@@ -76,7 +76,7 @@ pub async fn role(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::Role> 
     })
 }
 
-pub async fn user(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::User, AwsError> {
+pub(crate) async fn user(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::User, AwsError> {
     let out = iam
         .get_user()
         .user_name(name)
@@ -128,7 +128,7 @@ macro_rules! either {
 }
 pub(crate) use either;
 
-pub async fn attach(iam: &Client, holder: &Holder, arn: &str) -> Result<(), AwsError> {
+pub(crate) async fn attach(iam: &Client, holder: &Holder, arn: &str) -> Result<(), AwsError> {
     let resource = format!("{holder}, policy {arn}");
     either!(
         iam,
@@ -139,7 +139,7 @@ pub async fn attach(iam: &Client, holder: &Holder, arn: &str) -> Result<(), AwsE
     )
 }
 
-pub async fn detach(iam: &Client, holder: &Holder, arn: &str) -> Result<()> {
+pub(crate) async fn detach(iam: &Client, holder: &Holder, arn: &str) -> Result<()> {
     let resource = format!("{holder}, policy {arn}");
     either!(
         iam,
@@ -151,7 +151,11 @@ pub async fn detach(iam: &Client, holder: &Holder, arn: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn put_tags(iam: &Client, holder: &Holder, set: &[(String, String)]) -> Result<()> {
+pub(crate) async fn put_tags(
+    iam: &Client,
+    holder: &Holder,
+    set: &[(String, String)],
+) -> Result<()> {
     either!(
         iam,
         holder,
@@ -162,7 +166,7 @@ pub async fn put_tags(iam: &Client, holder: &Holder, set: &[(String, String)]) -
     Ok(())
 }
 
-pub async fn remove_tags(iam: &Client, holder: &Holder, keys: &[String]) -> Result<()> {
+pub(crate) async fn remove_tags(iam: &Client, holder: &Holder, keys: &[String]) -> Result<()> {
     either!(
         iam,
         holder,
@@ -174,7 +178,7 @@ pub async fn remove_tags(iam: &Client, holder: &Holder, keys: &[String]) -> Resu
 }
 
 /// Set the permissions boundary, or remove it (`None`).
-pub async fn put_boundary(iam: &Client, holder: &Holder, arn: Option<&str>) -> Result<()> {
+pub(crate) async fn put_boundary(iam: &Client, holder: &Holder, arn: Option<&str>) -> Result<()> {
     match arn {
         Some(arn) => either!(
             iam,
@@ -196,7 +200,11 @@ pub async fn put_boundary(iam: &Client, holder: &Holder, arn: Option<&str>) -> R
 }
 
 /// An inline policy's document.
-pub async fn inline_document(iam: &Client, holder: &Holder, name: &str) -> Result<HeldDocument> {
+pub(crate) async fn inline_document(
+    iam: &Client,
+    holder: &Holder,
+    name: &str,
+) -> Result<HeldDocument> {
     let resource = format!("{holder}, inline policy {name}");
     let (call, raw) = match holder {
         Holder::Role(role) => {
@@ -225,7 +233,7 @@ pub async fn inline_document(iam: &Client, holder: &Holder, name: &str) -> Resul
     super::held_document(Some(&raw), call, resource)
 }
 
-pub async fn put_inline(iam: &Client, holder: &Holder, name: &str, doc: &str) -> Result<()> {
+pub(crate) async fn put_inline(iam: &Client, holder: &Holder, name: &str, doc: &str) -> Result<()> {
     let resource = format!("{holder}, inline policy {name}");
     either!(
         iam,
@@ -238,7 +246,7 @@ pub async fn put_inline(iam: &Client, holder: &Holder, name: &str, doc: &str) ->
     Ok(())
 }
 
-pub async fn delete_inline(iam: &Client, holder: &Holder, name: &str) -> Result<()> {
+pub(crate) async fn delete_inline(iam: &Client, holder: &Holder, name: &str) -> Result<()> {
     let resource = format!("{holder}, inline policy {name}");
     either!(
         iam,
@@ -251,7 +259,7 @@ pub async fn delete_inline(iam: &Client, holder: &Holder, name: &str) -> Result<
 }
 
 /// ARNs of the managed policies attached.
-pub async fn attached_arns(iam: &Client, holder: &Holder) -> Result<Vec<String>> {
+pub(crate) async fn attached_arns(iam: &Client, holder: &Holder) -> Result<Vec<String>> {
     let policies: Vec<_> = either!(pages iam, holder,
         list_attached_role_policies("iam:ListAttachedRolePolicies")
             | list_attached_user_policies("iam:ListAttachedUserPolicies"))?;
@@ -259,7 +267,7 @@ pub async fn attached_arns(iam: &Client, holder: &Holder) -> Result<Vec<String>>
 }
 
 /// Names of the inline policies.
-pub async fn inline_names(iam: &Client, holder: &Holder) -> Result<Vec<String>> {
+pub(crate) async fn inline_names(iam: &Client, holder: &Holder) -> Result<Vec<String>> {
     let names = either!(pages iam, holder,
         list_role_policies("iam:ListRolePolicies") | list_user_policies("iam:ListUserPolicies"))?;
     Ok(names)

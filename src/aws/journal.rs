@@ -20,14 +20,14 @@ use crate::policy::{HeldDocument, PolicyDocument};
 /// One write this run made, described by the write that takes it back and what must still
 /// hold for that to be this run's to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Undo {
-    pub op: Op,
-    pub check: Check,
+pub(crate) struct Undo {
+    pub(crate) op: Op,
+    pub(crate) check: Check,
 }
 
 /// What is read back before an undo, so that what another writer has changed since is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Check {
+pub(crate) enum Check {
     /// Nothing: the undo puts back what was there before.
     Nothing,
     /// The policy this run created still has only the version it wrote, with this document.
@@ -53,7 +53,7 @@ pub enum Check {
 
 impl Undo {
     /// An undo that puts back what was there, with nothing to read first.
-    pub fn of(op: Op) -> Undo {
+    pub(crate) fn of(op: Op) -> Undo {
         Undo {
             op,
             check: Check::Nothing,
@@ -61,7 +61,7 @@ impl Undo {
     }
 
     /// A policy this run created, with the document it wrote.
-    pub fn delete_policy(arn: String, document: PolicyDocument) -> Undo {
+    pub(crate) fn delete_policy(arn: String, document: PolicyDocument) -> Undo {
         Undo {
             op: Op::DeletePolicy { arn },
             check: Check::PolicyAsWritten { document },
@@ -69,7 +69,7 @@ impl Undo {
     }
 
     /// A role this run created, with the trust policy it wrote.
-    pub fn delete_role(name: String, trust: PolicyDocument) -> Undo {
+    pub(crate) fn delete_role(name: String, trust: PolicyDocument) -> Undo {
         Undo {
             op: Op::DeleteRole { name },
             check: Check::RoleAsWritten { trust },
@@ -77,7 +77,7 @@ impl Undo {
     }
 
     /// A user this run created (`--identity user`).
-    pub fn delete_user(name: String) -> Undo {
+    pub(crate) fn delete_user(name: String) -> Undo {
         Undo {
             op: Op::DeleteUser { name },
             check: Check::UserAsMade,
@@ -85,7 +85,7 @@ impl Undo {
     }
 
     /// An access key this run made (`id` unknown when the call's answer was lost).
-    pub fn delete_key(user: String, id: Option<String>, existing: Vec<String>) -> Undo {
+    pub(crate) fn delete_key(user: String, id: Option<String>, existing: Vec<String>) -> Undo {
         Undo {
             op: Op::DeleteAccessKey { user, id },
             check: Check::KeyAsMade { existing },
@@ -93,7 +93,7 @@ impl Undo {
     }
 
     /// A policy version this run made the default (`created` unknown when the answer was lost).
-    pub fn restore_version(
+    pub(crate) fn restore_version(
         arn: String,
         previous: String,
         created: Option<String>,
@@ -110,7 +110,11 @@ impl Undo {
     }
 
     /// The trust policy this run replaced, and the one it wrote.
-    pub fn restore_trust(role: String, previous: HeldDocument, written: PolicyDocument) -> Undo {
+    pub(crate) fn restore_trust(
+        role: String,
+        previous: HeldDocument,
+        written: PolicyDocument,
+    ) -> Undo {
         Undo {
             op: Op::RestoreTrust {
                 role,
@@ -121,7 +125,7 @@ impl Undo {
     }
 
     /// Our CORS rule this run wrote to a bucket, and our rule before (none: it had none).
-    pub fn restore_cors(
+    pub(crate) fn restore_cors(
         bucket: String,
         region: String,
         previous: Option<CorsRule>,
@@ -141,18 +145,18 @@ impl Undo {
 
 /// A journal entry: the undo, and whether the write certainly happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub undo: Undo,
-    pub certain: bool,
+pub(crate) struct Entry {
+    pub(crate) undo: Undo,
+    pub(crate) certain: bool,
 }
 
 /// The writes made so far, shared by the writes of one wave.
 #[derive(Debug, Clone, Default)]
-pub struct Journal(Arc<Mutex<Vec<Entry>>>);
+pub(crate) struct Journal(Arc<Mutex<Vec<Entry>>>);
 
 impl Journal {
     /// A write that happened.
-    pub fn record(&self, undo: Undo) {
+    pub(crate) fn record(&self, undo: Undo) {
         self.push(Entry {
             undo,
             certain: true,
@@ -160,7 +164,7 @@ impl Journal {
     }
 
     /// A write whose answer was lost: it may or may not have happened.
-    pub fn record_unknown(&self, undo: Undo) {
+    pub(crate) fn record_unknown(&self, undo: Undo) {
         self.push(Entry {
             undo,
             certain: false,
@@ -171,11 +175,11 @@ impl Journal {
         self.0.lock().expect("journal lock").push(entry);
     }
 
-    pub fn take(&self) -> Vec<Entry> {
+    pub(crate) fn take(&self) -> Vec<Entry> {
         std::mem::take(&mut *self.0.lock().expect("journal lock"))
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.lock().expect("journal lock").is_empty()
     }
 }
@@ -190,18 +194,18 @@ enum Outcome {
 
 /// What a rollback did.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Rollback {
+pub(crate) struct Rollback {
     /// Undos done, in the past tense.
-    pub undone: Vec<String>,
+    pub(crate) undone: Vec<String>,
     /// Undos not needed or not safe, with why.
-    pub left: Vec<String>,
+    pub(crate) left: Vec<String>,
     /// Undos that failed: what could not be done, why, and the command that does it by hand.
-    pub failed: Vec<String>,
+    pub(crate) failed: Vec<String>,
 }
 
 impl Rollback {
     /// One sentence on the outcome, for the error that ends the run.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let mut text = format!("rolled back {} change(s)", self.undone.len());
         if !self.failed.is_empty() {
             text.push_str(&format!(
@@ -215,7 +219,7 @@ impl Rollback {
 
 /// Undo the journal's writes, newest first. Keeps going past a failed step, so as little as
 /// possible is left behind.
-pub async fn rollback(iam: &Client, s3: S3For<'_>, journal: &Journal) -> Rollback {
+pub(crate) async fn rollback(iam: &Client, s3: S3For<'_>, journal: &Journal) -> Rollback {
     let mut report = Rollback::default();
     for entry in journal.take().iter().rev() {
         match undo(iam, s3, entry).await {

@@ -15,15 +15,15 @@ use super::{AwsError, AwsResult, Failure};
 use crate::plan::{AccessKeyInfo, LastUsed};
 
 /// A secret access key. Shown once, where the run was told to write it; never in `Debug`.
-pub struct Secret(String);
+pub(crate) struct Secret(String);
 
 impl Secret {
-    pub fn new(secret: impl Into<String>) -> Secret {
+    pub(crate) fn new(secret: impl Into<String>) -> Secret {
         Secret(secret.into())
     }
 
     /// The secret itself, for the one place that writes it down.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -36,17 +36,17 @@ impl fmt::Debug for Secret {
 
 /// A key CreateAccessKey just made.
 #[derive(Debug)]
-pub struct NewKey {
-    pub user: String,
-    pub id: String,
-    pub secret: Secret,
+pub(crate) struct NewKey {
+    pub(crate) user: String,
+    pub(crate) id: String,
+    pub(crate) secret: Secret,
 }
 
 /// What is done with a new key: written down (or refused, and then the key is deleted).
-pub type KeySink<'a> = &'a (dyn Fn(&NewKey) -> anyhow::Result<()> + Sync);
+pub(crate) type KeySink<'a> = &'a (dyn Fn(&NewKey) -> anyhow::Result<()> + Sync);
 
 /// The user's access keys (ids, status, creation time), oldest first.
-pub async fn list(iam: &Client, user: &str) -> Result<Vec<AccessKeyInfo>> {
+pub(crate) async fn list(iam: &Client, user: &str) -> Result<Vec<AccessKeyInfo>> {
     let found: Vec<_> = iam
         .list_access_keys()
         .user_name(user)
@@ -74,7 +74,7 @@ pub async fn list(iam: &Client, user: &str) -> Result<Vec<AccessKeyInfo>> {
 /// timeout, a dropped connection) would make a second key whose secret nobody receives.
 /// Callers retry only answers that say nothing was made ([`nothing_made`]). A failure's SDK
 /// description is kept only when AWS answered with an error.
-pub async fn create(iam: &Client, user: &str) -> Result<NewKey, AwsError> {
+pub(crate) async fn create(iam: &Client, user: &str) -> Result<NewKey, AwsError> {
     let once = aws_sdk_iam::config::Builder::default().retry_config(RetryConfig::disabled());
     let result = iam
         .create_access_key()
@@ -110,12 +110,12 @@ pub async fn create(iam: &Client, user: &str) -> Result<NewKey, AwsError> {
 
 /// Whether a failed CreateAccessKey certainly made no key and may be tried again: throttled,
 /// or the user not visible yet (IAM's propagation after CreateUser).
-pub fn nothing_made(err: &AwsError) -> bool {
+pub(crate) fn nothing_made(err: &AwsError) -> bool {
     super::retry::is_propagation(err) || err.answer() == Some(super::Answer::Throttled)
 }
 
 /// Switch a key on or off.
-pub async fn set_active(iam: &Client, user: &str, id: &str, active: bool) -> Result<()> {
+pub(crate) async fn set_active(iam: &Client, user: &str, id: &str, active: bool) -> Result<()> {
     let status = match active {
         true => StatusType::Active,
         false => StatusType::Inactive,
@@ -133,7 +133,7 @@ pub async fn set_active(iam: &Client, user: &str, id: &str, active: bool) -> Res
     Ok(())
 }
 
-pub async fn delete(iam: &Client, user: &str, id: &str) -> Result<()> {
+pub(crate) async fn delete(iam: &Client, user: &str, id: &str) -> Result<()> {
     iam.delete_access_key()
         .user_name(user)
         .access_key_id(id)
@@ -146,7 +146,7 @@ pub async fn delete(iam: &Client, user: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn last_used(iam: &Client, id: &str) -> Result<Option<LastUsed>> {
+pub(crate) async fn last_used(iam: &Client, id: &str) -> Result<Option<LastUsed>> {
     let out = iam
         .get_access_key_last_used()
         .access_key_id(id)

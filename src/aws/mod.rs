@@ -6,21 +6,21 @@
 //! callers branch on [`Answer`] and [`Failure`], never on a downcast (the SDK's text is read only
 //! where it keeps no type: credential failures, see [`error`]).
 
-pub mod apply;
+pub(crate) mod apply;
 #[cfg(test)]
 mod apply_tests;
-pub mod cors;
-pub mod delete;
-pub mod discover;
-pub mod error;
-pub mod holder;
-pub mod journal;
-pub mod keys;
-pub mod ops;
+pub(crate) mod cors;
+pub(crate) mod delete;
+pub(crate) mod discover;
+pub(crate) mod error;
+pub(crate) mod holder;
+pub(crate) mod journal;
+pub(crate) mod keys;
+pub(crate) mod ops;
 #[cfg(test)]
 mod prune_tests;
-pub mod retry;
-pub mod verify;
+pub(crate) mod retry;
+pub(crate) mod verify;
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -34,15 +34,15 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::policy::{HeldDocument, PolicyDocument};
-pub use error::{Answer, AwsError, AwsResult, Failure, Missing};
+pub(crate) use error::{Answer, AwsError, AwsResult, Failure, Missing};
 
 /// How many S3 and KMS reads may be in flight at once: high, so discovery of many buckets
 /// costs about as many round trips as one bucket (S3's request rates are far higher).
-pub const READS: usize = 100;
+pub(crate) const READS: usize = 100;
 /// IAM reads in flight at once.
-pub const IAM_READS: usize = 8;
+pub(crate) const IAM_READS: usize = 8;
 /// IAM writes in flight at once: IAM's write rate limits are low.
-pub const IAM_WRITES: usize = 4;
+pub(crate) const IAM_WRITES: usize = 4;
 
 /// A document as IAM, S3 or KMS returned it from `call` on `resource`, typed.
 pub(crate) fn document(
@@ -70,17 +70,17 @@ pub(crate) fn held_document(
 /// Where and as whom to connect; `None` leaves the choice to aws-config's usual chain
 /// (environment, profile files, SSO, instance metadata).
 #[derive(Debug, Clone, Default)]
-pub struct ConnectOptions {
-    pub profile: Option<String>,
-    pub region: Option<String>,
-    pub endpoint_url: Option<String>,
+pub(crate) struct ConnectOptions {
+    pub(crate) profile: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) endpoint_url: Option<String>,
     /// The longest any one AWS call may take, retries included.
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 /// Something the AWS layer did or found, for the command to show (or not).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub(crate) enum Event {
     /// A write that is done: `created role r`.
     Done(String),
     /// A finding worth a line with `-v`: a bucket's region and encryption.
@@ -95,17 +95,17 @@ pub enum Event {
 }
 
 /// Where events go. `&|_| {}` ignores them.
-pub type Progress<'a> = &'a (dyn Fn(Event) + Sync);
+pub(crate) type Progress<'a> = &'a (dyn Fn(Event) + Sync);
 
 /// The S3 client for a region (`&|r| conn.s3(r)`): writes and undos of a bucket's CORS.
-pub type S3For<'a> = &'a (dyn Fn(&str) -> aws_sdk_s3::Client + Sync);
+pub(crate) type S3For<'a> = &'a (dyn Fn(&str) -> aws_sdk_s3::Client + Sync);
 
 /// Counts every request attempt sent to AWS, for `-v` and the benchmark.
 #[derive(Debug, Clone, Default)]
-pub struct CallCounter(Arc<AtomicUsize>);
+pub(crate) struct CallCounter(Arc<AtomicUsize>);
 
 impl CallCounter {
-    pub fn get(&self) -> usize {
+    pub(crate) fn get(&self) -> usize {
         self.0.load(Ordering::Relaxed)
     }
 }
@@ -130,14 +130,14 @@ impl aws_sdk_iam::config::Intercept for CallCounter {
 /// SDK clients for one run. IAM and STS are global; S3 and KMS clients are made per region,
 /// because buckets and keys live in regions and S3 answers a wrong-region call with a redirect.
 #[derive(Debug)]
-pub struct Connection {
-    pub iam: aws_sdk_iam::Client,
-    pub sts: aws_sdk_sts::Client,
+pub(crate) struct Connection {
+    pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) sts: aws_sdk_sts::Client,
     sdk: SdkConfig,
     path_style: bool,
     s3: Mutex<HashMap<String, aws_sdk_s3::Client>>,
     kms: Mutex<HashMap<String, aws_sdk_kms::Client>>,
-    pub calls: CallCounter,
+    pub(crate) calls: CallCounter,
 }
 
 /// IAM is global; without any configured region we still need one to sign with.
@@ -161,7 +161,7 @@ fn retries() -> RetryConfig {
         .with_max_backoff(Duration::from_secs(2))
 }
 
-pub async fn connect(opts: &ConnectOptions) -> Connection {
+pub(crate) async fn connect(opts: &ConnectOptions) -> Connection {
     let region = RegionProviderChain::first_try(opts.region.clone().map(Region::new))
         .or_default_provider()
         .or_else(Region::new(FALLBACK_REGION));
@@ -198,13 +198,13 @@ pub async fn connect(opts: &ConnectOptions) -> Connection {
 
 impl Connection {
     /// The region the connection was configured with.
-    pub fn region(&self) -> String {
+    pub(crate) fn region(&self) -> String {
         self.sdk
             .region()
             .map_or(FALLBACK_REGION.to_string(), |r| r.to_string())
     }
 
-    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+    pub(crate) fn s3(&self, region: &str) -> aws_sdk_s3::Client {
         let mut clients = self.s3.lock().expect("client cache is never poisoned");
         clients
             .entry(region.to_string())
@@ -219,7 +219,7 @@ impl Connection {
             .clone()
     }
 
-    pub fn kms(&self, region: &str) -> aws_sdk_kms::Client {
+    pub(crate) fn kms(&self, region: &str) -> aws_sdk_kms::Client {
         let mut clients = self.kms.lock().expect("client cache is never poisoned");
         clients
             .entry(region.to_string())

@@ -12,7 +12,7 @@ use aws_sdk_iam::types::PolicyVersion;
 use aws_sdk_iam::Client;
 
 use super::error::Result;
-pub use super::holder::{
+pub(crate) use super::holder::{
     attach, delete_inline, detach, put_boundary, put_inline, put_tags, remove_tags,
 };
 use super::{cors, keys, AwsError, AwsResult, S3For};
@@ -22,7 +22,7 @@ use crate::shell::quote;
 
 /// One write of a rollback or a deletion.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     /// A managed policy, all its versions.
     DeletePolicy {
         arn: String,
@@ -145,13 +145,13 @@ impl Verb {
 
 impl Op {
     /// What the write does, as a task: `delete policy ARN`.
-    pub fn task(&self) -> String {
+    pub(crate) fn task(&self) -> String {
         let (verb, object) = self.phrase();
         format!("{} {object}", verb.present())
     }
 
     /// What the write did, in the past tense: `deleted policy ARN`.
-    pub fn past(&self) -> String {
+    pub(crate) fn past(&self) -> String {
         let (verb, object) = self.phrase();
         format!("{} {object}", verb.past())
     }
@@ -209,7 +209,7 @@ impl Op {
 
     /// The command that does the write by hand (for when it could not be done), every value
     /// quoted as a POSIX shell needs.
-    pub fn command(&self) -> String {
+    pub(crate) fn command(&self) -> String {
         let name = |h: &Holder| format!("--{}-name {}", h.kind(), quote(h.name()));
         let kind = |h: &Holder| h.kind();
         match self {
@@ -355,7 +355,7 @@ impl Op {
     }
 
     /// Do the write.
-    pub async fn run(&self, iam: &Client, s3: S3For<'_>) -> Result<()> {
+    pub(crate) async fn run(&self, iam: &Client, s3: S3For<'_>) -> Result<()> {
         match self {
             Op::DeletePolicy { arn } => delete_policy(iam, arn).await,
             Op::DeleteRole { name } => {
@@ -445,7 +445,7 @@ fn status(active: bool) -> &'static str {
     }
 }
 
-pub async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersion>> {
+pub(crate) async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersion>> {
     Ok(iam
         .list_policy_versions()
         .policy_arn(arn)
@@ -457,7 +457,7 @@ pub async fn policy_versions(iam: &Client, arn: &str) -> Result<Vec<PolicyVersio
 }
 
 /// Make `id` the policy's default version.
-pub async fn set_default_version(iam: &Client, arn: &str, id: &str) -> Result<()> {
+pub(crate) async fn set_default_version(iam: &Client, arn: &str, id: &str) -> Result<()> {
     iam.set_default_policy_version()
         .policy_arn(arn)
         .version_id(id)
@@ -468,7 +468,7 @@ pub async fn set_default_version(iam: &Client, arn: &str, id: &str) -> Result<()
 }
 
 /// Delete one version of a managed policy (IAM refuses the default one).
-pub async fn delete_version(iam: &Client, arn: &str, id: &str) -> Result<()> {
+pub(crate) async fn delete_version(iam: &Client, arn: &str, id: &str) -> Result<()> {
     iam.delete_policy_version()
         .policy_arn(arn)
         .version_id(id)
@@ -482,7 +482,7 @@ pub async fn delete_version(iam: &Client, arn: &str, id: &str) -> Result<()> {
 }
 
 /// Delete a managed policy: its non-default versions first, as IAM requires.
-pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
+pub(crate) async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
     let versions = policy_versions(iam, arn).await?;
     for v in versions.iter().filter(|v| !v.is_default_version()) {
         delete_version(iam, arn, v.version_id().unwrap_or_default()).await?;
@@ -496,7 +496,7 @@ pub async fn delete_policy(iam: &Client, arn: &str) -> Result<()> {
 }
 
 /// Make `version` the policy's default again and delete the versions in `drop` (made since).
-pub async fn restore_default(
+pub(crate) async fn restore_default(
     iam: &Client,
     arn: &str,
     version: &str,
@@ -509,7 +509,7 @@ pub async fn restore_default(
     Ok(())
 }
 
-pub async fn put_trust(iam: &Client, role: &str, document: &str) -> Result<()> {
+pub(crate) async fn put_trust(iam: &Client, role: &str, document: &str) -> Result<()> {
     iam.update_assume_role_policy()
         .role_name(role)
         .policy_document(document)
@@ -520,7 +520,7 @@ pub async fn put_trust(iam: &Client, role: &str, document: &str) -> Result<()> {
 }
 
 /// Take the tags `--adopt` added off a role or policy.
-pub async fn untag(iam: &Client, resource: &Resource, arn: &str) -> Result<()> {
+pub(crate) async fn untag(iam: &Client, resource: &Resource, arn: &str) -> Result<()> {
     let keys = [OWNER_TAG.0.to_string(), ADOPTED_TAG.to_string()];
     match resource {
         Resource::Role(name) => {

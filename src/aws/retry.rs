@@ -10,15 +10,15 @@ use std::time::Duration;
 use super::{Answer, AwsError, Event, Missing, Progress};
 
 #[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    pub first: Duration,
-    pub max_delay: Duration,
-    pub attempts: u32,
+pub(crate) struct Backoff {
+    pub(crate) first: Duration,
+    pub(crate) max_delay: Duration,
+    pub(crate) attempts: u32,
 }
 
 impl Backoff {
     /// About 30 s in all: IAM usually converges in under 10 s, rarely in up to 30 s.
-    pub const IAM: Backoff = Backoff {
+    pub(crate) const IAM: Backoff = Backoff {
         first: Duration::from_millis(500),
         max_delay: Duration::from_secs(5),
         attempts: 9,
@@ -26,7 +26,7 @@ impl Backoff {
 
     /// For tests: retry at once.
     #[cfg(test)]
-    pub const IMMEDIATE: Backoff = Backoff {
+    pub(crate) const IMMEDIATE: Backoff = Backoff {
         first: Duration::ZERO,
         max_delay: Duration::ZERO,
         attempts: 9,
@@ -40,7 +40,7 @@ impl Backoff {
 }
 
 /// Error codes that, right after a create, mean "not visible yet" rather than "wrong".
-pub fn is_propagation(err: &AwsError) -> bool {
+pub(crate) fn is_propagation(err: &AwsError) -> bool {
     matches!(
         err.answer(),
         Some(Answer::Missing(Missing::Entity) | Answer::Concurrent)
@@ -48,7 +48,7 @@ pub fn is_propagation(err: &AwsError) -> bool {
 }
 
 /// Run `call` until it succeeds, fails with an error `retryable` rejects, or attempts run out.
-pub async fn eventually<T, F, Fut>(
+pub(crate) async fn eventually<T, F, Fut>(
     backoff: Backoff,
     retryable: impl Fn(&AwsError) -> bool,
     progress: Progress<'_>,

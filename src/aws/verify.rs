@@ -37,7 +37,7 @@ struct ReadBucket {
 
 /// Read everything `verify` judges. When the buckets are given they are read beside the role
 /// (or user); otherwise its policies say which buckets to read.
-pub async fn gather(conn: &Connection, expect: &Expect) -> Facts {
+pub(crate) async fn gather(conn: &Connection, expect: &Expect) -> Facts {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);

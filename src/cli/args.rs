@@ -32,20 +32,20 @@ Without a subcommand, provision-role means `create` (and takes create's flags)."
     about,
     after_help = AFTER_HELP
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
 
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub(crate) command: Option<Command>,
 
     /// Flags of `create`, for use without a subcommand.
     #[command(flatten)]
-    pub create: CreateArgs,
+    pub(crate) create: CreateArgs,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create or update the role and its policy (the default).
     Create(CreateArgs),
     /// Print the exact documents and changes without writing anything (offline by default).
@@ -75,18 +75,18 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// AWS profile to use (default: $AWS_PROFILE, then "default").
     #[arg(long, global = true, value_name = "NAME")]
-    pub profile: Option<String>,
+    pub(crate) profile: Option<String>,
 
     /// AWS region for the IAM, STS and KMS clients (default: $AWS_REGION or the profile's).
     #[arg(long, global = true, value_name = "REGION", value_parser = values::region)]
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
 
     /// Send all AWS requests to this endpoint, e.g. a local emulator (default: $AWS_ENDPOINT_URL).
     #[arg(long, global = true, value_name = "URL", value_parser = values::endpoint_url)]
-    pub endpoint_url: Option<String>,
+    pub(crate) endpoint_url: Option<String>,
 
     /// The longest one AWS call may take, retries included, in seconds.
     #[arg(
@@ -97,34 +97,34 @@ pub struct GlobalArgs {
         default_value = "30",
         value_parser = values::timeout
     )]
-    pub timeout: Duration,
+    pub(crate) timeout: Duration,
 
     /// Result format on stdout.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
-    pub output: OutputFormat,
+    pub(crate) output: OutputFormat,
 
     /// Never prompt; fail with exit 2 when a required flag is missing (implied without a TTY
     /// and when CI=true).
     #[arg(long, global = true)]
-    pub non_interactive: bool,
+    pub(crate) non_interactive: bool,
 
     /// Say more on stderr (each finding, retries, full documents, the AWS request count).
     #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
 
     /// Say nothing on stderr but errors and warnings.
     #[arg(short, long, global = true)]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     Text,
     Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AccessArg {
+pub(crate) enum AccessArg {
     /// List, read, write and delete objects.
     ReadWrite,
     /// List and read objects.
@@ -132,7 +132,7 @@ pub enum AccessArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum IdentityArg {
+pub(crate) enum IdentityArg {
     /// The role Activeloop assumes (recommended: no long-lived secret).
     Role,
     /// An IAM user with an access key, for tools that cannot assume a role.
@@ -141,19 +141,19 @@ pub enum IdentityArg {
 
 /// Who holds the grants: the role (the default), or an IAM user with an access key.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
-pub struct IdentityArgs {
+pub(crate) struct IdentityArgs {
     /// Who gets the access: the role Activeloop assumes, or an IAM user with an access key
     /// (Deep Lake's "IAM User Keys") [default: role].
     #[arg(long, value_enum)]
-    pub identity: Option<IdentityArg>,
+    pub(crate) identity: Option<IdentityArg>,
 
     /// Name of the IAM user, with --identity user [default: activeloop-deeplake-access].
     #[arg(long, value_name = "NAME", value_parser = values::user_name)]
-    pub user_name: Option<String>,
+    pub(crate) user_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CredentialsFormatArg {
+pub(crate) enum CredentialsFormatArg {
     /// An AWS credentials-file profile named after the user (aws_access_key_id, ...).
     Ini,
     /// AWS_ACCESS_KEY_ID=... and AWS_SECRET_ACCESS_KEY=... lines (a .env file).
@@ -164,135 +164,135 @@ pub enum CredentialsFormatArg {
 
 /// Where a new access key's secret goes: shown once, never logged.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
-pub struct CredentialArgs {
+pub(crate) struct CredentialArgs {
     /// File for a new access key and its secret, created with mode 0600 and never
     /// overwritten; `-` writes it to stdout [default: ./USER_NAME-KEY_ID.credentials].
     #[arg(long, value_name = "PATH")]
-    pub credentials_file: Option<PathBuf>,
+    pub(crate) credentials_file: Option<PathBuf>,
 
     /// How the key is written [default: ini].
     #[arg(long, value_enum)]
-    pub credentials_format: Option<CredentialsFormatArg>,
+    pub(crate) credentials_format: Option<CredentialsFormatArg>,
 }
 
 /// What the role should allow, shared by `create` and `plan`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
-pub struct RoleArgs {
+pub(crate) struct RoleArgs {
     /// Bucket to grant, optionally with a key prefix to limit access to (repeatable).
     #[arg(long = "bucket", value_name = "NAME[/PREFIX]", value_parser = values::bucket_scope)]
-    pub buckets: Vec<BucketScope>,
+    pub(crate) buckets: Vec<BucketScope>,
 
     /// Name of the IAM role [default: activeloop-deeplake-access].
     #[arg(long, value_name = "NAME", value_parser = values::role_name)]
-    pub role_name: Option<String>,
+    pub(crate) role_name: Option<String>,
 
     /// Name of the managed policy [default: ROLE_NAME-s3-access, or USER_NAME-user-s3-access].
     #[arg(long, value_name = "NAME", value_parser = values::policy_name)]
-    pub policy_name: Option<String>,
+    pub(crate) policy_name: Option<String>,
 
     /// Description of the role.
     #[arg(long, value_name = "TEXT", value_parser = values::description)]
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 
     /// Access level on the buckets [default: read-write].
     #[arg(long, value_enum)]
-    pub access: Option<AccessArg>,
+    pub(crate) access: Option<AccessArg>,
 
     /// Also trust Activeloop's two development backends (for Activeloop's own development).
     #[arg(long, conflicts_with = "principals")]
-    pub trust_dev: bool,
+    pub(crate) trust_dev: bool,
 
     /// Trust this IAM principal ARN instead of Activeloop's backend (repeatable).
     #[arg(long = "principal", value_name = "ARN", value_parser = values::principal_arn)]
-    pub principals: Vec<String>,
+    pub(crate) principals: Vec<String>,
 
     /// Require this sts:ExternalId when the role is assumed (shown in the Activeloop UI).
     #[arg(long, value_name = "ID", value_parser = values::external_id)]
-    pub external_id: Option<String>,
+    pub(crate) external_id: Option<String>,
 
     /// KMS grants: `auto` finds the buckets' customer-managed keys, `off` grants none, or a key
     /// id, key ARN or alias to grant (repeatable) [default: auto].
     #[arg(long = "kms", value_name = "auto|off|KEY", value_parser = values::kms_value)]
-    pub kms: Vec<KmsValue>,
+    pub(crate) kms: Vec<KmsValue>,
 
     /// Take over an existing role or policy of the same name that provision-role did not create.
     #[arg(long)]
-    pub adopt: bool,
+    pub(crate) adopt: bool,
 
     /// Detach managed policies this run does not write (they are kept) and delete the role's
     /// inline policies, so the role holds only these grants.
     #[arg(long)]
-    pub prune: bool,
+    pub(crate) prune: bool,
 
     #[command(flatten)]
-    pub cors: CorsArgs,
+    pub(crate) cors: CorsArgs,
 
     #[command(flatten)]
-    pub identity: IdentityArgs,
+    pub(crate) identity: IdentityArgs,
 
     #[command(flatten)]
-    pub guardrails: GuardrailArgs,
+    pub(crate) guardrails: GuardrailArgs,
 }
 
 /// The CORS rule the Deep Lake web app needs to show data from the buckets.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
-pub struct CorsArgs {
+pub(crate) struct CorsArgs {
     /// Add Deep Lake's CORS rule to each bucket (other rules are kept), so the Activeloop
     /// web visualizer can show its data.
     #[arg(long)]
-    pub cors: bool,
+    pub(crate) cors: bool,
 
     /// Origin the CORS rule allows (repeatable; implies --cors) [default: *.activeloop.ai].
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = values::cors_origin)]
-    pub origins: Vec<String>,
+    pub(crate) origins: Vec<String>,
 }
 
 /// What a company's guardrails (service control policies) may require of the role.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
-pub struct GuardrailArgs {
+pub(crate) struct GuardrailArgs {
     /// Managed policy ARN to set as the role's permissions boundary.
     #[arg(long, value_name = "ARN", value_parser = values::boundary_arn)]
-    pub permissions_boundary: Option<String>,
+    pub(crate) permissions_boundary: Option<String>,
 
     /// IAM path for the role, e.g. /deeplake/ (part of its ARN) [default: /].
     #[arg(long, value_name = "/PATH/", value_parser = values::iam_path)]
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
 
     /// Tag the role with KEY=VALUE (repeatable); managed-by=provision-role is always added.
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = values::tag)]
-    pub tags: Vec<(String, String)>,
+    pub(crate) tags: Vec<(String, String)>,
 
     /// Longest session Activeloop may get: 3600-43200 seconds, or 1h-12h [default: 1h].
     #[arg(long, value_name = "DURATION", value_parser = values::session_duration)]
-    pub max_session_duration: Option<u32>,
+    pub(crate) max_session_duration: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Args)]
-pub struct CreateArgs {
+pub(crate) struct CreateArgs {
     #[command(flatten)]
-    pub role: RoleArgs,
+    pub(crate) role: RoleArgs,
 
     #[command(flatten)]
-    pub credentials: CredentialArgs,
+    pub(crate) credentials: CredentialArgs,
 
     /// Apply without asking for confirmation.
     #[arg(short, long)]
-    pub yes: bool,
+    pub(crate) yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     #[command(flatten)]
-    pub role: RoleArgs,
+    pub(crate) role: RoleArgs,
 
     /// Read the account (identity, bucket encryption, KMS keys, the existing role) to plan
     /// exactly what `create` would change. Makes no writes.
     #[arg(long)]
-    pub discover: bool,
+    pub(crate) discover: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     /// A CloudFormation template (YAML), also for StackSets.
     #[value(name = "cloudformation")]
     CloudFormation,
@@ -301,102 +301,102 @@ pub enum ExportFormat {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     #[command(flatten)]
-    pub role: RoleArgs,
+    pub(crate) role: RoleArgs,
 
     /// Template format.
     #[arg(long, value_enum)]
-    pub format: ExportFormat,
+    pub(crate) format: ExportFormat,
 
     /// Write the template to this file instead of stdout (`-` means stdout).
     #[arg(short = 'o', long, value_name = "FILE")]
-    pub output_file: Option<PathBuf>,
+    pub(crate) output_file: Option<PathBuf>,
 
     /// Read the account (bucket encryption, KMS keys) like `plan --discover`, so the template
     /// grants the customer-managed keys the buckets use. Makes no writes.
     #[arg(long)]
-    pub discover: bool,
+    pub(crate) discover: bool,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Role to check [default: activeloop-deeplake-access].
     #[arg(long, value_name = "NAME", value_parser = values::role_name)]
-    pub role_name: Option<String>,
+    pub(crate) role_name: Option<String>,
 
     /// Bucket the role must give access to, and the only ones it may (repeatable) [default: the
     /// buckets its policies name].
     #[arg(long = "bucket", value_name = "NAME[/PREFIX]", value_parser = values::bucket_scope)]
-    pub buckets: Vec<BucketScope>,
+    pub(crate) buckets: Vec<BucketScope>,
 
     /// Access level the role must give.
     #[arg(long, value_enum, default_value_t = AccessArg::ReadWrite)]
-    pub access: AccessArg,
+    pub(crate) access: AccessArg,
 
     /// Principal that must be trusted, and the only ones that may be (repeatable) [default:
     /// Activeloop's backend].
     #[arg(long = "principal", value_name = "ARN", value_parser = values::principal_arn)]
-    pub principals: Vec<String>,
+    pub(crate) principals: Vec<String>,
 
     /// External ID the trust policy must require.
     #[arg(long, value_name = "ID", value_parser = values::external_id)]
-    pub external_id: Option<String>,
+    pub(crate) external_id: Option<String>,
 
     /// Fail (exit 1) on warnings too, e.g. no external ID or a KMS grant broader than needed.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
 
     /// Also check each bucket has Deep Lake's CORS rule, for the Activeloop web visualizer.
     #[arg(long)]
-    pub cors: bool,
+    pub(crate) cors: bool,
 
     /// Origin the CORS rule must allow (repeatable; implies --cors) [default: *.activeloop.ai].
     #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = values::cors_origin)]
-    pub cors_origins: Vec<String>,
+    pub(crate) cors_origins: Vec<String>,
 
     /// KMS key the role may use besides its buckets' default keys, as granted with `create
     /// --kms KEY`: a key id, key ARN or alias (repeatable).
     #[arg(long = "kms", value_name = "KEY", value_parser = values::kms_key)]
-    pub kms: Vec<KeyRef>,
+    pub(crate) kms: Vec<KeyRef>,
 
     #[command(flatten)]
-    pub identity: IdentityArgs,
+    pub(crate) identity: IdentityArgs,
 
     #[command(flatten)]
-    pub guardrails: GuardrailArgs,
+    pub(crate) guardrails: GuardrailArgs,
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct DeleteArgs {
+pub(crate) struct DeleteArgs {
     /// Role to delete [default: activeloop-deeplake-access].
     #[arg(long, value_name = "NAME", value_parser = values::role_name)]
-    pub role_name: Option<String>,
+    pub(crate) role_name: Option<String>,
 
     /// Delete without asking for confirmation (required without a TTY).
     #[arg(short, long)]
-    pub yes: bool,
+    pub(crate) yes: bool,
 
     /// Show what would be deleted and stop.
     #[arg(long)]
-    pub dry_run: bool,
+    pub(crate) dry_run: bool,
 
     /// Also delete a role or policies taken over with --adopt (by default they are kept, with
     /// our tags removed and an adopted policy's earlier default version restored).
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 
     /// The policy name used at create, to find policies a failed run left without a role
     /// [default: ROLE_NAME-s3-access, or USER_NAME-user-s3-access].
     #[arg(long, value_name = "NAME", value_parser = values::policy_name)]
-    pub policy_name: Option<String>,
+    pub(crate) policy_name: Option<String>,
 
     #[command(flatten)]
-    pub identity: IdentityArgs,
+    pub(crate) identity: IdentityArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OldKey {
+pub(crate) enum OldKey {
     /// Make it inactive: it stops working, and can be turned back on.
     Deactivate,
     /// Delete it for good.
@@ -406,7 +406,7 @@ pub enum OldKey {
 }
 
 #[derive(Debug, Clone, Args)]
-pub struct RotateKeyArgs {
+pub(crate) struct RotateKeyArgs {
     /// The user whose key to replace (made by provision-role create --identity user).
     #[arg(
         long,
@@ -414,23 +414,23 @@ pub struct RotateKeyArgs {
         default_value = "activeloop-deeplake-access",
         value_parser = values::user_name
     )]
-    pub user_name: String,
+    pub(crate) user_name: String,
 
     /// What happens to the old key once the new one is written.
     #[arg(long, value_enum, default_value_t = OldKey::Deactivate)]
-    pub old: OldKey,
+    pub(crate) old: OldKey,
 
     /// Finish an earlier rotation instead: delete the user's inactive keys (its active key
     /// stays) and make no new key.
     #[arg(long, conflicts_with_all = ["old", "credentials_file", "credentials_format"])]
-    pub finish: bool,
+    pub(crate) finish: bool,
 
     #[command(flatten)]
-    pub credentials: CredentialArgs,
+    pub(crate) credentials: CredentialArgs,
 
     /// Rotate without asking for confirmation.
     #[arg(short, long)]
-    pub yes: bool,
+    pub(crate) yes: bool,
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! value parsers), and [`resolve`] turns checked flags into the `Request`, `Expect` and
 //! `ConnectOptions` the rest of the program takes. Nothing after `resolve` sees clap types.
 
-pub mod args;
-pub mod resolve;
-pub mod values;
+pub(crate) mod args;
+pub(crate) mod resolve;
+pub(crate) mod values;
 
-pub use args::{
+pub(crate) use args::{
     Cli, Command, CorsArgs, CreateArgs, DeleteArgs, ExportArgs, ExportFormat, GlobalArgs,
     OutputFormat, PlanArgs, RoleArgs, RotateKeyArgs, VerifyArgs,
 };

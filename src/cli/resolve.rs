@@ -22,7 +22,7 @@ use crate::plan::{
     UserSpec,
 };
 
-pub fn connect_options(global: &GlobalArgs) -> ConnectOptions {
+pub(crate) fn connect_options(global: &GlobalArgs) -> ConnectOptions {
     ConnectOptions {
         profile: global.profile.clone(),
         region: global.region.clone(),
@@ -31,7 +31,7 @@ pub fn connect_options(global: &GlobalArgs) -> ConnectOptions {
     }
 }
 
-pub fn access(arg: Option<AccessArg>) -> Access {
+pub(crate) fn access(arg: Option<AccessArg>) -> Access {
     match arg {
         Some(AccessArg::ReadOnly) => Access::ReadOnly,
         Some(AccessArg::ReadWrite) | None => Access::ReadWrite,
@@ -39,7 +39,7 @@ pub fn access(arg: Option<AccessArg>) -> Access {
 }
 
 /// `--kms auto|off|KEY...`: `off` stands alone; `auto` may be combined with keys.
-pub fn kms_choice(values: &[KmsValue]) -> Result<KmsChoice, UsageError> {
+pub(crate) fn kms_choice(values: &[KmsValue]) -> Result<KmsChoice, UsageError> {
     if values.is_empty() {
         return Ok(KmsChoice::auto());
     }
@@ -67,7 +67,7 @@ pub fn kms_choice(values: &[KmsValue]) -> Result<KmsChoice, UsageError> {
 }
 
 /// Who is trusted: the given principals, or Activeloop's production backend (plus dev).
-pub fn trust(principals: &[String], trust_dev: bool) -> Trust {
+pub(crate) fn trust(principals: &[String], trust_dev: bool) -> Trust {
     match (principals, trust_dev) {
         ([], false) => Trust::Production,
         ([], true) => Trust::WithDev,
@@ -80,7 +80,7 @@ const MAX_TAGS: usize = 49;
 
 /// `--path`, `--permissions-boundary`, `--tag`, `--max-session-duration`: tags unique (IAM
 /// compares keys without case) and within IAM's limit.
-pub fn guardrails(args: &GuardrailArgs) -> Result<Guardrails, UsageError> {
+pub(crate) fn guardrails(args: &GuardrailArgs) -> Result<Guardrails, UsageError> {
     let mut tags = args.tags.clone();
     tags.sort_by_key(|(k, _)| k.to_lowercase());
     if let Some(pair) = tags
@@ -117,7 +117,7 @@ pub fn guardrails(args: &GuardrailArgs) -> Result<Guardrails, UsageError> {
 
 /// `--identity` and `--user-name`: the role, or the named (or default) user. `--user-name`
 /// without `--identity user` is refused rather than guessed at.
-pub fn identity(args: &IdentityArgs) -> Result<Identity, UsageError> {
+pub(crate) fn identity(args: &IdentityArgs) -> Result<Identity, UsageError> {
     match (args.identity, &args.user_name) {
         (Some(IdentityArg::User), name) => Ok(Identity::User(
             name.clone()
@@ -168,7 +168,7 @@ fn check_user_flags(args: &RoleArgs) -> Result<(), UsageError> {
 }
 
 /// `--cors` / `--cors-origin` (which implies it): the origins, deduplicated, or None.
-pub fn cors(args: &CorsArgs) -> Option<Vec<String>> {
+pub(crate) fn cors(args: &CorsArgs) -> Option<Vec<String>> {
     if !args.cors && args.origins.is_empty() {
         return None;
     }
@@ -182,7 +182,7 @@ pub fn cors(args: &CorsArgs) -> Option<Vec<String>> {
 }
 
 /// Check everything the flags say. `buckets` may not be empty.
-pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
+pub(crate) fn request(args: &RoleArgs) -> Result<Request, UsageError> {
     if args.buckets.is_empty() {
         return Err(UsageError::new(
             "missing --bucket: name at least one bucket, e.g. --bucket my-data",
@@ -219,7 +219,7 @@ pub fn request(args: &RoleArgs) -> Result<Request, UsageError> {
 
 /// The user request of answers that also hold a role's (the wizard keeps them, in case the
 /// role is chosen again): what [`check_user_flags`] refuses in flags is set aside here.
-pub fn user_request(answers: &RoleArgs) -> Result<Request, UsageError> {
+pub(crate) fn user_request(answers: &RoleArgs) -> Result<Request, UsageError> {
     let mut user = answers.clone();
     user.role_name = None;
     user.description = None;
@@ -248,7 +248,10 @@ fn role_spec(args: &RoleArgs) -> RoleSpec {
 
 /// The role or user a command names: `--role-name`, or with `--identity user`,
 /// `--user-name` (a role name with a user, and the reverse, are refused).
-pub fn holder(identity: &IdentityArgs, role_name: Option<&str>) -> Result<Holder, UsageError> {
+pub(crate) fn holder(
+    identity: &IdentityArgs,
+    role_name: Option<&str>,
+) -> Result<Holder, UsageError> {
     match self::identity(identity)? {
         Identity::Role => Ok(Holder::Role(
             role_name.unwrap_or(DEFAULT_ROLE_NAME).to_string(),
@@ -262,7 +265,7 @@ pub fn holder(identity: &IdentityArgs, role_name: Option<&str>) -> Result<Holder
 }
 
 /// What `verify` must find.
-pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
+pub(crate) fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
     let holder = holder(&args.identity, args.role_name.as_deref())?;
     if holder.is_user() {
         const TRUST: &str = "a user is not assumed, so it has no trust policy to check";
@@ -293,7 +296,7 @@ pub fn expect(args: &VerifyArgs) -> Result<Expect, UsageError> {
 
 /// Where a new access key goes: only a user has one, and with `--output json` stdout holds
 /// the report, so `--credentials-file -` is refused then.
-pub fn credentials(
+pub(crate) fn credentials(
     args: &CredentialArgs,
     holder: &Holder,
     json: bool,

@@ -12,7 +12,7 @@ use crate::plan::{BucketScope, KeyRef};
 type Rule<T> = Result<T, String>;
 
 /// S3 general-purpose bucket naming rules.
-pub fn bucket_name(name: &str) -> Rule<String> {
+pub(crate) fn bucket_name(name: &str) -> Rule<String> {
     let len = name.len();
     if !(3..=63).contains(&len) {
         return Err(format!(
@@ -67,7 +67,7 @@ fn prefix_char_ok(c: char) -> bool {
 /// Refused: wildcards (`*`, `?`) and policy variables (`${`), which would widen the grant
 /// beyond the literal prefix; empty segments (`a//b`, `x//`); control, bidirectional and
 /// zero-width characters, and anything IAM does not accept in a policy document.
-pub fn prefix(raw: &str) -> Rule<String> {
+pub(crate) fn prefix(raw: &str) -> Rule<String> {
     let p = raw.strip_suffix('/').unwrap_or(raw);
     if p.is_empty() {
         return Err("prefix must not be empty (omit '/PREFIX' to grant the whole bucket)".into());
@@ -104,7 +104,7 @@ pub fn prefix(raw: &str) -> Rule<String> {
 }
 
 /// `BUCKET` or `BUCKET/PREFIX`; `s3://` is accepted in front.
-pub fn bucket_scope(raw: &str) -> Rule<BucketScope> {
+pub(crate) fn bucket_scope(raw: &str) -> Rule<BucketScope> {
     let raw = raw.strip_prefix("s3://").unwrap_or(raw);
     let (bucket, prefix_part) = match raw.split_once('/') {
         Some((b, p)) => (b, Some(p)),
@@ -133,18 +133,18 @@ fn iam_name(kind: &str, name: &str, max: usize) -> Rule<String> {
 }
 
 /// IAM role name: 1–64 of `[A-Za-z0-9+=,.@_-]`.
-pub fn role_name(name: &str) -> Rule<String> {
+pub(crate) fn role_name(name: &str) -> Rule<String> {
     iam_name("role name", name, 64)
 }
 
 /// IAM user name: 1–64 of `[A-Za-z0-9+=,.@_-]`.
-pub fn user_name(name: &str) -> Rule<String> {
+pub(crate) fn user_name(name: &str) -> Rule<String> {
     iam_name("user name", name, 64)
 }
 
 /// IAM managed policy name: 1–128 of `[A-Za-z0-9+=,.@_-]`, and at most 125 with no `-N` end,
 /// since extra policies for large grants are named `NAME-2` … `NAME-10`.
-pub fn policy_name(name: &str) -> Rule<String> {
+pub(crate) fn policy_name(name: &str) -> Rule<String> {
     iam_name("policy name", name, 128)?;
     if name.len() > 125 {
         return Err(format!(
@@ -160,7 +160,7 @@ pub fn policy_name(name: &str) -> Rule<String> {
 }
 
 /// IAM role description: at most 1000 printable Latin-1 characters.
-pub fn description(text: &str) -> Rule<String> {
+pub(crate) fn description(text: &str) -> Rule<String> {
     if text.chars().count() > 1000 {
         return Err("description must be at most 1000 characters".into());
     }
@@ -192,7 +192,7 @@ fn path_segments_ok(segments: &[&str]) -> bool {
 }
 
 /// An IAM path for `--path`: `/` or `/SEGMENT/…/`.
-pub fn iam_path(raw: &str) -> Rule<String> {
+pub(crate) fn iam_path(raw: &str) -> Rule<String> {
     if raw == "/" {
         return Ok(raw.to_string());
     }
@@ -209,7 +209,7 @@ pub fn iam_path(raw: &str) -> Rule<String> {
 }
 
 /// An IAM principal that may be trusted: an account root, a role or a user.
-pub fn principal_arn(arn: &str) -> Rule<String> {
+pub(crate) fn principal_arn(arn: &str) -> Rule<String> {
     let bad = |why: &str| {
         Err(format!(
             "principal {arn:?} is not an IAM principal ARN ({why}); expected \
@@ -251,7 +251,7 @@ pub fn principal_arn(arn: &str) -> Rule<String> {
 }
 
 /// `sts:ExternalId`: 2–1224 of `[\w+=,.@:/-]`.
-pub fn external_id(id: &str) -> Rule<String> {
+pub(crate) fn external_id(id: &str) -> Rule<String> {
     if id.len() < 2 || id.len() > 1224 {
         return Err(format!(
             "external ID must be 2 to 1224 characters long (it has {})",
@@ -269,7 +269,7 @@ pub fn external_id(id: &str) -> Rule<String> {
 
 /// A `--cors-origin`: what S3 takes as an `AllowedOrigin` — visible ASCII without spaces or
 /// commas, with at most one `*` wildcard, e.g. `*.activeloop.ai` or `https://app.example.com`.
-pub fn cors_origin(origin: &str) -> Rule<String> {
+pub(crate) fn cors_origin(origin: &str) -> Rule<String> {
     if origin.is_empty() || origin.len() > 1024 {
         return Err("a CORS origin must be 1 to 1024 characters long".to_string());
     }
@@ -311,7 +311,7 @@ fn is_alias_name(s: &str) -> bool {
 }
 
 /// An AWS region code such as `eu-west-1`.
-pub fn region(s: &str) -> Rule<String> {
+pub(crate) fn region(s: &str) -> Rule<String> {
     let ok = !s.is_empty()
         && s.len() <= 32
         && s.chars()
@@ -324,7 +324,7 @@ pub fn region(s: &str) -> Rule<String> {
 }
 
 /// An `http://` or `https://` URL without spaces.
-pub fn endpoint_url(url: &str) -> Rule<String> {
+pub(crate) fn endpoint_url(url: &str) -> Rule<String> {
     let ok = (url.starts_with("http://") || url.starts_with("https://"))
         && url.len() > "https://".len()
         && !url.contains(char::is_whitespace);
@@ -336,7 +336,7 @@ pub fn endpoint_url(url: &str) -> Rule<String> {
 }
 
 /// A KMS key id, key ARN, alias name or alias ARN.
-pub fn kms_key(raw: &str) -> Rule<KeyRef> {
+pub(crate) fn kms_key(raw: &str) -> Rule<KeyRef> {
     let bad = || {
         Err(format!(
             "KMS key {raw:?} is not a key id, key ARN, alias/NAME or alias ARN"
@@ -369,7 +369,7 @@ pub fn kms_key(raw: &str) -> Rule<KeyRef> {
 
 /// A managed policy ARN for `--permissions-boundary`: yours
 /// (`arn:aws:iam::ACCOUNT:policy/PATH/NAME`) or AWS's (`arn:aws:iam::aws:policy/NAME`).
-pub fn boundary_arn(arn: &str) -> Rule<String> {
+pub(crate) fn boundary_arn(arn: &str) -> Rule<String> {
     let bad = || {
         Err(format!(
             "{arn:?} is not a managed policy ARN such as \
@@ -407,7 +407,7 @@ fn tag_text_ok(text: &str) -> bool {
 
 /// `--tag KEY=VALUE`: IAM's tag rules (key 1–128, value 0–256 characters), no `aws:` keys, and
 /// not our own `managed-by`.
-pub fn tag(raw: &str) -> Rule<(String, String)> {
+pub(crate) fn tag(raw: &str) -> Rule<(String, String)> {
     let Some((key, value)) = raw.split_once('=') else {
         return Err(format!("{raw:?} is not KEY=VALUE"));
     };
@@ -434,7 +434,7 @@ pub fn tag(raw: &str) -> Rule<(String, String)> {
 }
 
 /// `--max-session-duration`: seconds (3600–43200), or hours `1h`–`12h`.
-pub fn session_duration(raw: &str) -> Rule<u32> {
+pub(crate) fn session_duration(raw: &str) -> Rule<u32> {
     let seconds = match raw.strip_suffix('h') {
         Some(hours) => hours.parse::<u32>().ok().and_then(|h| h.checked_mul(3600)),
         None => raw.parse::<u32>().ok(),
@@ -448,7 +448,7 @@ pub fn session_duration(raw: &str) -> Rule<u32> {
 }
 
 /// `--timeout SECONDS`: a whole number of seconds, 1 to 3600.
-pub fn timeout(raw: &str) -> Rule<std::time::Duration> {
+pub(crate) fn timeout(raw: &str) -> Rule<std::time::Duration> {
     match raw.parse::<u64>() {
         Ok(secs @ 1..=3600) => Ok(std::time::Duration::from_secs(secs)),
         _ => Err(format!("{raw:?} is not a number of seconds from 1 to 3600")),
@@ -457,7 +457,7 @@ pub fn timeout(raw: &str) -> Rule<std::time::Duration> {
 
 /// One `--kms` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KmsValue {
+pub(crate) enum KmsValue {
     Auto,
     Off,
     Key(KeyRef),
@@ -473,7 +473,7 @@ impl std::fmt::Display for KmsValue {
     }
 }
 
-pub fn kms_value(raw: &str) -> Rule<KmsValue> {
+pub(crate) fn kms_value(raw: &str) -> Rule<KmsValue> {
     match raw {
         "auto" => Ok(KmsValue::Auto),
         "off" => Ok(KmsValue::Off),

@@ -28,9 +28,9 @@ pub(super) async fn read_facts(
 }
 
 /// The account behind a connection, with spinners on the run's printer.
-pub struct Account<'a> {
-    pub conn: &'a Connection,
-    pub ctx: &'a Context,
+pub(crate) struct Account<'a> {
+    pub(crate) conn: &'a Connection,
+    pub(crate) ctx: &'a Context,
 }
 
 /// A credentials failure is the wizard's own message (which says what to do); the SDK's

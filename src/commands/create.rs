@@ -22,7 +22,7 @@ use crate::render::keys::ROLE_IS_SAFER;
 use crate::render::plan as render;
 use crate::wizard;
 
-pub async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
+pub(crate) async fn run(ctx: &Context, args: CreateArgs) -> Result<ExitStatus> {
     let wizard_runs = args.role.buckets.is_empty() && ctx.may_prompt;
     if args.role.buckets.is_empty() && !ctx.may_prompt {
         return Err(UsageError::new(
@@ -111,7 +111,11 @@ fn before_any_write(err: anyhow::Error) -> anyhow::Error {
 }
 
 /// Read the account and plan, with a spinner; Ctrl-C stops at once (nothing was written).
-pub async fn discover_and_plan(ctx: &Context, conn: &Connection, req: &Request) -> Result<Plan> {
+pub(crate) async fn discover_and_plan(
+    ctx: &Context,
+    conn: &Connection,
+    req: &Request,
+) -> Result<Plan> {
     let spinner = ctx
         .printer
         .spinner("Reading the account: identity, buckets, encryption, IAM…");
@@ -147,7 +151,7 @@ const ATTEMPTS: u32 = 4;
 /// read it again, re-plan and apply again (a few times, at jittered intervals so racing runs
 /// drift apart); on a failure or Ctrl-C, undo this run's writes and say exactly what exists.
 /// Returns the plan that was applied last.
-pub async fn converge(
+pub(crate) async fn converge(
     ctx: &Context,
     conn: &Connection,
     req: &Request,

@@ -13,7 +13,7 @@ use crate::plan::request::{default_policy_name, default_user_policy_name};
 use crate::plan::Holder;
 use crate::render::delete as render;
 
-pub async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
+pub(crate) async fn run(ctx: &Context, args: DeleteArgs) -> Result<ExitStatus> {
     let holder = resolve::holder(&args.identity, args.role_name.as_deref())?;
     if !args.yes && !args.dry_run && !ctx.may_prompt {
         return Err(UsageError::new("delete needs --yes when not run in a terminal").into());

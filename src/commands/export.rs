@@ -12,7 +12,7 @@ use crate::export::{cloudformation, terraform};
 use crate::plan::Plan;
 use crate::render::plan as render;
 
-pub async fn run(ctx: &Context, args: ExportArgs) -> Result<ExitStatus> {
+pub(crate) async fn run(ctx: &Context, args: ExportArgs) -> Result<ExitStatus> {
     if ctx.json() {
         return Err(UsageError::new(
             "export writes a template, not a JSON report: drop --output json (--format chooses \

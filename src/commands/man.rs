@@ -9,7 +9,7 @@ use crate::cli::Cli;
 use crate::exit::ExitStatus;
 
 /// The whole page as roff: the main page, then each subcommand's options under its own heading.
-pub fn page() -> Result<Vec<u8>> {
+pub(crate) fn page() -> Result<Vec<u8>> {
     // The page describes the release; `--version` names the commit.
     let cmd = Cli::command().long_version(None::<&str>);
     let mut out = Vec::new();
@@ -27,7 +27,7 @@ pub fn page() -> Result<Vec<u8>> {
     Ok(out)
 }
 
-pub fn run(ctx: &Context) -> Result<ExitStatus> {
+pub(crate) fn run(ctx: &Context) -> Result<ExitStatus> {
     let page = page()?;
     ctx.printer
         .result(String::from_utf8_lossy(&page).trim_end_matches('\n'));

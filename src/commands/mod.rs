@@ -3,15 +3,15 @@
 //! process-wide.
 
 mod account;
-pub mod completions;
-pub mod create;
-pub mod delete;
-pub mod export;
-pub mod man;
-pub mod plan;
-pub mod rotate_key;
-pub mod schema;
-pub mod verify;
+pub(crate) mod completions;
+pub(crate) mod create;
+pub(crate) mod delete;
+pub(crate) mod export;
+pub(crate) mod man;
+pub(crate) mod plan;
+pub(crate) mod rotate_key;
+pub(crate) mod schema;
+pub(crate) mod verify;
 
 use std::sync::Mutex;
 
@@ -29,14 +29,14 @@ use crate::render::Printer;
 
 /// A new access key's one trip: written where the run was told (the secret goes nowhere
 /// else), said on stderr by id, and remembered for the report.
-pub struct KeyWriter<'a> {
+pub(crate) struct KeyWriter<'a> {
     printer: &'a Printer,
-    pub dest: Destination,
+    pub(crate) dest: Destination,
     made: Mutex<Option<(String, Written)>>,
 }
 
 impl<'a> KeyWriter<'a> {
-    pub fn new(printer: &'a Printer, dest: Destination) -> KeyWriter<'a> {
+    pub(crate) fn new(printer: &'a Printer, dest: Destination) -> KeyWriter<'a> {
         KeyWriter {
             printer,
             dest,
@@ -45,7 +45,7 @@ impl<'a> KeyWriter<'a> {
     }
 
     /// Write the key down; an error makes the run delete the key again.
-    pub fn write(&self, key: &NewKey) -> Result<()> {
+    pub(crate) fn write(&self, key: &NewKey) -> Result<()> {
         let written = self.dest.write(key)?;
         self.printer
             .step(&written_text(&key.id, &key.user, &written, &self.dest));
@@ -54,17 +54,17 @@ impl<'a> KeyWriter<'a> {
     }
 
     /// The key this run made and where it went.
-    pub fn made(&self) -> Option<(String, Written)> {
+    pub(crate) fn made(&self) -> Option<(String, Written)> {
         self.made.lock().expect("never poisoned").clone()
     }
 
-    pub fn json(&self) -> Option<AccessKeyJson> {
+    pub(crate) fn json(&self) -> Option<AccessKeyJson> {
         let (id, written) = self.made()?;
         Some(AccessKeyJson::made(&id, &written, &self.dest))
     }
 
     /// The key was rolled back (deleted): its file would only mislead, so it goes too.
-    pub fn discard(&self) {
+    pub(crate) fn discard(&self) {
         if let Some((id, written @ Written::File(_))) =
             self.made.lock().expect("never poisoned").take()
         {
@@ -79,7 +79,7 @@ impl<'a> KeyWriter<'a> {
 
 /// The writer of a run: its journal, IAM's propagation backoff, the run's cancellation, and
 /// where progress and a new key go.
-pub fn writer<'a>(
+pub(crate) fn writer<'a>(
     ctx: &'a Context,
     iam: &'a aws_sdk_iam::Client,
     s3: aws::S3For<'a>,
@@ -99,7 +99,11 @@ pub fn writer<'a>(
 }
 
 /// Run the command (no command means `create`, with the flags given before any command).
-pub async fn run(ctx: &Context, command: Option<Command>, bare: CreateArgs) -> Result<ExitStatus> {
+pub(crate) async fn run(
+    ctx: &Context,
+    command: Option<Command>,
+    bare: CreateArgs,
+) -> Result<ExitStatus> {
     if command.is_some() && bare != CreateArgs::default() {
         return Err(UsageError::new(
             "put create's flags after the subcommand (e.g. `provision-role plan --bucket b`)",

@@ -10,7 +10,7 @@ use crate::exit::ExitStatus;
 use crate::plan::{self, Facts, Plan, Request};
 use crate::render::plan as render;
 
-pub async fn run(ctx: &Context, args: PlanArgs) -> Result<ExitStatus> {
+pub(crate) async fn run(ctx: &Context, args: PlanArgs) -> Result<ExitStatus> {
     let req = resolve::request(&args.role)?;
     let plan = build(ctx, &req, args.discover).await?;
     if ctx.json() {
@@ -33,7 +33,7 @@ pub async fn run(ctx: &Context, args: PlanArgs) -> Result<ExitStatus> {
 
 /// The plan offline, or with `discover` from what the account holds (reads only; Ctrl-C
 /// stops the reads). `export` plans the same way.
-pub async fn build(ctx: &Context, req: &Request, discover: bool) -> Result<Plan> {
+pub(crate) async fn build(ctx: &Context, req: &Request, discover: bool) -> Result<Plan> {
     if !discover {
         return Ok(plan::build(req, &Facts::offline())?);
     }

@@ -20,7 +20,7 @@ use crate::plan::user::MAX_KEYS;
 use crate::plan::{AccessKeyInfo, ExistingUser, Holder, OWNER_TAG};
 use crate::render::keys::{OldKeyAction, OldKeyJson, RotateReport, ROLE_IS_SAFER};
 
-pub async fn run(ctx: &Context, args: RotateKeyArgs) -> Result<ExitStatus> {
+pub(crate) async fn run(ctx: &Context, args: RotateKeyArgs) -> Result<ExitStatus> {
     if args.finish {
         return finish(ctx, &args).await;
     }

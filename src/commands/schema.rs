@@ -6,7 +6,7 @@ use super::Context;
 use crate::exit::ExitStatus;
 use crate::render::schema;
 
-pub fn run(ctx: &Context, command: Option<&str>) -> Result<ExitStatus> {
+pub(crate) fn run(ctx: &Context, command: Option<&str>) -> Result<ExitStatus> {
     let doc = match command {
         Some(name) => schema::for_command(name).expect("clap allows only known commands"),
         None => schema::all(),

@@ -11,7 +11,7 @@ use crate::cli::{resolve, VerifyArgs};
 use crate::exit::{Cancelled, ExitStatus};
 use crate::render::verify as render;
 
-pub async fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitStatus> {
+pub(crate) async fn run(ctx: &Context, args: VerifyArgs) -> Result<ExitStatus> {
     let expect = resolve::expect(&args)?;
     ctx.cancel.on_ctrl_c();
     let conn = ctx.connection().await;

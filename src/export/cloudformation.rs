@@ -10,13 +10,13 @@ use crate::plan::request::POLICY_DESCRIPTION;
 use crate::plan::{Plan, RolePlan};
 
 /// The template's name for the role resource.
-pub const ROLE: &str = "Role";
+pub(crate) const ROLE: &str = "Role";
 /// The template's parameter holding the external ID.
-pub const EXTERNAL_ID: &str = "ExternalId";
+pub(crate) const EXTERNAL_ID: &str = "ExternalId";
 
 /// The logical id of the `index`th policy: `Policy`, `Policy2`, … (as its name is `NAME`,
 /// `NAME-2`, …).
-pub fn policy_id(index: usize) -> String {
+pub(crate) fn policy_id(index: usize) -> String {
     match index {
         0 => "Policy".to_string(),
         n => format!("Policy{}", n + 1),
@@ -24,7 +24,7 @@ pub fn policy_id(index: usize) -> String {
 }
 
 /// The whole template. Same plan, byte-identical text.
-pub fn render(plan: &Plan, role: &RolePlan) -> String {
+pub(crate) fn render(plan: &Plan, role: &RolePlan) -> String {
     let mut top = vec![
         ("AWSTemplateFormatVersion", Node::str("2010-09-09")),
         ("Description", Node::str(summary(plan, role))),
@@ -203,7 +203,7 @@ fn yaml_key(key: &str) -> String {
 /// A YAML double-quoted scalar: printable ASCII as is, `"` and `\` escaped, everything else as
 /// `\uXXXX` or `\UXXXXXXXX` (so line and paragraph separators, controls and non-ASCII
 /// letters all survive YAML 1.1 and 1.2 readers).
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     super::double_quoted(s, |c| match c {
         ' '..='~' => None,
         c if (c as u32) <= 0xFFFF => Some(format!("\\u{:04X}", c as u32)),

@@ -4,8 +4,8 @@
 //!
 //! Both formats share the [`Node`] tree built here; each writes it in its own syntax.
 
-pub mod cloudformation;
-pub mod terraform;
+pub(crate) mod cloudformation;
+pub(crate) mod terraform;
 
 use serde_json::Value;
 
@@ -14,7 +14,7 @@ use crate::policy::PolicyDocument;
 
 /// A value in a template, before a format writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
+pub(crate) enum Node {
     /// A string, always written quoted.
     Str(String),
     /// Written as it is: a number, or something the deployment resolves (`!Ref ExternalId`,
@@ -26,21 +26,21 @@ pub enum Node {
 }
 
 impl Node {
-    pub fn str(s: impl Into<String>) -> Node {
+    pub(crate) fn str(s: impl Into<String>) -> Node {
         Node::Str(s.into())
     }
 
-    pub fn raw(s: impl Into<String>) -> Node {
+    pub(crate) fn raw(s: impl Into<String>) -> Node {
         Node::Raw(s.into())
     }
 
     /// A map from `(key, value)` pairs.
-    pub fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Node)>) -> Node {
+    pub(crate) fn map<K: Into<String>>(entries: impl IntoIterator<Item = (K, Node)>) -> Node {
         Node::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
     /// A JSON value (a policy document) in the same order; numbers, booleans and null raw.
-    pub fn from_json(value: &Value) -> Node {
+    pub(crate) fn from_json(value: &Value) -> Node {
         match value {
             Value::String(s) => Node::str(s),
             Value::Array(items) => Node::List(items.iter().map(Node::from_json).collect()),
@@ -86,13 +86,13 @@ fn double_quoted(s: &str, escape: impl Fn(char) -> Option<String>) -> String {
 }
 
 /// A permission document, exactly as `create` writes it.
-pub fn document(doc: &PolicyDocument) -> Node {
+pub(crate) fn document(doc: &PolicyDocument) -> Node {
     Node::from_json(&doc.to_value())
 }
 
 /// The trust document as `create` writes it, except that the external ID (when there is one)
 /// is `reference`, the template's parameter or variable, whose default is the plan's ID.
-pub fn trust(role: &RolePlan, reference: &str) -> Node {
+pub(crate) fn trust(role: &RolePlan, reference: &str) -> Node {
     let mut node = document(&role.trust);
     let Some(id) = &role.external_id else {
         return node;
@@ -115,7 +115,7 @@ pub fn trust(role: &RolePlan, reference: &str) -> Node {
 }
 
 /// The role's tags exactly as `create` writes them.
-pub fn role_tags(plan: &Plan) -> Vec<(String, String)> {
+pub(crate) fn role_tags(plan: &Plan) -> Vec<(String, String)> {
     plan.guardrails.role_tags()
 }
 
@@ -124,7 +124,7 @@ pub fn role_tags(plan: &Plan) -> Vec<(String, String)> {
 /// it in whichever account they are deployed to (every account of a StackSet), which in the
 /// account of the given ARN is that ARN. `None` for an AWS-managed policy (`iam::aws:`), which
 /// is the same everywhere.
-pub fn account_relative_boundary(arn: &str) -> Option<(&str, &str)> {
+pub(crate) fn account_relative_boundary(arn: &str) -> Option<(&str, &str)> {
     crate::policy::arn_account(arn)?;
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     match parts[..] {

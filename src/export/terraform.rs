@@ -9,9 +9,9 @@ use crate::plan::request::POLICY_DESCRIPTION;
 use crate::plan::{Plan, RolePlan, OWNER_TAG};
 
 /// The configuration's name for the role resource: `aws_iam_role.role`.
-pub const ROLE: &str = "role";
+pub(crate) const ROLE: &str = "role";
 /// The variable holding the external ID: `var.external_id`.
-pub const EXTERNAL_ID: &str = "external_id";
+pub(crate) const EXTERNAL_ID: &str = "external_id";
 
 /// Lists of scalars no longer than this are written on one line.
 const INLINE_LIST: usize = 72;
@@ -28,7 +28,7 @@ terraform {
 
 /// The name of the `index`th policy's resources: `policy`, `policy_2`, … (as its IAM name is
 /// `NAME`, `NAME-2`, …).
-pub fn policy_label(index: usize) -> String {
+pub(crate) fn policy_label(index: usize) -> String {
     match index {
         0 => "policy".to_string(),
         n => format!("policy_{}", n + 1),
@@ -42,7 +42,7 @@ enum Expr {
 }
 
 /// The whole configuration. Same plan, byte-identical text.
-pub fn render(plan: &Plan, role: &RolePlan) -> String {
+pub(crate) fn render(plan: &Plan, role: &RolePlan) -> String {
     let mut out = header(plan, role, "#");
     out.push('\n');
     out.push_str(PROVIDERS);
@@ -295,7 +295,7 @@ fn key(k: &str) -> String {
 
 /// An HCL quoted string: `"` and `\` escaped, control characters as `\n`, `\t`, `\uXXXX`,
 /// and `${` / `%{` doubled so that nothing is taken as interpolation or a directive.
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     let quoted = super::double_quoted(s, |c| match c {
         '\n' => Some("\\n".to_string()),
         '\r' => Some("\\r".to_string()),

@@ -13,20 +13,20 @@ use crate::policy::{self, Effect, PolicyDocument, Principal};
 /// Who holds the policies: the role Activeloop assumes, or (`--identity user`) an IAM user
 /// with an access key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Holder {
+pub(crate) enum Holder {
     Role(String),
     User(String),
 }
 
 impl Holder {
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Holder::Role(name) | Holder::User(name) => name,
         }
     }
 
     /// `role` or `user`.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Holder::Role(_) => "role",
             Holder::User(_) => "user",
@@ -34,21 +34,21 @@ impl Holder {
     }
 
     /// `the role` or `the user`, for messages about what a change does to it.
-    pub fn the(&self) -> &'static str {
+    pub(crate) fn the(&self) -> &'static str {
         match self {
             Holder::Role(_) => "the role",
             Holder::User(_) => "the user",
         }
     }
 
-    pub fn resource(&self) -> Resource {
+    pub(crate) fn resource(&self) -> Resource {
         match self {
             Holder::Role(name) => Resource::Role(name.clone()),
             Holder::User(name) => Resource::User(name.clone()),
         }
     }
 
-    pub fn is_user(&self) -> bool {
+    pub(crate) fn is_user(&self) -> bool {
         matches!(self, Holder::User(_))
     }
 }
@@ -62,7 +62,7 @@ impl fmt::Display for Holder {
 
 /// Something IAM holds, named the way the JSON output names it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Resource {
+pub(crate) enum Resource {
     Policy(String),
     Role(String),
     User(String),
@@ -106,7 +106,7 @@ impl fmt::Display for Resource {
 /// The kind of a change, for people and for the JSON `action` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Action {
+pub(crate) enum Action {
     Create,
     Update,
     Unchanged,
@@ -116,7 +116,7 @@ pub enum Action {
 /// One change to IAM. Policy ARNs are `None` only in an offline plan (no account known),
 /// which is never applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     CreatePolicy {
         name: String,
         arn: Option<String>,
@@ -222,7 +222,7 @@ pub enum Change {
 }
 
 impl Change {
-    pub fn resource(&self) -> Resource {
+    pub(crate) fn resource(&self) -> Resource {
         let attachment = |holder: &Holder, policy: &str| Resource::Attachment {
             holder: holder.clone(),
             policy: policy.to_string(),
@@ -254,7 +254,7 @@ impl Change {
         }
     }
 
-    pub fn action(&self) -> Action {
+    pub(crate) fn action(&self) -> Action {
         match self {
             Change::CreatePolicy { .. }
             | Change::CreateRole { .. }
@@ -281,7 +281,7 @@ impl Change {
     }
 
     /// Lines that say what an update or delete changes.
-    pub fn details(&self) -> Vec<String> {
+    pub(crate) fn details(&self) -> Vec<String> {
         match self {
             Change::UpdatePolicy { diff, .. } | Change::UpdateTrust { diff, .. } => diff.clone(),
             Change::UpdateRole {
@@ -326,7 +326,7 @@ impl Change {
     }
 
     /// What was done, once it is done: `created policy NAME`.
-    pub fn done(&self) -> String {
+    pub(crate) fn done(&self) -> String {
         match self {
             Change::CreatePolicy { name, .. } => format!("created policy {name}"),
             Change::UpdatePolicy { name, .. } => format!("updated policy {name}"),
@@ -402,12 +402,12 @@ fn cors_details(rule: &CorsRule, previous: Option<&[CorsRule]>) -> Vec<String> {
 }
 
 /// The name at the end of a policy ARN (`arn:aws:iam::aws:policy/job-function/X` → `X`).
-pub fn policy_name_of(arn: &str) -> &str {
+pub(crate) fn policy_name_of(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// How an existing document compares with the one we would write.
-pub fn compare(current: &PolicyDocument, desired: &PolicyDocument) -> Option<Vec<String>> {
+pub(crate) fn compare(current: &PolicyDocument, desired: &PolicyDocument) -> Option<Vec<String>> {
     if current.same_meaning(desired) {
         return None;
     }
@@ -421,7 +421,7 @@ pub fn compare(current: &PolicyDocument, desired: &PolicyDocument) -> Option<Vec
 }
 
 /// A document as one line per target: `TARGET: ACTIONS [when CONDITIONS]`, for diffs.
-pub fn grant_lines(doc: &PolicyDocument) -> BTreeSet<String> {
+pub(crate) fn grant_lines(doc: &PolicyDocument) -> BTreeSet<String> {
     let mut lines = BTreeSet::new();
     for st in &doc.statement {
         let actions: BTreeSet<&str> = st.action.iter().map(String::as_str).collect();

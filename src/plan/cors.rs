@@ -10,31 +10,31 @@
 use super::Holder;
 
 /// How the IDs of the rules provision-role writes begin.
-pub const RULE_PREFIX: &str = "provision-role-deeplake";
+pub(crate) const RULE_PREFIX: &str = "provision-role-deeplake";
 
 /// The ID of the rule provision-role writes for `holder`.
-pub fn rule_id(holder: &Holder) -> String {
+pub(crate) fn rule_id(holder: &Holder) -> String {
     format!("{RULE_PREFIX}:{}/{}", holder.kind(), holder.name())
 }
 /// Where the Deep Lake web app runs.
-pub const DEFAULT_ORIGIN: &str = "*.activeloop.ai";
+pub(crate) const DEFAULT_ORIGIN: &str = "*.activeloop.ai";
 /// S3's limit of rules in one bucket's CORS configuration.
-pub const MAX_RULES: usize = 100;
+pub(crate) const MAX_RULES: usize = 100;
 
 /// One CORS rule, as S3 holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CorsRule {
-    pub id: Option<String>,
-    pub allowed_headers: Vec<String>,
-    pub allowed_methods: Vec<String>,
-    pub allowed_origins: Vec<String>,
-    pub expose_headers: Vec<String>,
-    pub max_age_seconds: Option<i32>,
+pub(crate) struct CorsRule {
+    pub(crate) id: Option<String>,
+    pub(crate) allowed_headers: Vec<String>,
+    pub(crate) allowed_methods: Vec<String>,
+    pub(crate) allowed_origins: Vec<String>,
+    pub(crate) expose_headers: Vec<String>,
+    pub(crate) max_age_seconds: Option<i32>,
 }
 
 impl CorsRule {
     /// Deep Lake's rule (its guide "Enabling CORS in S3") with this ID, for these origins.
-    pub fn ours(id: &str, origins: &[String]) -> CorsRule {
+    pub(crate) fn ours(id: &str, origins: &[String]) -> CorsRule {
         CorsRule {
             id: Some(id.to_string()),
             allowed_headers: vec!["*".to_string()],
@@ -46,17 +46,17 @@ impl CorsRule {
     }
 
     /// Whether the rule has this ID.
-    pub fn has_id(&self, id: &str) -> bool {
+    pub(crate) fn has_id(&self, id: &str) -> bool {
         self.id.as_deref() == Some(id)
     }
 
     /// The rule's ID, or `(no ID)`.
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         self.id.as_deref().unwrap_or("(no ID)")
     }
 
     /// Whether two rules allow the same (S3 may return lists in another order).
-    pub fn same_as(&self, other: &CorsRule) -> bool {
+    pub(crate) fn same_as(&self, other: &CorsRule) -> bool {
         let sorted = |v: &[String]| {
             let mut v = v.to_vec();
             v.sort();
@@ -73,7 +73,7 @@ impl CorsRule {
 
 /// The bucket's rules with ours in place of any earlier rule with its ID (others unchanged, in
 /// their order; ours last), or `None` when ours is there already, as it should be.
-pub fn with_ours(current: &[CorsRule], ours: &CorsRule) -> Option<Vec<CorsRule>> {
+pub(crate) fn with_ours(current: &[CorsRule], ours: &CorsRule) -> Option<Vec<CorsRule>> {
     let id = ours.id();
     if current.iter().any(|r| r.same_as(ours))
         && current.iter().filter(|r| r.has_id(id)).count() == 1
@@ -87,7 +87,11 @@ pub fn with_ours(current: &[CorsRule], ours: &CorsRule) -> Option<Vec<CorsRule>>
 
 /// The bucket's rules with the one with ID `id` replaced by `rule` (None: taken out), the
 /// others kept in their order; `None` when that changes nothing.
-pub fn replacing(current: &[CorsRule], id: &str, rule: Option<&CorsRule>) -> Option<Vec<CorsRule>> {
+pub(crate) fn replacing(
+    current: &[CorsRule],
+    id: &str,
+    rule: Option<&CorsRule>,
+) -> Option<Vec<CorsRule>> {
     let mut rules: Vec<CorsRule> = current.iter().filter(|r| !r.has_id(id)).cloned().collect();
     rules.extend(rule.cloned());
     (rules != current).then_some(rules)

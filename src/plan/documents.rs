@@ -7,11 +7,11 @@ use super::{Access, BucketScope, PlanError, Request, RoleSpec};
 use crate::policy::{PolicyDocument, Statement};
 
 /// IAM's limit on a managed policy document, whitespace not counted.
-pub const MAX_POLICY_CHARS: usize = 6144;
+pub(crate) const MAX_POLICY_CHARS: usize = 6144;
 /// IAM's default limit on a role trust policy.
-pub const MAX_TRUST_CHARS: usize = 2048;
+pub(crate) const MAX_TRUST_CHARS: usize = 2048;
 /// IAM's default limit of managed policies attached to one role.
-pub const MAX_POLICIES_PER_ROLE: usize = 10;
+pub(crate) const MAX_POLICIES_PER_ROLE: usize = 10;
 
 const READ_OBJECT: &[&str] = &["s3:GetObject"];
 /// Read-write also aborts multipart uploads: a failed large upload otherwise leaves billable
@@ -28,11 +28,11 @@ const WRITE_OBJECT: &[&str] = &[
 const KMS_READ_WRITE: &[&str] = &["kms:Decrypt", "kms:GenerateDataKey"];
 const KMS_READ_ONLY: &[&str] = &["kms:Decrypt"];
 /// The condition key that limits a KMS grant to calls S3 makes for the role.
-pub const VIA_SERVICE: &str = "kms:ViaService";
+pub(crate) const VIA_SERVICE: &str = "kms:ViaService";
 
 /// The trust policy: Activeloop (or the given principals) may assume the role, with the
 /// external ID when one is given.
-pub fn trust_document(role: &RoleSpec) -> PolicyDocument {
+pub(crate) fn trust_document(role: &RoleSpec) -> PolicyDocument {
     let mut statement = Statement {
         sid: Some("AllowAssumeRoleFromActiveloop".to_string()),
         principal: Some(crate::policy::Principal::aws(role.trust.principals())),
@@ -46,7 +46,7 @@ pub fn trust_document(role: &RoleSpec) -> PolicyDocument {
 }
 
 /// The trust document, or why it cannot be written.
-pub fn checked_trust(role: &RoleSpec) -> Result<PolicyDocument, PlanError> {
+pub(crate) fn checked_trust(role: &RoleSpec) -> Result<PolicyDocument, PlanError> {
     let trust = trust_document(role);
     let len = trust.quota_len();
     if len > MAX_TRUST_CHARS {
@@ -65,7 +65,7 @@ fn object_actions(access: Access) -> &'static [&'static str] {
     }
 }
 
-pub fn kms_actions(access: Access) -> &'static [&'static str] {
+pub(crate) fn kms_actions(access: Access) -> &'static [&'static str] {
     match access {
         Access::ReadWrite => KMS_READ_WRITE,
         Access::ReadOnly => KMS_READ_ONLY,
@@ -73,7 +73,7 @@ pub fn kms_actions(access: Access) -> &'static [&'static str] {
 }
 
 /// The permission policy for some scopes and key ARNs.
-pub fn permission_document(
+pub(crate) fn permission_document(
     access: Access,
     partition: &str,
     scopes: &[BucketScope],
@@ -135,12 +135,12 @@ pub fn permission_document(
 }
 
 /// The region of a key ARN (`arn:PARTITION:kms:REGION:ACCOUNT:key/ID`).
-pub fn key_region(key_arn: &str) -> &str {
+pub(crate) fn key_region(key_arn: &str) -> &str {
     key_arn.split(':').nth(3).unwrap_or_default()
 }
 
 /// The S3 endpoint KMS sees as `kms:ViaService` when S3 uses a key in `region`.
-pub fn s3_via_service(partition: &str, region: &str) -> String {
+pub(crate) fn s3_via_service(partition: &str, region: &str) -> String {
     match partition {
         "aws-cn" => format!("s3.{region}.amazonaws.com.cn"),
         _ => format!("s3.{region}.amazonaws.com"),
@@ -163,7 +163,7 @@ fn camel(region: &str) -> String {
 /// One statement per region of the keys: the access level's KMS actions on the key ARNs,
 /// only when S3 in that region calls KMS for the role (an SSE-KMS bucket's key lives in the
 /// bucket's region, so the key ARN says which).
-pub fn kms_statements(access: Access, keys: &BTreeSet<String>) -> Vec<Statement> {
+pub(crate) fn kms_statements(access: Access, keys: &BTreeSet<String>) -> Vec<Statement> {
     let mut by_region: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
     for key in keys {
         let partition = crate::policy::arn_partition(key).unwrap_or("aws");
@@ -194,7 +194,7 @@ type Chunk = (Vec<BucketScope>, BTreeSet<String>);
 
 /// Split the grants into as few documents as IAM's size limit allows, keeping each bucket's
 /// scopes and key together. Explicit keys go into the first document.
-pub fn pack(
+pub(crate) fn pack(
     req: &Request,
     partition: &str,
     bucket_keys: &BTreeMap<String, Option<String>>,
@@ -243,7 +243,7 @@ pub fn pack(
 }
 
 /// `NAME` for the first policy, `NAME-2`, `NAME-3`, ... for the rest.
-pub fn policy_name(base: &str, index: usize) -> String {
+pub(crate) fn policy_name(base: &str, index: usize) -> String {
     if index == 0 {
         base.to_string()
     } else {
@@ -252,7 +252,7 @@ pub fn policy_name(base: &str, index: usize) -> String {
 }
 
 /// Is `name` one of the names this request's policies would have (`BASE` or `BASE-N`)?
-pub fn is_family_name(base: &str, name: &str) -> bool {
+pub(crate) fn is_family_name(base: &str, name: &str) -> bool {
     name == base
         || name
             .strip_prefix(base)

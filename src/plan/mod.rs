@@ -1,49 +1,49 @@
 //! The pure heart of the tool: a request and the discovered facts in, the exact IAM documents,
 //! notes for people and the typed list of changes out. No I/O happens here.
 
-pub mod changes;
-pub mod cors;
-pub mod documents;
-pub mod facts;
-pub mod request;
-pub mod user;
+pub(crate) mod changes;
+pub(crate) mod cors;
+pub(crate) mod documents;
+pub(crate) mod facts;
+pub(crate) mod request;
+pub(crate) mod user;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use thiserror::Error;
 
-pub use changes::{Action, Change, Holder, Resource};
+pub(crate) use changes::{Action, Change, Holder, Resource};
 #[cfg(test)]
-pub use documents::trust_document;
-pub use documents::{
+pub(crate) use documents::trust_document;
+pub(crate) use documents::{
     is_family_name, kms_actions, kms_statements, permission_document, policy_name,
     MAX_POLICIES_PER_ROLE, MAX_POLICY_CHARS,
 };
-pub use facts::{
+pub(crate) use facts::{
     AccessKeyInfo, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser,
     Facts, Holding, KeyFacts, KeyManager, LastUsed,
 };
-pub use request::{
+pub(crate) use request::{
     Access, BucketScope, Guardrails, HolderSpec, Identity, KeyRef, KmsChoice, Request, RoleSpec,
     Trust, UserSpec,
 };
-pub use user::UserPlan;
+pub(crate) use user::UserPlan;
 
 use crate::policy::access::{self, Layer, Verdict};
 use crate::policy::{self, PolicyDocument};
 
 /// The tag that marks what this tool created (or took over with `--adopt`).
-pub const OWNER_TAG: (&str, &str) = ("managed-by", "provision-role");
+pub(crate) const OWNER_TAG: (&str, &str) = ("managed-by", "provision-role");
 /// The tag that lists the `--tag` keys provision-role set on the role (see
 /// [`Guardrails::managed_keys`]), so a later run removes only those.
-pub const TAGS_TAG: &str = "provision-role:tags";
+pub(crate) const TAGS_TAG: &str = "provision-role:tags";
 /// The tag that marks what `--adopt` took over: it existed before provision-role, so `delete`
 /// keeps it. On a policy its value is the default version it had before.
-pub const ADOPTED_TAG: &str = "provision-role:adopted";
+pub(crate) const ADOPTED_TAG: &str = "provision-role:adopted";
 
 #[derive(Debug, Error, PartialEq, Eq)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     /// The request cannot be expressed within IAM's limits (exit 2: change the input).
     #[error("{0}")]
     TooLarge(String),
@@ -94,52 +94,52 @@ fn delete_flags(holder: &Holder) -> String {
 
 impl PlanError {
     /// Whether the input must change (exit 2) rather than the account (exit 1).
-    pub fn is_usage(&self) -> bool {
+    pub(crate) fn is_usage(&self) -> bool {
         matches!(self, PlanError::TooLarge(_) | PlanError::UnresolvedKey(_))
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlannedPolicy {
-    pub name: String,
-    pub arn: Option<String>,
-    pub document: PolicyDocument,
+pub(crate) struct PlannedPolicy {
+    pub(crate) name: String,
+    pub(crate) arn: Option<String>,
+    pub(crate) document: PolicyDocument,
     /// The default version it has now, when it exists.
-    pub version: Option<String>,
+    pub(crate) version: Option<String>,
 }
 
 /// What the plan found out about one requested bucket scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BucketReport {
-    pub name: String,
-    pub prefix: Option<String>,
-    pub region: Option<String>,
-    pub encryption: &'static str,
-    pub kms_key_arn: Option<String>,
-    pub kms_key_manager: Option<KeyManager>,
+pub(crate) struct BucketReport {
+    pub(crate) name: String,
+    pub(crate) prefix: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) encryption: &'static str,
+    pub(crate) kms_key_arn: Option<String>,
+    pub(crate) kms_key_manager: Option<KeyManager>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Level {
+pub(crate) enum Level {
     Info,
     Warn,
 }
 
 /// Something people should know about the plan: why a KMS key is (not) granted, a risk.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    pub level: Level,
-    pub message: String,
+pub(crate) struct Note {
+    pub(crate) level: Level,
+    pub(crate) message: String,
     /// What to do about it, when there is something to do.
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
     /// For a layer outside the role's policies that can still deny access: which, and the
     /// problem in one line (the wizard's review shows only that).
-    pub access: Option<(Layer, String)>,
+    pub(crate) access: Option<(Layer, String)>,
 }
 
 impl Note {
-    pub fn info(message: impl Into<String>) -> Note {
+    pub(crate) fn info(message: impl Into<String>) -> Note {
         Note {
             level: Level::Info,
             message: message.into(),
@@ -148,7 +148,7 @@ impl Note {
         }
     }
 
-    pub fn warn(message: impl Into<String>) -> Note {
+    pub(crate) fn warn(message: impl Into<String>) -> Note {
         Note {
             level: Level::Warn,
             message: message.into(),
@@ -157,53 +157,53 @@ impl Note {
         }
     }
 
-    pub fn with_fix(mut self, fix: Option<String>) -> Note {
+    pub(crate) fn with_fix(mut self, fix: Option<String>) -> Note {
         self.fix = fix;
         self
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// The role, or with `--identity user` the user, that holds the policies.
-    pub holder: HolderPlan,
-    pub account_id: Option<String>,
-    pub guardrails: Guardrails,
-    pub policies: Vec<PlannedPolicy>,
-    pub buckets: Vec<BucketReport>,
-    pub notes: Vec<Note>,
-    pub changes: Vec<Change>,
+    pub(crate) holder: HolderPlan,
+    pub(crate) account_id: Option<String>,
+    pub(crate) guardrails: Guardrails,
+    pub(crate) policies: Vec<PlannedPolicy>,
+    pub(crate) buckets: Vec<BucketReport>,
+    pub(crate) notes: Vec<Note>,
+    pub(crate) changes: Vec<Change>,
 }
 
 /// The role or the user a plan is for, with what only that kind has.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HolderPlan {
+pub(crate) enum HolderPlan {
     Role(RolePlan),
     User(UserPlan),
 }
 
 /// The role a plan is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RolePlan {
-    pub name: String,
+pub(crate) struct RolePlan {
+    pub(crate) name: String,
     /// With the path: `arn:aws:iam::ACCOUNT:role/PATH/NAME`. None offline.
-    pub arn: Option<String>,
-    pub description: String,
+    pub(crate) arn: Option<String>,
+    pub(crate) description: String,
     /// The external ID the trust policy requires, if any (templates make it a parameter).
-    pub external_id: Option<String>,
-    pub trust: PolicyDocument,
+    pub(crate) external_id: Option<String>,
+    pub(crate) trust: PolicyDocument,
 }
 
 impl HolderPlan {
     /// The role or user, by name.
-    pub fn id(&self) -> Holder {
+    pub(crate) fn id(&self) -> Holder {
         match self {
             HolderPlan::Role(role) => Holder::Role(role.name.clone()),
             HolderPlan::User(user) => Holder::User(user.name.clone()),
         }
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             HolderPlan::Role(RolePlan { name, .. }) | HolderPlan::User(UserPlan { name, .. }) => {
                 name
@@ -212,7 +212,7 @@ impl HolderPlan {
     }
 
     /// The ARN of the role or user; None offline.
-    pub fn arn(&self) -> Option<&str> {
+    pub(crate) fn arn(&self) -> Option<&str> {
         match self {
             HolderPlan::Role(RolePlan { arn, .. }) | HolderPlan::User(UserPlan { arn, .. }) => {
                 arn.as_deref()
@@ -222,12 +222,12 @@ impl HolderPlan {
 }
 
 impl Plan {
-    pub fn is_noop(&self) -> bool {
+    pub(crate) fn is_noop(&self) -> bool {
         self.changes.iter().all(|c| c.action() == Action::Unchanged)
     }
 
     /// The role; None for a user.
-    pub fn role(&self) -> Option<&RolePlan> {
+    pub(crate) fn role(&self) -> Option<&RolePlan> {
         match &self.holder {
             HolderPlan::Role(role) => Some(role),
             HolderPlan::User(_) => None,
@@ -235,7 +235,7 @@ impl Plan {
     }
 
     /// The user; None for a role.
-    pub fn user(&self) -> Option<&UserPlan> {
+    pub(crate) fn user(&self) -> Option<&UserPlan> {
         match &self.holder {
             HolderPlan::User(user) => Some(user),
             HolderPlan::Role(_) => None,
@@ -243,7 +243,7 @@ impl Plan {
     }
 
     /// Whether the role or user itself is new.
-    pub fn creates_holder(&self) -> bool {
+    pub(crate) fn creates_holder(&self) -> bool {
         self.changes
             .iter()
             .any(|c| matches!(c, Change::CreateRole { .. } | Change::CreateUser { .. }))
@@ -251,7 +251,7 @@ impl Plan {
 
     /// Whether the role itself is new.
     #[cfg(test)]
-    pub fn creates_role(&self) -> bool {
+    pub(crate) fn creates_role(&self) -> bool {
         self.changes
             .iter()
             .any(|c| matches!(c, Change::CreateRole { .. }))
@@ -261,7 +261,7 @@ impl Plan {
 /// Whether the request can fit IAM's limits at all: planned as if no bucket needed a KMS
 /// key (the smallest it can be). Checked before any AWS request; input that cannot fit is
 /// refused with how many of its buckets would.
-pub fn check_limits(req: &Request) -> Result<(), PlanError> {
+pub(crate) fn check_limits(req: &Request) -> Result<(), PlanError> {
     let Err(err) = build(req, &Facts::offline()) else {
         return Ok(());
     };
@@ -289,7 +289,7 @@ pub fn check_limits(req: &Request) -> Result<(), PlanError> {
 }
 
 /// Build the documents and the changes. Pure: same input, byte-identical output.
-pub fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
+pub(crate) fn build(req: &Request, facts: &Facts) -> Result<Plan, PlanError> {
     let mut notes = Vec::new();
     let (buckets, bucket_keys) = bucket_reports(req, facts, &mut notes);
     let extra_keys = explicit_keys(req, facts, &mut notes)?;
@@ -874,18 +874,18 @@ fn stale(
 
 /// What discovery must read once a draft plan is known (see [`follow_up`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FollowUp {
+pub(crate) struct FollowUp {
     /// The names of the planned `NAME-N` policies not looked up yet.
-    pub policies: Vec<String>,
+    pub(crate) policies: Vec<String>,
     /// The ARNs of the stale policies: whether anyone else holds them decides their fate.
-    pub stale: Vec<String>,
+    pub(crate) stale: Vec<String>,
 }
 
 /// A grant too large for one policy spills into NAME-2, NAME-3 …, and only a draft plan knows
 /// how many: the policies it plans that discovery has not looked up (the base name always is,
 /// and those attached to the holder are read with it), and the stale ones to ask about. The
 /// policies read are planned ones, so reading them changes neither list.
-pub fn follow_up(req: &Request, facts: &Facts) -> Result<FollowUp, PlanError> {
+pub(crate) fn follow_up(req: &Request, facts: &Facts) -> Result<FollowUp, PlanError> {
     let draft = build(req, facts)?;
     let policies = draft
         .policies
@@ -973,7 +973,7 @@ fn drift(req: &Request, facts: &Facts, planned: &[Change], notes: &mut Vec<Note>
 
 /// Without an external ID, any Activeloop customer who learns the role ARN could have
 /// Activeloop's backend assume the role: the confused-deputy problem.
-pub fn external_id_warning(req: &Request) -> Option<Note> {
+pub(crate) fn external_id_warning(req: &Request) -> Option<Note> {
     req.role().filter(|role| role.external_id.is_none())?;
     Some(Note::warn(
         "no external ID: the trusted principal may assume the role without one, so anyone who \

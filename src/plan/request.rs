@@ -4,38 +4,38 @@
 use serde::Serialize;
 
 /// Activeloop's production backend role: the principal Deep Lake assumes the role from.
-pub const ACTIVELOOP_PRODUCTION: &str = "arn:aws:iam::597713067985:role/activeloop_backend";
+pub(crate) const ACTIVELOOP_PRODUCTION: &str = "arn:aws:iam::597713067985:role/activeloop_backend";
 
 /// Activeloop's development backends, from the older provisioning document.
-pub const ACTIVELOOP_DEV: [&str; 2] = [
+pub(crate) const ACTIVELOOP_DEV: [&str; 2] = [
     "arn:aws:iam::574987031486:role/activeloop_backend_dev",
     "arn:aws:iam::574987031486:role/activeloop_backend",
 ];
 
-pub const DEFAULT_ROLE_NAME: &str = "activeloop-deeplake-access";
-pub const DEFAULT_DESCRIPTION: &str =
+pub(crate) const DEFAULT_ROLE_NAME: &str = "activeloop-deeplake-access";
+pub(crate) const DEFAULT_DESCRIPTION: &str =
     "Lets Activeloop Deep Lake access the listed S3 buckets. Managed by provision-role.";
 /// The description of every managed policy: `create` writes it, and the templates too.
-pub const POLICY_DESCRIPTION: &str =
+pub(crate) const POLICY_DESCRIPTION: &str =
     "S3 access for Activeloop Deep Lake. Managed by provision-role.";
 
 /// The policy name used when none is given: `ROLE-s3-access`.
-pub fn default_policy_name(role_name: &str) -> String {
+pub(crate) fn default_policy_name(role_name: &str) -> String {
     format!("{role_name}-s3-access")
 }
 
 /// The IAM user of `--identity user` when `--user-name` is not given.
-pub const DEFAULT_USER_NAME: &str = "activeloop-deeplake-access";
+pub(crate) const DEFAULT_USER_NAME: &str = "activeloop-deeplake-access";
 
 /// A user's policy name when none is given: `USER-user-s3-access`. Policies share one
 /// namespace, and the default user and role names are the same: this keeps their policies apart.
-pub fn default_user_policy_name(user_name: &str) -> String {
+pub(crate) fn default_user_policy_name(user_name: &str) -> String {
     format!("{user_name}-user-s3-access")
 }
 
 /// Who gets the grants.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Identity {
+pub(crate) enum Identity {
     /// The role Activeloop assumes (`role_name`): nothing long-lived to leak.
     #[default]
     Role,
@@ -46,14 +46,14 @@ pub enum Identity {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "kebab-case")]
-pub enum Access {
+pub(crate) enum Access {
     #[default]
     ReadWrite,
     ReadOnly,
 }
 
 impl Access {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Access::ReadWrite => "read-write",
             Access::ReadOnly => "read-only",
@@ -63,20 +63,20 @@ impl Access {
 
 /// A bucket, or a key prefix inside it (stored without a trailing `/`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct BucketScope {
-    pub bucket: String,
-    pub prefix: Option<String>,
+pub(crate) struct BucketScope {
+    pub(crate) bucket: String,
+    pub(crate) prefix: Option<String>,
 }
 
 impl BucketScope {
-    pub fn whole(bucket: &str) -> Self {
+    pub(crate) fn whole(bucket: &str) -> Self {
         BucketScope {
             bucket: bucket.to_string(),
             prefix: None,
         }
     }
 
-    pub fn covers(&self, other: &BucketScope) -> bool {
+    pub(crate) fn covers(&self, other: &BucketScope) -> bool {
         if self.bucket != other.bucket {
             return false;
         }
@@ -99,7 +99,9 @@ impl std::fmt::Display for BucketScope {
 
 /// Sorts scopes and drops those another scope already covers (a whole bucket covers all its
 /// prefixes; `data` covers `data/v1`). Returns the kept scopes and the dropped ones.
-pub fn normalize_scopes(mut scopes: Vec<BucketScope>) -> (Vec<BucketScope>, Vec<BucketScope>) {
+pub(crate) fn normalize_scopes(
+    mut scopes: Vec<BucketScope>,
+) -> (Vec<BucketScope>, Vec<BucketScope>) {
     scopes.sort();
     scopes.dedup();
     let (mut kept, mut dropped) = (Vec::new(), Vec::new());
@@ -115,7 +117,7 @@ pub fn normalize_scopes(mut scopes: Vec<BucketScope>) -> (Vec<BucketScope>, Vec<
 
 /// How the user named a KMS key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum KeyRef {
+pub(crate) enum KeyRef {
     /// `arn:aws:kms:REGION:ACCOUNT:key/ID`: usable in a policy as it is.
     KeyArn(String),
     /// A bare key id (`1234abcd-…` or `mrk-…`): needs DescribeKey for its ARN.
@@ -125,14 +127,14 @@ pub enum KeyRef {
 }
 
 impl KeyRef {
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             KeyRef::KeyArn(s) | KeyRef::KeyId(s) | KeyRef::Alias(s) => s,
         }
     }
 
     /// AWS-managed aliases (`alias/aws/...`) name keys that need no IAM grant.
-    pub fn is_aws_managed_alias(&self) -> bool {
+    pub(crate) fn is_aws_managed_alias(&self) -> bool {
         match self {
             KeyRef::Alias(a) => a.starts_with("alias/aws/") || a.contains(":alias/aws/"),
             _ => false,
@@ -141,7 +143,7 @@ impl KeyRef {
 
     /// How a bucket's encryption configuration names its key, classified. Anything that is
     /// not a key ARN or an alias is taken as a key id.
-    pub fn from_configured(key: &str) -> KeyRef {
+    pub(crate) fn from_configured(key: &str) -> KeyRef {
         if key.contains(":alias/") || key.starts_with("alias/") {
             KeyRef::Alias(key.to_string())
         } else if key.starts_with("arn:") {
@@ -154,7 +156,7 @@ impl KeyRef {
 
 /// Which KMS keys to grant.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KmsChoice {
+pub(crate) enum KmsChoice {
     /// Grant no key, even when a bucket needs one (the plan warns).
     Off,
     /// Grant the customer-managed keys the buckets' default encryption uses, and these too.
@@ -164,17 +166,17 @@ pub enum KmsChoice {
 }
 
 impl KmsChoice {
-    pub fn auto() -> Self {
+    pub(crate) fn auto() -> Self {
         KmsChoice::Auto { also: Vec::new() }
     }
 
     /// Whether the buckets' own keys are granted.
-    pub fn discovers(&self) -> bool {
+    pub(crate) fn discovers(&self) -> bool {
         matches!(self, KmsChoice::Auto { .. })
     }
 
     /// The keys named explicitly.
-    pub fn keys(&self) -> &[KeyRef] {
+    pub(crate) fn keys(&self) -> &[KeyRef] {
         match self {
             KmsChoice::Off => &[],
             KmsChoice::Auto { also: keys } | KmsChoice::Only(keys) => keys,
@@ -184,7 +186,7 @@ impl KmsChoice {
 
 /// Who may assume the role.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Trust {
+pub(crate) enum Trust {
     /// Activeloop's production backend (what Deep Lake uses).
     Production,
     /// Production and Activeloop's own development backends.
@@ -195,7 +197,7 @@ pub enum Trust {
 
 impl Trust {
     /// The trusted principal ARNs, sorted.
-    pub fn principals(&self) -> Vec<String> {
+    pub(crate) fn principals(&self) -> Vec<String> {
         let mut out: Vec<String> = match self {
             Trust::Production => vec![ACTIVELOOP_PRODUCTION.to_string()],
             Trust::WithDev => std::iter::once(ACTIVELOOP_PRODUCTION)
@@ -210,12 +212,12 @@ impl Trust {
     }
 
     /// Whether Activeloop's production backend is trusted (so the ARN goes into its UI).
-    pub fn trusts_activeloop(&self) -> bool {
+    pub(crate) fn trusts_activeloop(&self) -> bool {
         self.principals().iter().any(|p| p == ACTIVELOOP_PRODUCTION)
     }
 
     /// The trust a set of principals stands for: the named Activeloop sets, or custom.
-    pub fn from_principals(mut principals: Vec<String>) -> Trust {
+    pub(crate) fn from_principals(mut principals: Vec<String>) -> Trust {
         principals.sort();
         principals.dedup();
         for named in [Trust::Production, Trust::WithDev] {
@@ -232,26 +234,26 @@ impl Trust {
 /// Each is `None` (or empty) when not asked for: a new role gets IAM's default, an existing
 /// role keeps what it has.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Guardrails {
+pub(crate) struct Guardrails {
     /// The role's IAM path (`/a/b/`): part of its ARN; IAM cannot change it later.
-    pub path: Option<String>,
-    pub permissions_boundary: Option<String>,
+    pub(crate) path: Option<String>,
+    pub(crate) permissions_boundary: Option<String>,
     /// Tags besides ours (`managed-by`), sorted by key.
-    pub tags: Vec<(String, String)>,
+    pub(crate) tags: Vec<(String, String)>,
     /// Seconds, 3600–43200 (IAM's default is one hour).
-    pub max_session_duration: Option<u32>,
+    pub(crate) max_session_duration: Option<u32>,
 }
 
 impl Guardrails {
     /// The path a new role gets.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.path.as_deref().unwrap_or("/")
     }
 
     /// The value of the tag that lists the `--tag` keys this tool set: the keys, one per
     /// line, in base64. Tag keys and values share one character set, so no separator could be
     /// told apart from a key; base64's alphabet is within that set.
-    pub fn managed_keys(&self) -> String {
+    pub(crate) fn managed_keys(&self) -> String {
         let keys: Vec<&str> = self.tags.iter().map(|(k, _)| k.as_str()).collect();
         if keys.is_empty() {
             return String::new();
@@ -260,7 +262,7 @@ impl Guardrails {
     }
 
     /// The keys a [`managed_keys`](Self::managed_keys) value lists (none if unreadable).
-    pub fn listed_keys(value: &str) -> Vec<String> {
+    pub(crate) fn listed_keys(value: &str) -> Vec<String> {
         aws_smithy_types::base64::decode(value)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
@@ -269,7 +271,7 @@ impl Guardrails {
     }
 
     /// Every tag a new role gets, in order: ours, the `--tag`s by key, and the list of them.
-    pub fn role_tags(&self) -> Vec<(String, String)> {
+    pub(crate) fn role_tags(&self) -> Vec<(String, String)> {
         let ours = (
             super::OWNER_TAG.0.to_string(),
             super::OWNER_TAG.1.to_string(),
@@ -285,50 +287,50 @@ impl Guardrails {
 
 /// A validated request: everything needed to build the documents, nothing unchecked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
+pub(crate) struct Request {
     /// The role, or with `--identity user` the user, that holds the policies.
-    pub holder: HolderSpec,
-    pub policy_name: String,
+    pub(crate) holder: HolderSpec,
+    pub(crate) policy_name: String,
     /// Sorted, none covering another.
-    pub buckets: Vec<BucketScope>,
-    pub access: Access,
-    pub kms: KmsChoice,
+    pub(crate) buckets: Vec<BucketScope>,
+    pub(crate) access: Access,
+    pub(crate) kms: KmsChoice,
     /// Take over a role or policy of the same name that this tool did not create.
-    pub adopt: bool,
+    pub(crate) adopt: bool,
     /// Detach the managed policies and delete the inline policies the plan does not write.
-    pub prune: bool,
+    pub(crate) prune: bool,
     /// `--cors`: the origins Deep Lake's CORS rule allows on every bucket; None leaves the
     /// buckets' CORS as it is.
-    pub cors: Option<Vec<String>>,
-    pub guardrails: Guardrails,
+    pub(crate) cors: Option<Vec<String>>,
+    pub(crate) guardrails: Guardrails,
 }
 
 /// Who gets the grants, with what only that kind of holder has.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HolderSpec {
+pub(crate) enum HolderSpec {
     Role(RoleSpec),
     User(UserSpec),
 }
 
 /// The role Activeloop assumes: nothing long-lived to leak.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleSpec {
-    pub name: String,
-    pub description: String,
-    pub trust: Trust,
-    pub external_id: Option<String>,
+pub(crate) struct RoleSpec {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) trust: Trust,
+    pub(crate) external_id: Option<String>,
 }
 
 /// An IAM user with one access key (Deep Lake's "IAM User Keys"), for tools that cannot
 /// assume a role. It has no trust, description or session length.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserSpec {
-    pub name: String,
+pub(crate) struct UserSpec {
+    pub(crate) name: String,
 }
 
 impl HolderSpec {
     /// The role or user, by name.
-    pub fn id(&self) -> super::Holder {
+    pub(crate) fn id(&self) -> super::Holder {
         match self {
             HolderSpec::Role(role) => super::Holder::Role(role.name.clone()),
             HolderSpec::User(user) => super::Holder::User(user.name.clone()),
@@ -338,7 +340,7 @@ impl HolderSpec {
 
 impl Request {
     /// The role's own settings; None for a user.
-    pub fn role(&self) -> Option<&RoleSpec> {
+    pub(crate) fn role(&self) -> Option<&RoleSpec> {
         match &self.holder {
             HolderSpec::Role(role) => Some(role),
             HolderSpec::User(_) => None,
@@ -347,7 +349,7 @@ impl Request {
 
     /// The role's settings, to change in a test; panics for a user.
     #[cfg(test)]
-    pub fn role_mut(&mut self) -> &mut RoleSpec {
+    pub(crate) fn role_mut(&mut self) -> &mut RoleSpec {
         match &mut self.holder {
             HolderSpec::Role(role) => role,
             HolderSpec::User(_) => panic!("a user request has no role"),
@@ -355,7 +357,7 @@ impl Request {
     }
 
     /// The IAM user's name, with `--identity user`.
-    pub fn user_name(&self) -> Option<&str> {
+    pub(crate) fn user_name(&self) -> Option<&str> {
         match &self.holder {
             HolderSpec::Role(_) => None,
             HolderSpec::User(user) => Some(&user.name),

@@ -11,12 +11,12 @@ use super::{
 
 /// The user a plan is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserPlan {
-    pub name: String,
+pub(crate) struct UserPlan {
+    pub(crate) name: String,
     /// With the path: `arn:aws:iam::ACCOUNT:user/PATH/NAME`. None offline.
-    pub arn: Option<String>,
+    pub(crate) arn: Option<String>,
     /// The keys it has now (none for a new user).
-    pub keys: Vec<AccessKeyInfo>,
+    pub(crate) keys: Vec<AccessKeyInfo>,
 }
 
 /// The user of a user request: its ARN (its own when it exists, else the one it will get).
@@ -122,7 +122,7 @@ pub(super) fn key_change(name: &str, facts: &Facts, notes: &mut Vec<Note>) -> Ch
 }
 
 /// IAM's limit of access keys per user.
-pub const MAX_KEYS: usize = 2;
+pub(crate) const MAX_KEYS: usize = 2;
 
 #[cfg(test)]
 mod tests {

@@ -14,28 +14,28 @@ use dialoguer::theme::Theme;
 use crate::render::text;
 
 /// Checks an answer; `Err` holds the rule, shown under the prompt.
-pub type Rule<'a> = &'a dyn Fn(&str) -> Result<(), String>;
+pub(crate) type Rule<'a> = &'a dyn Fn(&str) -> Result<(), String>;
 
 /// A slow check (it asks AWS): the outer `Err` ends the prompt (Ctrl-C while it ran).
-pub type Slow<'a> = &'a dyn Fn(&str) -> io::Result<Result<(), String>>;
+pub(crate) type Slow<'a> = &'a dyn Fn(&str) -> io::Result<Result<(), String>>;
 
 /// A text question.
-pub struct Line<'a> {
-    pub prompt: &'a str,
+pub(crate) struct Line<'a> {
+    pub(crate) prompt: &'a str,
     /// Taken when the answer is empty; shown dimmed after the prompt.
-    pub default: Option<&'a str>,
+    pub(crate) default: Option<&'a str>,
     /// Text already typed in, which the person may edit (the current value on a re-run).
-    pub initial: &'a str,
+    pub(crate) initial: &'a str,
     /// Quick rules, checked on Enter.
-    pub check: Rule<'a>,
+    pub(crate) check: Rule<'a>,
     /// A slower check, run after `check` passes, and what to say while it runs.
-    pub slow: Option<(&'a str, Slow<'a>)>,
+    pub(crate) slow: Option<(&'a str, Slow<'a>)>,
     /// What the answered prompt shows for an empty answer ("none", "done").
-    pub blank: &'a str,
+    pub(crate) blank: &'a str,
 }
 
 impl<'a> Line<'a> {
-    pub fn new(prompt: &'a str, check: Rule<'a>) -> Self {
+    pub(crate) fn new(prompt: &'a str, check: Rule<'a>) -> Self {
         Line {
             prompt,
             default: None,
@@ -46,43 +46,43 @@ impl<'a> Line<'a> {
         }
     }
 
-    pub fn default(self, default: &'a str) -> Self {
+    pub(crate) fn default(self, default: &'a str) -> Self {
         Line {
             default: Some(default),
             ..self
         }
     }
 
-    pub fn initial(self, initial: &'a str) -> Self {
+    pub(crate) fn initial(self, initial: &'a str) -> Self {
         Line { initial, ..self }
     }
 
-    pub fn slow(self, doing: &'a str, slow: Slow<'a>) -> Self {
+    pub(crate) fn slow(self, doing: &'a str, slow: Slow<'a>) -> Self {
         Line {
             slow: Some((doing, slow)),
             ..self
         }
     }
 
-    pub fn blank(self, blank: &'a str) -> Self {
+    pub(crate) fn blank(self, blank: &'a str) -> Self {
         Line { blank, ..self }
     }
 }
 
 /// Where the rows of a drawing end and where the cursor goes, in rows from its first row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Layout {
+pub(crate) struct Layout {
     /// The row the last character leaves the cursor on (a full last row moves to the next).
-    pub end_row: usize,
+    pub(crate) end_row: usize,
     /// Whether the text ends exactly at the right edge, so a new line must be started.
-    pub full: bool,
-    pub cursor_row: usize,
-    pub cursor_col: usize,
+    pub(crate) full: bool,
+    pub(crate) cursor_row: usize,
+    pub(crate) cursor_col: usize,
 }
 
 /// The layout of `before + after` columns of text on a terminal `cols` wide, the cursor
 /// after the first `before` columns.
-pub fn layout(before: usize, after: usize, cols: usize) -> Layout {
+pub(crate) fn layout(before: usize, after: usize, cols: usize) -> Layout {
     let cols = cols.max(1);
     let end = before + after;
     Layout {
@@ -180,7 +180,7 @@ fn judge(q: &Line, typed: &str) -> (String, Result<(), String>) {
 
 /// Ask on `term`; `None` when Esc cancels. Ctrl-C comes back as an `Interrupted` error (console
 /// raises SIGINT first, which the run's handler turns into cancellation).
-pub fn read(term: &Term, theme: &dyn Theme, q: &Line) -> io::Result<Option<String>> {
+pub(crate) fn read(term: &Term, theme: &dyn Theme, q: &Line) -> io::Result<Option<String>> {
     if !term.is_term() {
         return Err(io::Error::new(
             io::ErrorKind::NotConnected,
@@ -268,7 +268,7 @@ fn cancelled_line(theme: &dyn Theme, prompt: &str) -> String {
 }
 
 /// Apply an editing key to the text and the cursor position.
-pub fn edit(key: Key, chars: &mut Vec<char>, pos: &mut usize) {
+pub(crate) fn edit(key: Key, chars: &mut Vec<char>, pos: &mut usize) {
     match key {
         Key::Backspace if *pos > 0 => {
             *pos -= 1;

@@ -51,7 +51,7 @@ pub(crate) fn confirm(prompt: &str, cancelled: &str) -> Result<()> {
 }
 
 /// The questions the wizard can ask. Text answers come back trimmed and already checked.
-pub trait Prompter {
+pub(crate) trait Prompter {
     fn confirm(&mut self, prompt: &str, default: bool) -> Result<bool>;
     fn select(&mut self, prompt: &str, items: &[String], default: usize) -> Result<usize>;
     /// Indices of the ticked items (possibly none); `ticked` says which start ticked. The
@@ -191,14 +191,14 @@ impl Theme for WizardTheme {
 }
 
 /// The real terminal: prompts drawn on stderr, explanations on the printer.
-pub struct Terminal {
+pub(crate) struct Terminal {
     theme: WizardTheme,
     term: console::Term,
     printer: Printer,
 }
 
 impl Terminal {
-    pub fn new(printer: Printer) -> Self {
+    pub(crate) fn new(printer: Printer) -> Self {
         Terminal {
             theme: WizardTheme(ColorfulTheme::default()),
             term: console::Term::stderr(),

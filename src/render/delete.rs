@@ -10,41 +10,41 @@ use crate::plan::Holder;
 /// The JSON result of `delete`: for a role, or with `--identity user` for a user.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(untagged)]
-pub enum DeleteOutput {
+pub(crate) enum DeleteOutput {
     Role(DeleteReport),
     User(UserDeleteReport),
 }
 
 /// The JSON result of `delete --identity user`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct UserDeleteReport {
-    pub user_name: String,
+pub(crate) struct UserDeleteReport {
+    pub(crate) user_name: String,
     /// What was (or, with `--dry-run`, would be) deleted: access keys as `access-key/ID`,
     /// inline policies as `inline-policy/NAME`, policy and user ARNs.
-    pub deleted: Vec<String>,
+    pub(crate) deleted: Vec<String>,
     /// Every policy taken off the user; those not also in `deleted` were kept.
-    pub detached: Vec<String>,
+    pub(crate) detached: Vec<String>,
     /// What `--adopt` took over and delete handed back.
-    pub kept: Vec<String>,
-    pub dry_run: bool,
+    pub(crate) kept: Vec<String>,
+    pub(crate) dry_run: bool,
 }
 
 /// The JSON result of `delete`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct DeleteReport {
-    pub role_name: String,
+pub(crate) struct DeleteReport {
+    pub(crate) role_name: String,
     /// What was (or, with `--dry-run`, would be) deleted: inline policies as
     /// `inline-policy/NAME`, policy and role ARNs, and Deep Lake's CORS rule as `cors/BUCKET`.
-    pub deleted: Vec<String>,
+    pub(crate) deleted: Vec<String>,
     /// Every policy taken off the role; those not also in `deleted` were kept.
-    pub detached: Vec<String>,
+    pub(crate) detached: Vec<String>,
     /// What `--adopt` took over and delete handed back (our tags removed, an adopted policy's
     /// earlier default version restored).
-    pub kept: Vec<String>,
-    pub dry_run: bool,
+    pub(crate) kept: Vec<String>,
+    pub(crate) dry_run: bool,
 }
 
-pub fn report(holder: &Holder, steps: &[Step], dry_run: bool) -> DeleteOutput {
+pub(crate) fn report(holder: &Holder, steps: &[Step], dry_run: bool) -> DeleteOutput {
     let pick = |fate: Fate| -> Vec<String> {
         let mut out: Vec<String> = steps
             .iter()
@@ -74,7 +74,7 @@ pub fn report(holder: &Holder, steps: &[Step], dry_run: bool) -> DeleteOutput {
     }
 }
 
-pub fn steps_text(holder: &Holder, steps: &[Step], dry_run: bool) -> String {
+pub(crate) fn steps_text(holder: &Holder, steps: &[Step], dry_run: bool) -> String {
     let heading = if dry_run {
         format!("Deleting {holder} would (dry run, nothing is changed):")
     } else {

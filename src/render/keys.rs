@@ -10,24 +10,24 @@ use crate::credentials::{Destination, Format, Written};
 
 /// The JSON result of `rotate-key`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct RotateReport {
-    pub user_name: String,
-    pub user_arn: String,
+pub(crate) struct RotateReport {
+    pub(crate) user_name: String,
+    pub(crate) user_arn: String,
     /// The new key, and where its secret was written; null with `--finish`, which makes none.
-    pub access_key: Option<AccessKeyJson>,
+    pub(crate) access_key: Option<AccessKeyJson>,
     /// The keys the user had before, and what was done with each.
-    pub old_keys: Vec<OldKeyJson>,
+    pub(crate) old_keys: Vec<OldKeyJson>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct OldKeyJson {
-    pub id: String,
-    pub action: OldKeyAction,
+pub(crate) struct OldKeyJson {
+    pub(crate) id: String,
+    pub(crate) action: OldKeyAction,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum OldKeyAction {
+pub(crate) enum OldKeyAction {
     /// Made inactive: it no longer works, and can be made active again.
     Deactivated,
     Deleted,
@@ -36,7 +36,7 @@ pub enum OldKeyAction {
 }
 
 /// Where a new key went, for people: the only copy of its secret, and how to use it.
-pub fn written_text(id: &str, user: &str, written: &Written, dest: &Destination) -> String {
+pub(crate) fn written_text(id: &str, user: &str, written: &Written, dest: &Destination) -> String {
     let how = match dest.format {
         Format::Ini => format!("an AWS credentials profile [{user}]"),
         Format::Env => "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY lines".to_string(),
@@ -57,6 +57,6 @@ pub fn written_text(id: &str, user: &str, written: &Written, dest: &Destination)
 }
 
 /// Why a role is the better choice, said wherever keys are made.
-pub const ROLE_IS_SAFER: &str = "A role (the default, --identity role) is safer: Deep Lake \
+pub(crate) const ROLE_IS_SAFER: &str = "A role (the default, --identity role) is safer: Deep Lake \
      gets short-lived credentials and no long-lived secret exists to leak. Use access keys only \
      where a role cannot be assumed.";

@@ -15,14 +15,14 @@ use crate::policy::PolicyDocument;
 /// The JSON result of `plan` and `create`: for a role, or with `--identity user` for a user.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(untagged)]
-pub enum PlanOutput {
+pub(crate) enum PlanOutput {
     Role(PlanReport),
     User(UserPlanReport),
 }
 
 impl PlanOutput {
     /// The notes, to add the run's own.
-    pub fn notes_mut(&mut self) -> &mut Vec<NoteJson> {
+    pub(crate) fn notes_mut(&mut self) -> &mut Vec<NoteJson> {
         match self {
             PlanOutput::Role(r) => &mut r.notes,
             PlanOutput::User(u) => &mut u.notes,
@@ -32,38 +32,38 @@ impl PlanOutput {
 
 /// The JSON result of `plan` and `create` with `--identity user`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct UserPlanReport {
-    pub user_name: String,
+pub(crate) struct UserPlanReport {
+    pub(crate) user_name: String,
     /// Null in an offline plan.
-    pub user_arn: Option<String>,
+    pub(crate) user_arn: Option<String>,
     /// Null in an offline plan.
-    pub account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     /// The key this run made, or the active key the user has (whose secret cannot be shown
     /// again); null when it has none (a plan for a new user).
-    pub access_key: Option<AccessKeyJson>,
+    pub(crate) access_key: Option<AccessKeyJson>,
     /// A list: large bucket sets need several policies.
-    pub policies: Vec<PolicyReport>,
-    pub buckets: Vec<BucketJson>,
-    pub changes: Vec<ChangeJson>,
-    pub notes: Vec<NoteJson>,
+    pub(crate) policies: Vec<PolicyReport>,
+    pub(crate) buckets: Vec<BucketJson>,
+    pub(crate) changes: Vec<ChangeJson>,
+    pub(crate) notes: Vec<NoteJson>,
 }
 
 /// An access key, never its secret.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct AccessKeyJson {
-    pub id: String,
+pub(crate) struct AccessKeyJson {
+    pub(crate) id: String,
     /// True when this run made it, and wrote it (with its secret) to `credentials_file`.
-    pub created: bool,
+    pub(crate) created: bool,
     /// Where the secret was written: a path, or `-` for stdout; null for a key made before,
     /// whose secret IAM shows only once.
-    pub credentials_file: Option<String>,
+    pub(crate) credentials_file: Option<String>,
     /// ini, env or json; null when nothing was written.
-    pub credentials_format: Option<String>,
+    pub(crate) credentials_format: Option<String>,
 }
 
 impl AccessKeyJson {
     /// A key made by this run and written to `written`.
-    pub fn made(id: &str, written: &Written, dest: &Destination) -> AccessKeyJson {
+    pub(crate) fn made(id: &str, written: &Written, dest: &Destination) -> AccessKeyJson {
         AccessKeyJson {
             id: id.to_string(),
             created: true,
@@ -73,7 +73,7 @@ impl AccessKeyJson {
     }
 
     /// A key the user had before this run.
-    pub fn existing(id: &str) -> AccessKeyJson {
+    pub(crate) fn existing(id: &str) -> AccessKeyJson {
         AccessKeyJson {
             id: id.to_string(),
             created: false,
@@ -85,61 +85,61 @@ impl AccessKeyJson {
 
 /// The JSON result of `plan` and `create`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct PlanReport {
-    pub role_name: String,
+pub(crate) struct PlanReport {
+    pub(crate) role_name: String,
     /// Null in an offline plan (no account was read).
-    pub role_arn: Option<String>,
+    pub(crate) role_arn: Option<String>,
     /// Null in an offline plan.
-    pub account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     /// The trust policy document, exactly as written to IAM.
-    pub trust_policy: Value,
+    pub(crate) trust_policy: Value,
     /// A list: large bucket sets need several policies.
-    pub policies: Vec<PolicyReport>,
-    pub buckets: Vec<BucketJson>,
-    pub changes: Vec<ChangeJson>,
-    pub notes: Vec<NoteJson>,
+    pub(crate) policies: Vec<PolicyReport>,
+    pub(crate) buckets: Vec<BucketJson>,
+    pub(crate) changes: Vec<ChangeJson>,
+    pub(crate) notes: Vec<NoteJson>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct PolicyReport {
-    pub name: String,
+pub(crate) struct PolicyReport {
+    pub(crate) name: String,
     /// Null in an offline plan.
-    pub arn: Option<String>,
+    pub(crate) arn: Option<String>,
     /// The permission policy document, exactly as written to IAM.
-    pub document: Value,
+    pub(crate) document: Value,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct BucketJson {
-    pub name: String,
-    pub prefix: Option<String>,
+pub(crate) struct BucketJson {
+    pub(crate) name: String,
+    pub(crate) prefix: Option<String>,
     /// Null in an offline plan.
-    pub region: Option<String>,
+    pub(crate) region: Option<String>,
     /// none | SSE-S3 | SSE-KMS | DSSE-KMS | unknown (offline).
-    pub encryption: String,
+    pub(crate) encryption: String,
     /// Null without a KMS key.
-    pub kms_key_arn: Option<String>,
-    pub kms_key_manager: Option<KeyManager>,
+    pub(crate) kms_key_arn: Option<String>,
+    pub(crate) kms_key_manager: Option<KeyManager>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct ChangeJson {
+pub(crate) struct ChangeJson {
     /// `policy/NAME`, `role/NAME`, `attachment/ROLE/POLICY`, `inline-policy/ROLE/NAME` or
     /// `cors/BUCKET` (Deep Lake's CORS rule in the bucket, with `--cors`).
-    pub resource: String,
-    pub action: Action,
+    pub(crate) resource: String,
+    pub(crate) action: Action,
     /// What an update or delete changes (`- …` removed, `+ …` added).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub details: Vec<String>,
+    pub(crate) details: Vec<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct NoteJson {
-    pub level: Level,
-    pub message: String,
+pub(crate) struct NoteJson {
+    pub(crate) level: Level,
+    pub(crate) message: String,
     /// What to do about it (for a key policy: the statement to add, as JSON).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
 }
 
 fn document(doc: &PolicyDocument) -> Value {
@@ -147,7 +147,7 @@ fn document(doc: &PolicyDocument) -> Value {
 }
 
 /// The plan's JSON; `made` is the key this run made, if any.
-pub fn report(plan: &Plan, made: Option<AccessKeyJson>) -> PlanOutput {
+pub(crate) fn report(plan: &Plan, made: Option<AccessKeyJson>) -> PlanOutput {
     let user = match &plan.holder {
         HolderPlan::Role(role) => return PlanOutput::Role(role_report(plan, role)),
         HolderPlan::User(user) => user,
@@ -189,7 +189,7 @@ fn role_report(plan: &Plan, role: &RolePlan) -> PlanReport {
     }
 }
 
-pub fn note_json(n: &Note) -> NoteJson {
+pub(crate) fn note_json(n: &Note) -> NoteJson {
     NoteJson {
         level: n.level,
         message: n.message.clone(),
@@ -208,7 +208,7 @@ fn bucket_json(b: &BucketReport) -> BucketJson {
     }
 }
 
-pub fn change_json(c: &Change) -> ChangeJson {
+pub(crate) fn change_json(c: &Change) -> ChangeJson {
     ChangeJson {
         resource: c.resource().to_string(),
         action: c.action(),
@@ -225,7 +225,7 @@ fn symbol(action: Action) -> console::StyledObject<&'static str> {
     }
 }
 
-pub fn changes_text(changes: &[Change]) -> String {
+pub(crate) fn changes_text(changes: &[Change]) -> String {
     let mut out = String::new();
     for c in changes {
         out.push_str(&format!("  {} {}\n", symbol(c.action()), c.resource()));
@@ -252,7 +252,7 @@ fn bucket_line(b: &BucketReport) -> String {
     line
 }
 
-pub fn notes_text(notes: &[Note]) -> String {
+pub(crate) fn notes_text(notes: &[Note]) -> String {
     let mut out = String::new();
     for n in notes {
         match n.level {
@@ -276,7 +276,7 @@ pub fn notes_text(notes: &[Note]) -> String {
 
 /// What still stands between Deep Lake and the data (key policies, bucket policies, the
 /// boundary, Requester Pays): one line each, with its fix. Empty when nothing does.
-pub fn access_text(notes: &[Note]) -> String {
+pub(crate) fn access_text(notes: &[Note]) -> String {
     let mut out = String::new();
     for n in notes {
         let Some((_, headline)) = &n.access else {
@@ -295,7 +295,7 @@ pub fn access_text(notes: &[Note]) -> String {
 }
 
 /// `Role` or `User`, as headings name what holds the policies.
-pub fn holder_label(plan: &Plan) -> &'static str {
+pub(crate) fn holder_label(plan: &Plan) -> &'static str {
     match plan.holder {
         HolderPlan::User(_) => "User",
         HolderPlan::Role(_) => "Role",
@@ -303,7 +303,7 @@ pub fn holder_label(plan: &Plan) -> &'static str {
 }
 
 /// The plan for people: who, which buckets, why the KMS choices, what changes.
-pub fn plan_text(plan: &Plan) -> String {
+pub(crate) fn plan_text(plan: &Plan) -> String {
     let mut out = String::new();
     let label = style(holder_label(plan)).bold();
     if let (Some(account), Some(arn)) = (&plan.account_id, plan.holder.arn()) {
@@ -326,7 +326,7 @@ pub fn plan_text(plan: &Plan) -> String {
 }
 
 /// Pretty JSON, with keys and strings coloured when colour is on.
-pub fn highlight_json(doc: &PolicyDocument) -> String {
+pub(crate) fn highlight_json(doc: &PolicyDocument) -> String {
     let text = doc.to_pretty();
     if !console::colors_enabled() {
         return text;
@@ -342,7 +342,7 @@ pub fn highlight_json(doc: &PolicyDocument) -> String {
 }
 
 /// The heading of the trust document.
-pub fn trust_heading(role: &RolePlan) -> String {
+pub(crate) fn trust_heading(role: &RolePlan) -> String {
     format!(
         "{} (who may assume role {})",
         style("Trust policy").bold(),
@@ -351,7 +351,7 @@ pub fn trust_heading(role: &RolePlan) -> String {
 }
 
 /// The heading of one permission document.
-pub fn policy_heading(name: &str, doc: &PolicyDocument) -> String {
+pub(crate) fn policy_heading(name: &str, doc: &PolicyDocument) -> String {
     format!(
         "{} {name} ({} of {MAX_POLICY_CHARS} characters)",
         style("Permission policy").bold(),
@@ -361,7 +361,7 @@ pub fn policy_heading(name: &str, doc: &PolicyDocument) -> String {
 
 /// The documents with headings, as people review them before anything is written (a user
 /// has no trust policy).
-pub fn documents_text(plan: &Plan) -> String {
+pub(crate) fn documents_text(plan: &Plan) -> String {
     let mut out = match plan.role() {
         Some(role) => format!("{}\n{}\n", trust_heading(role), highlight_json(&role.trust)),
         None => String::new(),

@@ -12,14 +12,14 @@ use serde::Serialize;
 use super::text::{self, MAX_WIDTH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
+pub(crate) enum Level {
     Quiet,
     Normal,
     Verbose,
 }
 
 #[derive(Debug, Clone)]
-pub struct Printer {
+pub(crate) struct Printer {
     level: Level,
     terminal: bool,
 }
@@ -27,7 +27,7 @@ pub struct Printer {
 impl Printer {
     /// Colour follows stderr (off with `NO_COLOR` or when stderr is not a terminal): every
     /// styled line goes there.
-    pub fn new(quiet: bool, verbose: u8) -> Printer {
+    pub(crate) fn new(quiet: bool, verbose: u8) -> Printer {
         console::set_colors_enabled(console::colors_enabled_stderr());
         let level = match (quiet, verbose) {
             (true, _) => Level::Quiet,
@@ -40,13 +40,13 @@ impl Printer {
         }
     }
 
-    pub fn is_verbose(&self) -> bool {
+    pub(crate) fn is_verbose(&self) -> bool {
         self.level >= Level::Verbose
     }
 
     /// Columns to wrap text for people to: the terminal's (one spare), at most [`MAX_WIDTH`].
     /// Not a terminal (a log, a pipe): no wrapping, so every message stays on one line.
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         let term = console::Term::stderr();
         match term.size_checked() {
             Some((_, cols)) if self.terminal => {
@@ -62,55 +62,55 @@ impl Printer {
     }
 
     /// Explanations, wrapped with a hanging indent.
-    pub fn info(&self, text: &str) {
+    pub(crate) fn info(&self, text: &str) {
         if self.level >= Level::Normal {
             self.eprint(text);
         }
     }
 
     /// Text that must keep its lines as they are (indented JSON).
-    pub fn block(&self, text: &str) {
+    pub(crate) fn block(&self, text: &str) {
         if self.level >= Level::Normal {
             let _ = writeln!(std::io::stderr().lock(), "{text}");
         }
     }
 
     /// Something that happened: `✓ created role …`.
-    pub fn step(&self, text: &str) {
+    pub(crate) fn step(&self, text: &str) {
         self.info(&format!("{} {text}", style("✓").green()));
     }
 
     /// Detail for `-v`: AWS calls, retries, full documents.
-    pub fn verbose(&self, text: &str) {
+    pub(crate) fn verbose(&self, text: &str) {
         if self.is_verbose() {
             self.eprint(&format!("{} {text}", style("·").dim()));
         }
     }
 
     /// Warnings show even with `-q`.
-    pub fn warn(&self, text: &str) {
+    pub(crate) fn warn(&self, text: &str) {
         self.eprint(&format!("{} {text}", style("warning:").yellow().bold()));
     }
 
-    pub fn error(&self, text: &str) {
+    pub(crate) fn error(&self, text: &str) {
         self.eprint(&format!("{} {text}", style("error:").red().bold()));
     }
 
     /// A line of result on stdout.
-    pub fn result(&self, line: &str) {
+    pub(crate) fn result(&self, line: &str) {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");
         let _ = out.flush();
     }
 
     /// One JSON document on stdout.
-    pub fn json(&self, value: &impl Serialize) {
+    pub(crate) fn json(&self, value: &impl Serialize) {
         let text = serde_json::to_string_pretty(value).expect("reports always serialise");
         self.result(&text);
     }
 
     /// A spinner on stderr while something slow runs; hidden unless stderr is a terminal.
-    pub fn spinner(&self, msg: &str) -> ProgressBar {
+    pub(crate) fn spinner(&self, msg: &str) -> ProgressBar {
         if self.level < Level::Normal || !self.terminal {
             return ProgressBar::hidden();
         }
@@ -122,7 +122,7 @@ impl Printer {
     }
 
     /// Show the cursor again if a prompt or spinner hid it (only on a terminal).
-    pub fn restore_cursor(&self) {
+    pub(crate) fn restore_cursor(&self) {
         let term = console::Term::stderr();
         if term.is_term() {
             let _ = term.show_cursor();

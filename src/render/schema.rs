@@ -33,7 +33,7 @@ fn documents() -> Vec<(&'static str, Value)> {
 }
 
 /// The schema of one command's output (`error` for the failure document), if it has one.
-pub fn for_command(command: &str) -> Option<Value> {
+pub(crate) fn for_command(command: &str) -> Option<Value> {
     documents()
         .into_iter()
         .find(|(name, _)| *name == command)
@@ -41,7 +41,7 @@ pub fn for_command(command: &str) -> Option<Value> {
 }
 
 /// One schema for every output: any of the per-command documents.
-pub fn all() -> Value {
+pub(crate) fn all() -> Value {
     let mut defs = Map::new();
     let mut any = Vec::new();
     for (name, mut schema) in documents() {

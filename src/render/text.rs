@@ -4,13 +4,13 @@
 use console::measure_text_width;
 
 /// Text is wrapped to the terminal, but no wider than this, to stay readable.
-pub const MAX_WIDTH: usize = 100;
+pub(crate) const MAX_WIDTH: usize = 100;
 
 /// Word-wrap each line of `text` to `width` columns. Continuation lines start with `indent`,
 /// or, when `indent` is `None`, line up under the first word after the line's leading marker
 /// (`✓ `, `• `, `warning: `, `- `), which gives every list item a hanging indent. A word
 /// longer than the width (an ARN on a narrow terminal) stays whole on a line of its own.
-pub fn wrap(text: &str, width: usize, indent: Option<&str>) -> String {
+pub(crate) fn wrap(text: &str, width: usize, indent: Option<&str>) -> String {
     text.lines()
         .map(|line| wrap_line(line, width, indent))
         .collect::<Vec<_>>()
@@ -18,7 +18,7 @@ pub fn wrap(text: &str, width: usize, indent: Option<&str>) -> String {
 }
 
 /// The hanging indent for a line: its leading spaces plus its marker, as spaces.
-pub fn hanging_indent(line: &str) -> String {
+pub(crate) fn hanging_indent(line: &str) -> String {
     let plain = console::strip_ansi_codes(line);
     let lead = plain.len() - plain.trim_start().len();
     let plain = &plain[lead..];

@@ -10,50 +10,50 @@ use crate::plan::Holder;
 /// The JSON result of `verify`: for a role, or with `--identity user` for a user.
 #[derive(Debug, Serialize, JsonSchema)]
 #[serde(untagged)]
-pub enum VerifyOutput {
+pub(crate) enum VerifyOutput {
     Role(VerifyReport),
     User(UserVerifyReport),
 }
 
 /// The JSON result of `verify --identity user` (also when checks fail).
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct UserVerifyReport {
-    pub user_name: String,
+pub(crate) struct UserVerifyReport {
+    pub(crate) user_name: String,
     /// Null if the user does not exist.
-    pub user_arn: Option<String>,
+    pub(crate) user_arn: Option<String>,
     /// True when the run passes: no check failed (and, with `--strict`, none warned).
-    pub ok: bool,
-    pub checks: Vec<CheckJson>,
+    pub(crate) ok: bool,
+    pub(crate) checks: Vec<CheckJson>,
     /// The `provision-role create …` command the fixes refer to; null when none does.
-    pub fix_command: Option<String>,
+    pub(crate) fix_command: Option<String>,
 }
 
 /// The JSON result of `verify` (also when checks fail).
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct VerifyReport {
-    pub role_name: String,
+pub(crate) struct VerifyReport {
+    pub(crate) role_name: String,
     /// Null if the role does not exist.
-    pub role_arn: Option<String>,
+    pub(crate) role_arn: Option<String>,
     /// True when the run passes: no check failed (and, with `--strict`, none warned).
-    pub ok: bool,
-    pub checks: Vec<CheckJson>,
+    pub(crate) ok: bool,
+    pub(crate) checks: Vec<CheckJson>,
     /// The `provision-role create …` command the fixes refer to; null when none does.
-    pub fix_command: Option<String>,
+    pub(crate) fix_command: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct CheckJson {
-    pub name: String,
+pub(crate) struct CheckJson {
+    pub(crate) name: String,
     /// False only when the check failed (a warning does not fail it).
-    pub ok: bool,
+    pub(crate) ok: bool,
     /// ok, warn (does not fail the run unless `--strict`), or fail.
-    pub level: Level,
-    pub detail: String,
+    pub(crate) level: Level,
+    pub(crate) detail: String,
     /// How to fix it; null when the check passed.
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
 }
 
-pub fn report(report: &Report, strict: bool) -> VerifyOutput {
+pub(crate) fn report(report: &Report, strict: bool) -> VerifyOutput {
     let (ok, checks) = (
         report.passes(strict),
         report.checks.iter().map(check_json).collect(),
@@ -97,7 +97,7 @@ fn mark(level: Level) -> console::StyledObject<&'static str> {
 
 /// `✓`/`⚠`/`✗` per check, with the fix under each warning and failure, and the create
 /// command they refer to once at the end.
-pub fn checklist_text(report: &Report) -> String {
+pub(crate) fn checklist_text(report: &Report) -> String {
     let name = report.arn.as_deref().unwrap_or(report.holder.name());
     let label = match report.holder {
         Holder::Role(_) => "Role",

@@ -95,7 +95,7 @@ fn command_flags(req: &Request, connect: &ConnectOptions) -> Vec<String> {
 
 /// The non-interactive command that asks for the same role, for scripts and CI: every flag
 /// that shaped the run, shell-quoted.
-pub fn equivalent_command(req: &Request, connect: &ConnectOptions) -> String {
+pub(crate) fn equivalent_command(req: &Request, connect: &ConnectOptions) -> String {
     let mut line = "provision-role create".to_string();
     for f in command_flags(req, connect) {
         line.push(' ');
@@ -120,7 +120,7 @@ fn shown_command(req: &Request, connect: &ConnectOptions) -> String {
 
 /// What the wizard adds after the role ARN: the same run without questions, and (when
 /// Activeloop is trusted) the CORS step the Activeloop UI needs to show the data.
-pub fn next_steps(req: &Request, connect: &ConnectOptions) -> String {
+pub(crate) fn next_steps(req: &Request, connect: &ConnectOptions) -> String {
     let mut out = format!(
         "\n{}\n{}",
         style("To do the same without questions (scripts, CI):").bold(),

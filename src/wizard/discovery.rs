@@ -9,14 +9,14 @@ use crate::plan::{self, ExistingPolicy, ExistingRole, Facts, Request};
 
 /// The caller, as STS sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Who {
-    pub account: String,
-    pub arn: String,
+pub(crate) struct Who {
+    pub(crate) account: String,
+    pub(crate) arn: String,
 }
 
 /// The answer to "which buckets are there?".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Listing {
+pub(crate) enum Listing {
     /// Sorted bucket names.
     Names(Vec<String>),
     /// The caller may not list buckets (no s3:ListAllMyBuckets); names must be typed.
@@ -27,23 +27,23 @@ pub enum Listing {
 
 /// A role that already exists under the name the wizard would use.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurrentRole {
-    pub arn: String,
+pub(crate) struct CurrentRole {
+    pub(crate) arn: String,
     /// Made by provision-role (tagged), so a run may change it.
-    pub owned: bool,
+    pub(crate) owned: bool,
     /// What the role's trust and provision-role's own policies on it grant.
-    pub grants: Grants,
+    pub(crate) grants: Grants,
     /// The name provision-role keeps those grants under (`NAME`, with `NAME-2`… for large
     /// sets), when the role has such policies.
-    pub policy_name: Option<String>,
+    pub(crate) policy_name: Option<String>,
     /// Policies on the role that provision-role did not make (and leaves alone).
-    pub others: usize,
+    pub(crate) others: usize,
 }
 
 impl CurrentRole {
     /// The role as discovery read it, and those of its attached policies discovery could
     /// read; only provision-role's own policies count as its grants.
-    pub fn new(role: &ExistingRole, attached: &[ExistingPolicy]) -> CurrentRole {
+    pub(crate) fn new(role: &ExistingRole, attached: &[ExistingPolicy]) -> CurrentRole {
         let ours: Vec<&ExistingPolicy> = attached
             .iter()
             .filter(|p| p.owned && role.attached.contains(&p.arn))
@@ -73,7 +73,7 @@ fn name_of(arn: &str) -> &str {
 /// tests use a fake.
 // Used only with concrete types inside this crate, so the futures' auto traits do not matter.
 #[allow(async_fn_in_trait)]
-pub trait Discovery {
+pub(crate) trait Discovery {
     /// The region the clients use.
     fn region(&self) -> String;
     /// A spinner while something slow runs (none in tests).

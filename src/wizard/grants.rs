@@ -8,22 +8,22 @@ use crate::policy::{Effect, PolicyDocument, Statement};
 
 /// What a trust policy and some permission policies give, as the wizard asks for it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Grants {
+pub(crate) struct Grants {
     /// Where objects may be read (and written), normalised like a request's buckets.
-    pub scopes: Vec<BucketScope>,
+    pub(crate) scopes: Vec<BucketScope>,
     /// Read-write when any allowed object action writes; `None` when no objects are granted.
-    pub access: Option<Access>,
+    pub(crate) access: Option<Access>,
     /// Who may assume the role, sorted.
-    pub principals: Vec<String>,
-    pub external_id: Option<String>,
+    pub(crate) principals: Vec<String>,
+    pub(crate) external_id: Option<String>,
     /// KMS key ARNs any allowed `kms:` action names, sorted.
-    pub kms_keys: Vec<String>,
+    pub(crate) kms_keys: Vec<String>,
 }
 
 impl Grants {
     /// Read the grants from a role's trust document (none for a user) and permission
     /// documents as IAM holds them.
-    pub fn read(trust: Option<&PolicyDocument>, policies: &[PolicyDocument]) -> Grants {
+    pub(crate) fn read(trust: Option<&PolicyDocument>, policies: &[PolicyDocument]) -> Grants {
         let statements: Vec<&Statement> = policies.iter().flat_map(allowed).collect();
         let trusting: Vec<&Statement> = trust
             .into_iter()
@@ -64,13 +64,13 @@ impl Grants {
     }
 
     /// What a plan's documents will grant.
-    pub fn planned(plan: &Plan) -> Grants {
+    pub(crate) fn planned(plan: &Plan) -> Grants {
         let docs: Vec<PolicyDocument> = plan.policies.iter().map(|p| p.document.clone()).collect();
         Grants::read(plan.role().map(|role| &role.trust), &docs)
     }
 
     /// The trust these principals stand for (Activeloop's sets, or custom).
-    pub fn trust(&self) -> Trust {
+    pub(crate) fn trust(&self) -> Trust {
         Trust::from_principals(self.principals.clone())
     }
 }

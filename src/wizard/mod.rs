@@ -38,12 +38,12 @@ mod text;
 use anyhow::Result;
 
 #[cfg(test)]
-pub use command::equivalent_command;
-pub use command::next_steps;
-pub use discovery::{CurrentRole, Discovery, Listing, Who};
+pub(crate) use command::equivalent_command;
+pub(crate) use command::next_steps;
+pub(crate) use discovery::{CurrentRole, Discovery, Listing, Who};
 #[cfg(test)]
-pub use grants::Grants;
-pub use review::review_plan;
+pub(crate) use grants::Grants;
+pub(crate) use review::review_plan;
 #[cfg(test)]
 use summary::summary;
 
@@ -55,7 +55,7 @@ use crate::plan::{Plan, Request};
 use crate::prompt::{Prompter, Terminal};
 
 /// Run the wizard on the terminal, reading the account through `account`.
-pub async fn run(
+pub(crate) async fn run(
     ctx: &Context,
     account: &impl Discovery,
     args: &CreateArgs,
@@ -121,7 +121,7 @@ struct Wizard<'a, P: Prompter, D: Discovery> {
 }
 
 /// The wizard over any prompter and discovery: the steps in order, then the request and plan.
-pub async fn run_with(
+pub(crate) async fn run_with(
     p: &mut impl Prompter,
     d: &impl Discovery,
     args: &CreateArgs,

@@ -470,7 +470,7 @@ fn question(plan: &Plan) -> (&'static str, &'static str) {
 /// `create` with flags, in a terminal: the same short review (the documents with `-v` or on
 /// request), then, unless `--yes` or nothing changes, the question. Without the wizard's
 /// reads, updates list their detail lines instead of a diff of the grants.
-pub fn review_plan(printer: &Printer, plan: &Plan, yes: bool) -> Result<()> {
+pub(crate) fn review_plan(printer: &Printer, plan: &Plan, yes: bool) -> Result<()> {
     let mut p = Terminal::new(printer.clone());
     if p.verbose() {
         p.note(render::documents_text(plan).trim_end());

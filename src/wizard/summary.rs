@@ -20,11 +20,11 @@ const VALUE_COLUMN: usize = 2 + LABEL + 3;
 
 /// The review text and what it takes away.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// The rows, the plan line and any warnings, wrapped to the width.
-    pub text: String,
+    pub(crate) text: String,
     /// Access the role has now and would lose (empty on a first run), e.g. `bucket old-data`.
-    pub lost: Vec<String>,
+    pub(crate) lost: Vec<String>,
 }
 
 /// One row: its label, the values after the run, and (for an existing role) before it.
@@ -202,7 +202,7 @@ fn losses(rows: &[Row]) -> Vec<String> {
 }
 
 /// `Plan: 3 to create, 0 to update, 0 to remove`, from the typed changes.
-pub fn plan_line(plan: &Plan) -> String {
+pub(crate) fn plan_line(plan: &Plan) -> String {
     let count = |action| plan.changes.iter().filter(|c| c.action() == action).count();
     format!(
         "{} {} to create, {} to update, {} to remove",
@@ -255,7 +255,7 @@ fn guardrails(g: &Guardrails) -> Vec<String> {
 }
 
 /// What a role grants now, as the review's rows (without a diff or a plan).
-pub fn grants_text(grants: &Grants, width: usize) -> String {
+pub(crate) fn grants_text(grants: &Grants, width: usize) -> String {
     let none = BTreeMap::new();
     let rows = rows(grants, None);
     let lines: Vec<String> = rows.iter().map(|r| row_text(r, &none, width)).collect();
@@ -286,7 +286,7 @@ fn trusts_activeloop(role: &RolePlan) -> bool {
 /// The review of `plan`: rows (a diff against `before` when the role exists), the plan line,
 /// then a warning for what is lost and the planner's own warnings. A user has no trust rows,
 /// and a row for its access key.
-pub fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
+pub(crate) fn summary(plan: &Plan, before: Option<&Grants>, width: usize) -> Summary {
     let who = plan.holder.arn().unwrap_or(plan.holder.name()).to_string();
     let label = crate::render::plan::holder_label(plan);
     let mut out = vec![line(label, ' ', &[who], width)];
