@@ -8,11 +8,9 @@
 
 use std::collections::HashMap;
 
-use anyhow::{anyhow, Result};
 use aws_sdk_iam::types::PolicyVersion;
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt};
-use thiserror::Error;
 
 use super::holder::{self, tag};
 use super::journal::{Journal, Undo};
@@ -20,8 +18,8 @@ use super::keys::{self, KeySink};
 use super::ops::{delete_version, policy_versions, put_trust, Op};
 use super::retry::{eventually, is_propagation, Backoff};
 use super::{
-    cors, Answer, AwsError, AwsResult, Event, Failure, Missing, Progress, S3For, IAM_READS,
-    IAM_WRITES, READS,
+    cors, Answer, AwsError, AwsResult, Conflict, Error, Event, Failure, Missing, Outcome, Progress,
+    S3For, IAM_READS, IAM_WRITES, READS,
 };
 use crate::cancel::Cancel;
 use crate::exit::Cancelled;
@@ -34,12 +32,6 @@ use crate::policy::{HeldDocument, PolicyDocument};
 
 /// IAM keeps at most this many versions of a managed policy.
 pub(crate) const MAX_POLICY_VERSIONS: usize = 5;
-
-/// Another writer changed what this run is changing (a role or policy appeared, a version
-/// slot was taken): re-read and re-plan rather than fail.
-#[derive(Debug, Error)]
-#[error("{0}")]
-pub(crate) struct Conflict(pub String);
 
 /// What `apply` needs besides the plan.
 pub(crate) struct Writer<'a> {
@@ -61,7 +53,7 @@ fn owner_tag() -> aws_sdk_iam::types::Tag {
 }
 
 /// Bring IAM to the plan (all but deleting policies no longer needed, see [`finish`]).
-pub(crate) async fn apply(w: &Writer<'_>, plan: &Plan) -> Result<Versions> {
+pub(crate) async fn apply(w: &Writer<'_>, plan: &Plan) -> Outcome<Versions> {
     let in_wave = |n: usize| plan.changes.iter().filter(move |c| wave_of(c) == Some(n));
     let mut versions = Versions::new();
     for n in 0..WAVES {
@@ -94,7 +86,7 @@ async fn wave<'c>(
     w: &Writer<'_>,
     changes: impl Iterator<Item = &'c Change>,
     known: &Versions,
-) -> Result<Versions> {
+) -> Outcome<Versions> {
     // S3 takes far more writes at once than IAM: bucket CORS goes beside the IAM writes.
     let (s3, iam): (Vec<&Change>, Vec<&Change>) =
         changes.partition(|c| matches!(c, Change::PutCors { .. }));
@@ -118,7 +110,7 @@ async fn wave<'c>(
             Err(e)
                 if failure
                     .as_ref()
-                    .is_none_or(|f: &anyhow::Error| f.is::<Conflict>()) =>
+                    .is_none_or(|f: &Error| matches!(f, Error::Conflict(_))) =>
             {
                 failure = Some(e);
             }
@@ -133,7 +125,7 @@ async fn write(
     w: &Writer<'_>,
     change: &Change,
     known: &Versions,
-) -> Result<Option<(String, String)>> {
+) -> Outcome<Option<(String, String)>> {
     if w.cancel.is_cancelled() {
         return Err(Cancelled("interrupted".into()).into());
     }
@@ -174,7 +166,9 @@ async fn write(
                 .keys()
                 .find(|a| a.rsplit('/').next() == Some(policy))
                 .or(arn.as_ref())
-                .ok_or_else(|| anyhow!("policy {policy} has no ARN: the plan is offline"))?;
+                .ok_or_else(|| {
+                    Error::Offline(format!("policy {policy} has no ARN: the plan is offline"))
+                })?;
             attach(w, holder, arn).await?;
         }
         Change::DetachStale { holder, arn, .. } | Change::DetachForeign { holder, arn } => {
@@ -198,9 +192,11 @@ async fn write(
             rule,
             ..
         } => {
-            let region = region
-                .as_deref()
-                .ok_or_else(|| anyhow!("bucket {bucket} has no region: the plan is offline"))?;
+            let region = region.as_deref().ok_or_else(|| {
+                Error::Offline(format!(
+                    "bucket {bucket} has no region: the plan is offline"
+                ))
+            })?;
             put_cors(w, bucket, region, rule).await?;
         }
         Change::DeleteStale { .. } | Change::Unchanged(_) => return Ok(None),
@@ -235,7 +231,7 @@ fn settle<T>(journal: &Journal, result: Written<T>, undo: Undo) -> Written<T> {
 type Written<T = ()> = super::error::Result<T>;
 
 /// `EntityAlreadyExists` from a create: another writer made it first.
-fn conflict_if_exists(err: AwsError, what: &str) -> anyhow::Error {
+fn conflict_if_exists(err: AwsError, what: &str) -> Error {
     if err.answer() == Some(Answer::AlreadyExists) {
         return Conflict(format!(
             "{what} was created by someone else during this run"
@@ -245,7 +241,7 @@ fn conflict_if_exists(err: AwsError, what: &str) -> anyhow::Error {
     err.into()
 }
 
-async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) -> Result<String> {
+async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) -> Outcome<String> {
     let result = w
         .iam
         .create_policy()
@@ -273,7 +269,7 @@ async fn create_policy(w: &Writer<'_>, name: &str, document: &PolicyDocument) ->
 
 /// Make `document` the policy's default version, first deleting the oldest non-default
 /// version when IAM's limit of five is reached. Returns the new version's id.
-async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> Result<String> {
+async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> Outcome<String> {
     let iam = w.iam;
     let versions = policy_versions(iam, arn).await?;
     let previous = versions
@@ -305,18 +301,14 @@ async fn update_policy(w: &Writer<'_>, arn: &str, document: &PolicyDocument) -> 
         _ if e.says_missing(Missing::Entity) => {
             Conflict(format!("another run deleted policy {arn} meanwhile")).into()
         }
-        _ => anyhow::Error::from(e),
+        _ => Error::Aws(e),
     })?;
     Ok(created.unwrap_or_default())
 }
 
 /// Free a version slot: the oldest version that is not the default. IAM refuses to delete a
 /// default version, so one another run has just made the default is never lost.
-async fn delete_oldest_version(
-    w: &Writer<'_>,
-    arn: &str,
-    versions: &[PolicyVersion],
-) -> Result<()> {
+async fn delete_oldest_version(w: &Writer<'_>, arn: &str, versions: &[PolicyVersion]) -> Outcome {
     let oldest = versions
         .iter()
         .filter(|v| !v.is_default_version())
@@ -332,7 +324,7 @@ async fn delete_oldest_version(
         ) {
             // Another run made it the default, or deleted it (or the policy) first.
             true => Conflict(format!("another run changed the versions of policy {arn}")).into(),
-            false => anyhow::Error::from(e),
+            false => Error::Aws(e),
         }
     })?;
     (w.progress)(Event::Found(format!(
@@ -347,7 +339,7 @@ async fn create_role(
     trust: &PolicyDocument,
     description: &str,
     guardrails: &Guardrails,
-) -> Result<()> {
+) -> Outcome {
     let tags = guardrails.role_tags();
     let result = w
         .iam
@@ -368,7 +360,7 @@ async fn create_role(
 }
 
 /// `--identity user`: the user, with the guardrails a user can have (path, boundary, tags).
-async fn create_user(w: &Writer<'_>, name: &str, guardrails: &Guardrails) -> Result<()> {
+async fn create_user(w: &Writer<'_>, name: &str, guardrails: &Guardrails) -> Outcome {
     let tags = guardrails.role_tags();
     let result = w
         .iam
@@ -389,11 +381,7 @@ async fn create_user(w: &Writer<'_>, name: &str, guardrails: &Guardrails) -> Res
 /// journaled first, so when the sink fails (the file cannot be written) the rollback deletes
 /// it: no key exists whose secret nobody has. A lost answer is journaled with the keys the
 /// user had, so the rollback deletes any other.
-pub(crate) async fn create_access_key(
-    w: &Writer<'_>,
-    user: &str,
-    existing: &[String],
-) -> Result<()> {
+pub(crate) async fn create_access_key(w: &Writer<'_>, user: &str, existing: &[String]) -> Outcome {
     let result = eventually(w.backoff, keys::nothing_made, w.progress, || {
         keys::create(w.iam, user)
     })
@@ -401,7 +389,7 @@ pub(crate) async fn create_access_key(
     let id = result.as_ref().ok().map(|k| k.id.clone());
     let undo = Undo::delete_key(user.to_string(), id, existing.to_vec());
     let key = settle(w.journal, result, undo)?;
-    (w.keys)(&key)
+    (w.keys)(&key).map_err(Error::Key)
 }
 
 /// `rotate-key`: make an old key inactive, journaled so a failure makes it active again.
@@ -551,7 +539,7 @@ async fn attach(w: &Writer<'_>, holder: &Holder, arn: &str) -> Written {
 
 /// Our rule into the bucket's CORS configuration as it is now (read again: another app may
 /// have changed it since discovery), every other rule kept as it is.
-async fn put_cors(w: &Writer<'_>, bucket: &str, region: &str, rule: &CorsRule) -> Result<()> {
+async fn put_cors(w: &Writer<'_>, bucket: &str, region: &str, rule: &CorsRule) -> Outcome {
     let s3 = (w.s3)(region);
     let now = cors::rules(&s3, bucket).await?;
     let Some(rules) = with_ours(&now, rule) else {
@@ -756,14 +744,14 @@ async fn default_versions(iam: &Client, arns: Vec<String>) -> Written<Versions> 
 /// The last, irreversible step: delete the policies no longer needed, now detached. A failure
 /// leaves the role (or user) as planned; the error says which policy is left and how to
 /// delete it.
-pub(crate) async fn finish(w: &Writer<'_>, plan: &Plan) -> Result<()> {
+pub(crate) async fn finish(w: &Writer<'_>, plan: &Plan) -> Outcome {
     for change in &plan.changes {
         let Change::DeleteStale { policy, arn } = change else {
             continue;
         };
         let delete = Op::DeletePolicy { arn: arn.clone() };
         delete.run(w.iam, w.s3).await.map_err(|e| {
-            anyhow::Error::from(e).context(format!(
+            Error::Aws(e).after(format!(
                 "{} is as planned, but policy {policy} (now detached) could not be \
                  deleted; delete it with: {}",
                 plan.holder.id().the(),

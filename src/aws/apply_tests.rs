@@ -31,6 +31,7 @@ use super::apply::*;
 use super::journal::{rollback, Journal, Undo};
 use super::ops::Op;
 use super::retry::Backoff;
+use super::{Error, Outcome};
 use crate::cancel::Cancel;
 use crate::cli::{resolve, values, RoleArgs};
 use crate::plan::{
@@ -109,7 +110,7 @@ fn client(rules: &[&Rule]) -> Client {
 }
 
 /// `apply` with retries at once and no cancellation (shared with `prune_tests`).
-pub(super) async fn run(iam: &Client, plan: &Plan, journal: &Journal) -> anyhow::Result<Versions> {
+pub(super) async fn run(iam: &Client, plan: &Plan, journal: &Journal) -> Outcome<Versions> {
     let writer = Writer {
         iam,
         s3: &no_s3,
@@ -310,7 +311,7 @@ async fn a_role_that_appeared_meanwhile_is_a_conflict_not_a_failure() {
     let err = run(&iam, &new_role_plan(), &journal)
         .await
         .expect_err("CreateRole finds the role taken");
-    assert!(err.is::<Conflict>(), "{err:#}");
+    assert!(matches!(err, Error::Conflict(_)), "{err}");
     // Only the policy is this run's; the role is not.
     let undo: Vec<Undo> = journal.take().into_iter().map(|e| e.undo).collect();
     assert!(
@@ -581,7 +582,7 @@ async fn a_cancelled_run_starts_no_write_and_journals_nothing() {
     let err = apply(&writer, &new_role_plan())
         .await
         .expect_err("cancelled");
-    assert!(err.is::<crate::exit::Cancelled>(), "{err:#}");
+    assert!(matches!(err, Error::Cancelled(_)), "{err}");
     assert!(journal.is_empty());
 }
 

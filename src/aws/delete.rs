@@ -14,17 +14,17 @@
 //! Deep Lake's CORS rule (set with `create --cors`) is taken out of the buckets our policies
 //! grant, first, while the role still says which buckets those are; other rules stay.
 
-use anyhow::{bail, Result};
 use aws_sdk_iam::Client;
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::discover::{self, Identity};
+use super::error::Result;
 use super::holder::either;
 use super::ops::Op;
 use super::retry::{eventually, Backoff};
 use super::{
-    cors, Answer, AwsError, AwsResult, Connection, Event, Missing, Progress, S3For, IAM_READS,
-    READS,
+    cors, Answer, AwsError, AwsResult, Connection, Error, Event, Missing, Outcome, Progress, S3For,
+    IAM_READS, READS,
 };
 use crate::plan::cors::rule_id;
 use crate::plan::{policy_name, Holder, Resource, MAX_POLICIES_PER_ROLE, OWNER_TAG};
@@ -164,7 +164,7 @@ async fn attached_policy(
             )));
             None
         }
-        Err(err) => return Err(err.into()),
+        Err(err) => return Err(err),
     };
     let Some(policy) = found.filter(|p| p.owned) else {
         return Ok(Attached {
@@ -236,23 +236,22 @@ async fn instance_profiles(iam: &Client, holder: &Holder) -> Result<Vec<String>>
 
 /// The writes that delete the role or user (or, for an adopted one without `force`, hand it
 /// back as it was), in order; or why this tool will not touch it.
-pub(crate) fn steps(inv: &Inventory, force: bool) -> Result<Vec<Step>> {
+pub(crate) fn steps(inv: &Inventory, force: bool) -> Outcome<Vec<Step>> {
     let holder = &inv.holder;
     if !inv.owned {
-        bail!(
+        return Err(Error::Refused(format!(
             "{holder} was not created by provision-role (it has no {}={} tag); nothing was \
              deleted. Delete it with the AWS console or CLI if you mean to",
-            OWNER_TAG.0,
-            OWNER_TAG.1
-        );
+            OWNER_TAG.0, OWNER_TAG.1
+        )));
     }
     let keep = inv.adopted && !force;
     if !keep && !inv.instance_profiles.is_empty() {
-        bail!(
+        return Err(Error::Refused(format!(
             "{holder} is in instance profile(s) {}, so EC2 instances may be using it; nothing \
              was deleted. Remove it from them first (aws iam remove-role-from-instance-profile)",
             inv.instance_profiles.join(", ")
-        );
+        )));
     }
     let mut steps: Vec<Step> = Vec::new();
     if !keep {
@@ -358,7 +357,7 @@ pub(crate) async fn orphans(iam: &Client, who: &Identity, policy: &str) -> Resul
                 return Ok(None);
             };
             let used = discover::attached_elsewhere(iam, &arn, None).await?;
-            Ok::<_, anyhow::Error>((p.owned && p.adopted_from.is_none() && !used).then_some(arn))
+            Ok::<_, AwsError>((p.owned && p.adopted_from.is_none() && !used).then_some(arn))
         })
         .buffered(IAM_READS)
         .try_collect()
@@ -380,7 +379,7 @@ async fn run_step(
         Op::DeleteUser { name } => {
             delete_holder(iam, &Holder::User(name.clone()), backoff, progress).await
         }
-        op => Ok(op.run(iam, s3).await?),
+        op => op.run(iam, s3).await,
     }
 }
 
@@ -453,7 +452,7 @@ pub(crate) async fn execute(
     backoff: Backoff,
     cancel: &crate::cancel::Cancel,
     progress: Progress<'_>,
-) -> Result<()> {
+) -> Outcome {
     let mut finished: Vec<String> = Vec::new();
     for step in steps {
         if cancel.is_cancelled() {
@@ -468,7 +467,7 @@ pub(crate) async fn execute(
             } else {
                 format!("already done: {}", finished.join("; "))
             };
-            return Err(err.context(format!(
+            return Err(Error::Aws(err).after(format!(
                 "could not {}; {so_far}; run delete again to finish",
                 step.todo()
             )));

@@ -17,7 +17,10 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use super::document;
 use super::error::Result;
 use super::holder::{self, attached_arns, inline_names};
-use super::{keys, AwsError, AwsResult, Connection, Event, Missing, Progress, IAM_READS, READS};
+use super::{
+    keys, AwsError, AwsResult, Connection, Error, Event, Missing, Outcome, Progress, IAM_READS,
+    READS,
+};
 use crate::plan::{
     self, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser, Facts,
     Holder, HolderSpec, KeyFacts, KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
@@ -293,7 +296,7 @@ pub(crate) async fn facts(
     conn: &Connection,
     req: &Request,
     progress: Progress<'_>,
-) -> anyhow::Result<Facts> {
+) -> Outcome<Facts> {
     let base = req.policy_name.as_str();
     let asked = req.guardrails.permissions_boundary.as_ref();
     let ((who, base_policy, asked), (buckets, keys, layers), (role, user, family, kept)) = tokio::try_join!(
@@ -301,7 +304,7 @@ pub(crate) async fn facts(
             let (who, asked) = tokio::join!(identity(&conn.sts), boundary(&conn.iam, asked));
             let who = who?;
             let found = policy(&conn.iam, policy_arn(&who.partition, &who.account, base)).await?;
-            Ok::<_, anyhow::Error>((who, found, asked))
+            Ok::<_, Error>((who, found, asked))
         },
         buckets_and_keys(conn, req, progress),
         async { Ok(holder_and_family(&conn.iam, req).await?) },
@@ -412,7 +415,7 @@ async fn buckets_and_keys(
     conn: &Connection,
     req: &Request,
     progress: Progress<'_>,
-) -> anyhow::Result<(
+) -> Outcome<(
     BTreeMap<String, BucketFacts>,
     BTreeMap<String, KeyFacts>,
     Layers,
@@ -432,7 +435,7 @@ async fn buckets_and_keys(
         async {
             let found = all_buckets(conn, names, req.cors.is_some(), progress).await?;
             let keys = describe_keys(conn, bucket_keys(&found), progress).await?;
-            Ok::<_, anyhow::Error>((found, keys))
+            Ok::<_, Error>((found, keys))
         },
         async { Ok(describe_keys(conn, explicit, progress).await?) },
     )?;
@@ -460,7 +463,7 @@ async fn all_buckets(
     names: BTreeSet<&str>,
     cors: bool,
     progress: Progress<'_>,
-) -> anyhow::Result<BTreeMap<String, FoundBucket>> {
+) -> Outcome<BTreeMap<String, FoundBucket>> {
     let results: Vec<Result<(String, FoundBucket)>> = stream::iter(names)
         .map(|name| bucket(conn, name, cors, progress))
         .buffer_unordered(READS)
@@ -480,14 +483,7 @@ async fn all_buckets(
     match failed.len() {
         0 => Ok(found),
         1 => Err(failed.remove(0).into()),
-        n => {
-            let mut lines: Vec<String> = failed.iter().map(AwsError::to_string).collect();
-            lines.sort();
-            Err(anyhow::anyhow!(
-                "{n} buckets could not be read: {}",
-                lines.join("; ")
-            ))
-        }
+        _ => Err(Error::Buckets(failed)),
     }
 }
 

@@ -6,7 +6,11 @@
 use std::error::Error as _;
 use std::fmt::{self, Debug, Display};
 
+use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::exit::Cancelled;
+use crate::plan::PlanError;
 
 /// Why a call failed, as far as a caller needs to branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -341,18 +345,6 @@ fn root_text(err: &(dyn std::error::Error + 'static)) -> String {
     current.to_string().to_lowercase()
 }
 
-/// The kind of the first I/O error in the chain: a refused or timed-out connection, typed.
-fn io_kind(err: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
-    let mut current = Some(err);
-    while let Some(e) = current {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            return Some(io.kind());
-        }
-        current = e.source();
-    }
-    None
-}
-
 /// The whole chain's text, lower-cased: credential providers nest their reasons. The SDK
 /// keeps no type for them: an unknown profile becomes `CredentialsError::not_loaded` of its
 /// message, a failed `credential_process` or SSO login a `provider_error` of a string.
@@ -380,13 +372,12 @@ where
         SdkError::ServiceError(_) => Why::Answered,
         SdkError::TimeoutError(_) => Why::Timeout,
         SdkError::DispatchFailure(d) if d.is_timeout() => Why::Timeout,
-        SdkError::DispatchFailure(d) => {
-            let text = err.source().map(chain_text).unwrap_or_default();
+        SdkError::DispatchFailure(_) => {
             // Credentials are resolved just before sending: their failures come out here.
-            if d.is_other() || text.contains("credential") || text.contains("profile") {
-                return credentials(&text);
+            if let Some(failed) = find::<CredentialsError>(err.source()) {
+                return credentials(failed);
             }
-            match err.source().and_then(io_kind) {
+            match find::<std::io::Error>(err.source()).map(std::io::Error::kind) {
                 Some(std::io::ErrorKind::ConnectionRefused) => return Why::Refused,
                 Some(std::io::ErrorKind::TimedOut) => return Why::Timeout,
                 _ => {}
@@ -405,7 +396,7 @@ where
             }
         }
         SdkError::ConstructionFailure(_) => {
-            credentials(&err.source().map(chain_text).unwrap_or_default())
+            find::<CredentialsError>(err.source()).map_or(Why::Other, credentials)
         }
         _ => Why::BadResponse,
     }
@@ -424,20 +415,35 @@ fn is_credentials_code(code: &str) -> bool {
     )
 }
 
-/// Which credentials failure the provider chain's text describes. Only the reason is kept:
-/// a credential_process helper's output could hold anything.
-fn credentials(text: &str) -> Why {
-    if text.contains("external process") {
-        Why::CredentialProcess
-    } else if text.contains("profile `") && text.contains("was not defined") {
-        Why::UnknownProfile
-    } else if text.contains("sso") {
-        Why::Sso
-    } else if text.contains("credentials") {
-        Why::NoCredentials
-    } else {
-        Why::Other
+/// Which credentials failure: the variant says whether none were found or a provider failed.
+/// Which provider failed the SDK keeps only as text (it builds these errors from strings), so
+/// the text picks the hint, never whether it is a credentials failure. Only the reason is
+/// kept: a credential_process helper's output could hold anything.
+fn credentials(err: &CredentialsError) -> Why {
+    let text = chain_text(err);
+    match err {
+        CredentialsError::CredentialsNotLoaded(_) if text.contains("was not defined") => {
+            Why::UnknownProfile
+        }
+        CredentialsError::CredentialsNotLoaded(_) => Why::NoCredentials,
+        _ if text.contains("external process") => Why::CredentialProcess,
+        _ if text.contains("sso") => Why::Sso,
+        _ => Why::NoCredentials,
     }
+}
+
+/// The first error of type `T` in the chain from `err` down.
+fn find<'a, T: std::error::Error + 'static>(
+    err: Option<&'a (dyn std::error::Error + 'static)>,
+) -> Option<&'a T> {
+    let mut current = err;
+    while let Some(e) = current {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        current = e.source();
+    }
+    None
 }
 
 /// AccessDenied because an organization's service control policy (or a permissions boundary on
@@ -496,6 +502,116 @@ fn hint(err: &AwsError) -> Option<String> {
         }
         _ => return None,
     })
+}
+
+/// Why a step of the AWS layer (discovery, apply, delete) failed: AWS's answer, typed, or one
+/// of the few other things a caller branches on. It becomes an `anyhow::Error` only in
+/// `commands`, keeping the inner type, so the exit status and the report see what they saw.
+#[derive(Debug)]
+pub(crate) enum Error {
+    /// A call failed: AWS answered no, or could not be reached.
+    Aws(AwsError),
+    /// Another writer changed what this run is changing: re-read and re-plan.
+    Conflict(Conflict),
+    /// What AWS holds makes the plan impossible (a full CORS configuration, a boundary).
+    Plan(PlanError),
+    Cancelled(Cancelled),
+    /// Several buckets could not be read; each one's failure.
+    Buckets(Vec<AwsError>),
+    /// This tool will not do it (a role it did not create, one EC2 may be using).
+    Refused(String),
+    /// The plan lacks what a write needs (an ARN, a region): it was made offline.
+    Offline(String),
+    /// A new access key could not be handed over (where it was to be written failed).
+    Key(anyhow::Error),
+    /// `source` happened after part of the work: `said` tells what exists now.
+    After {
+        said: String,
+        source: Box<Error>,
+    },
+}
+
+/// What the AWS layer's steps return.
+pub(crate) type Outcome<T = ()> = std::result::Result<T, Error>;
+
+/// Another writer changed what this run is changing (a role or policy appeared, a version
+/// slot was taken): re-read and re-plan rather than fail.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct Conflict(pub(crate) String);
+
+impl Error {
+    /// The same failure, said after what is true now (`said`).
+    pub(crate) fn after(self, said: impl Into<String>) -> Error {
+        Error::After {
+            said: said.into(),
+            source: Box::new(self),
+        }
+    }
+}
+
+impl From<AwsError> for Error {
+    fn from(e: AwsError) -> Self {
+        Error::Aws(e)
+    }
+}
+
+impl From<Conflict> for Error {
+    fn from(e: Conflict) -> Self {
+        Error::Conflict(e)
+    }
+}
+
+impl From<PlanError> for Error {
+    fn from(e: PlanError) -> Self {
+        Error::Plan(e)
+    }
+}
+
+impl From<Cancelled> for Error {
+    fn from(e: Cancelled) -> Self {
+        Error::Cancelled(e)
+    }
+}
+
+/// Into `anyhow` for `commands`: each variant as its own type (an `AwsError` stays one for the
+/// report, a `Cancelled` for exit 130), `After` as context around its source.
+impl From<Error> for anyhow::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Aws(e) => anyhow::Error::new(e),
+            Error::Conflict(e) => anyhow::Error::new(e),
+            Error::Plan(e) => anyhow::Error::new(e),
+            Error::Cancelled(e) => anyhow::Error::new(e),
+            Error::Buckets(failed) => {
+                let mut lines: Vec<String> = failed.iter().map(AwsError::to_string).collect();
+                lines.sort();
+                anyhow::anyhow!(
+                    "{} buckets could not be read: {}",
+                    lines.len(),
+                    lines.join("; ")
+                )
+            }
+            Error::Refused(why) | Error::Offline(why) => anyhow::Error::msg(why),
+            Error::Key(e) => e,
+            Error::After { said, source } => anyhow::Error::from(*source).context(said),
+        }
+    }
+}
+
+impl Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Aws(e) => write!(f, "{e}"),
+            Error::Conflict(e) => write!(f, "{e}"),
+            Error::Plan(e) => write!(f, "{e}"),
+            Error::Cancelled(e) => write!(f, "{e}"),
+            Error::Buckets(failed) => write!(f, "{} buckets could not be read", failed.len()),
+            Error::Refused(why) | Error::Offline(why) => write!(f, "{why}"),
+            Error::Key(e) => write!(f, "{e:#}"),
+            Error::After { said, source } => write!(f, "{said}: {source}"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -573,6 +689,33 @@ mod tests {
         assert_eq!(why(ErrorKind::ConnectionRefused), Why::Refused);
         assert_eq!(why(ErrorKind::TimedOut), Why::Timeout);
         assert_eq!(why(ErrorKind::ConnectionReset), Why::Connection);
+    }
+
+    #[test]
+    fn a_step_error_keeps_its_type_in_anyhow() {
+        let denied = || error(Why::Answered, Some("AccessDenied"));
+        let after: anyhow::Error = Error::Aws(denied()).after("could not delete role r").into();
+        assert!(after.downcast_ref::<AwsError>().is_some(), "{after:#}");
+        assert!(
+            format!("{after:#}").starts_with("could not delete role r: iam:CreateRole on role r"),
+            "{after:#}"
+        );
+        let cancelled: anyhow::Error = Error::Cancelled(Cancelled("stop".into())).into();
+        assert!(cancelled.downcast_ref::<Cancelled>().is_some());
+        let conflict: anyhow::Error = Error::Conflict(Conflict("taken".into())).into();
+        assert!(conflict.downcast_ref::<Conflict>().is_some());
+        let mut other = denied();
+        other.resource = "bucket a".into();
+        let buckets: anyhow::Error = Error::Buckets(vec![denied(), other]).into();
+        let shown = buckets.to_string();
+        assert!(
+            shown.starts_with("2 buckets could not be read: "),
+            "{shown}"
+        );
+        assert!(
+            shown.find("bucket a").unwrap() < shown.find("role r").unwrap(),
+            "sorted: {shown}"
+        );
     }
 
     #[test]
@@ -658,17 +801,51 @@ mod tests {
 
     #[test]
     fn credential_failures_never_repeat_the_provider() {
-        let helper = "error retrieving credentials: external process exited with code 3. \
-                      stderr: secret-token-xyz expired";
-        assert_eq!(credentials(helper), Why::CredentialProcess);
+        let helper = CredentialsError::provider_error(
+            "Error retrieving credentials: external process exited with code 3. \
+             Stderr: secret-token-xyz expired",
+        );
+        assert_eq!(credentials(&helper), Why::CredentialProcess);
         let shown = error(Why::CredentialProcess, None).to_string();
         assert!(!shown.contains("secret"), "{shown}");
-        assert_eq!(
-            credentials("no credentials found in chain"),
-            Why::NoCredentials
-        );
-        let profile = "no credentials found in chain. profile `nope` was not defined";
-        assert_eq!(credentials(profile), Why::UnknownProfile);
-        assert_eq!(credentials("failed to load the cached sso token"), Why::Sso);
+        let none = CredentialsError::not_loaded_no_source();
+        assert_eq!(credentials(&none), Why::NoCredentials);
+        let profile =
+            CredentialsError::not_loaded("profile `nope` was not defined: no such profile");
+        assert_eq!(credentials(&profile), Why::UnknownProfile);
+        let sso = CredentialsError::provider_error("failed to load the cached SSO token");
+        assert_eq!(credentials(&sso), Why::Sso);
+    }
+
+    #[derive(Debug)]
+    struct NoneHere;
+
+    impl aws_credential_types::provider::ProvideCredentials for NoneHere {
+        fn provide_credentials<'a>(
+            &'a self,
+        ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+        where
+            Self: 'a,
+        {
+            let failed = CredentialsError::not_loaded("no credentials in this test");
+            aws_credential_types::provider::future::ProvideCredentials::ready(Err(failed))
+        }
+    }
+
+    /// The SDK's own failure, not a made-up one: its chain holds the provider's typed error,
+    /// found before any address is tried.
+    #[tokio::test]
+    async fn a_real_credentials_failure_is_known_by_its_type() {
+        let conf = aws_sdk_sts::Config::builder()
+            .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials_provider(NoneHere)
+            .build();
+        let sts = aws_sdk_sts::Client::from_conf(conf);
+        let err = sts.get_caller_identity().send().await.unwrap_err();
+        let err = AwsError::new("sts:GetCallerIdentity", "the caller", &err);
+        assert_eq!(err.why, Why::NoCredentials);
+        assert_eq!(err.failure, Failure::Credentials);
     }
 }

@@ -2,9 +2,12 @@
 //! delete. Small functions that take SDK clients, so tests can hand them mocked ones. Nothing
 //! here prints: progress goes out as [`Event`]s, which the command renders.
 //!
-//! Failures are typed ([`error::Result`], an [`AwsError`] naming the call and resource): the
-//! callers branch on [`Answer`] and [`Failure`], never on a downcast (the SDK's text is read only
-//! where it keeps no type: credential failures, see [`error`]).
+//! Failures are typed: a call returns [`error::Result`] (an [`AwsError`] naming the call and
+//! resource, classified from the SDK's error types and codes), a step of discovery, apply or
+//! delete returns [`Outcome`] (an [`Error`]: AWS's failure, a conflict to re-plan, a refusal,
+//! several buckets). Callers branch on [`Answer`], [`Failure`] and [`Error`]'s variants, never
+//! on a downcast; `commands` turns an [`Error`] into `anyhow`. The SDK's text is read only to
+//! word a hint where the SDK keeps no type: which credential provider failed, DNS and TLS.
 
 pub(crate) mod apply;
 #[cfg(test)]
@@ -34,7 +37,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::policy::{HeldDocument, PolicyDocument};
-pub(crate) use error::{Answer, AwsError, AwsResult, Failure, Missing};
+pub(crate) use error::{Answer, AwsError, AwsResult, Conflict, Error, Failure, Missing, Outcome};
 
 /// How many S3 and KMS reads may be in flight at once: high, so discovery of many buckets
 /// costs about as many round trips as one bucket (S3's request rates are far higher).

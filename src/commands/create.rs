@@ -10,10 +10,11 @@ use super::{Context, KeyWriter};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::account::{read_facts, Account};
-use crate::aws::apply::{self, Conflict, Writer};
+use crate::aws::apply::{self, Writer};
+
 use crate::aws::journal::{self, Journal};
 use crate::aws::keys::NewKey;
-use crate::aws::Connection;
+use crate::aws::{self, Conflict, Connection};
 use crate::cli::{resolve, CreateArgs};
 use crate::credentials::{Destination, Target, Written};
 use crate::exit::{Cancelled, ExitStatus, UsageError};
@@ -174,11 +175,11 @@ pub(crate) async fn converge(
                 apply::finish(&writer, &plan).await?;
                 return Ok(plan);
             }
-            Err(e) if e.is::<Conflict>() && !ctx.cancel.is_cancelled() => e,
-            Err(e) => return Err(undo(e).await),
+            Err(aws::Error::Conflict(c)) if !ctx.cancel.is_cancelled() => c,
+            Err(e) => return Err(undo(e.into()).await),
         };
         if attempt == ATTEMPTS {
-            return Err(conflict.context(format!(
+            return Err(anyhow::Error::new(conflict).context(format!(
                 "another change to {} happened during this run, {ATTEMPTS} times; IAM \
                  now holds the other writer's changes, listed above; run again to apply yours",
                 plan.holder.id()
@@ -208,7 +209,7 @@ fn jitter(attempt: u32) -> Duration {
 
 /// Apply, then read back; a difference that persists for a few seconds (IAM is eventually
 /// consistent) means another writer was at work.
-async fn apply_and_confirm(w: &Writer<'_>, plan: &Plan) -> Result<()> {
+async fn apply_and_confirm(w: &Writer<'_>, plan: &Plan) -> aws::Outcome {
     let made = apply::apply(w, plan).await?;
     if w.cancel.is_cancelled() {
         return Err(Cancelled("interrupted".into()).into());

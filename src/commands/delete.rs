@@ -6,7 +6,7 @@ use anyhow::{anyhow, Result};
 use super::Context;
 use crate::aws::delete::{self, Inventory, Step};
 use crate::aws::retry::Backoff;
-use crate::aws::{discover, Connection};
+use crate::aws::{discover, AwsError, Connection};
 use crate::cli::{resolve, DeleteArgs};
 use crate::exit::{ExitStatus, UsageError};
 use crate::plan::request::{default_policy_name, default_user_policy_name};
@@ -83,7 +83,11 @@ async fn cors_steps(ctx: &Context, conn: &Connection, inventory: &Inventory) -> 
 
 /// What a failed run may have left: the tool's policies for the role (or user), by name,
 /// attached to nothing.
-async fn orphans(conn: &Connection, args: &DeleteArgs, holder: &Holder) -> Result<Vec<Step>> {
+async fn orphans(
+    conn: &Connection,
+    args: &DeleteArgs,
+    holder: &Holder,
+) -> Result<Vec<Step>, AwsError> {
     let who = discover::identity(&conn.sts).await?;
     let base = args.policy_name.clone().unwrap_or_else(|| match holder {
         Holder::Role(name) => default_policy_name(name),
