@@ -2,11 +2,11 @@
 //! expected origins, so the Activeloop web visualizer can show its data. Other rules are not
 //! judged: they belong to other apps.
 
-use super::facts::BucketFacts;
 use super::{Check, Expect, SEE_COMMAND};
 use crate::plan::cors::{rule_id, with_ours, CorsRule};
+use crate::plan::BucketRead;
 
-pub(super) fn check(expect: &Expect, bucket: &str, facts: &BucketFacts) -> Option<Check> {
+pub(super) fn check(expect: &Expect, bucket: &str, facts: &BucketRead) -> Option<Check> {
     let origins = expect.cors.as_ref()?;
     let name = format!("CORS: bucket {bucket}");
     let rules = match &facts.cors {

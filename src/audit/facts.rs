@@ -1,11 +1,11 @@
 //! What `verify` read, as plain data: the role, its trust policy, every permission policy, and
-//! each bucket's region, encryption and key; and the layers that can still deny access. A read that failed is kept as its error
-//! message, so the judgement can say what it could not check.
+//! each bucket's region, encryption and key (a [`BucketRead`], the model `create` plans from);
+//! and the layers that can still deny access. A read that failed is kept as its error message,
+//! so the judgement can say what it could not check.
 
 use std::collections::BTreeMap;
 
-use crate::plan::cors::CorsRule;
-use crate::plan::{Encryption, KeyFacts};
+use crate::plan::{BucketRead, KeyFacts};
 use crate::policy::access::Layers;
 use crate::policy::PolicyDocument;
 
@@ -16,7 +16,7 @@ pub(crate) struct Facts {
     /// `Ok(None)`: IAM has no role (or user) of that name.
     pub(crate) role: Read<Option<RoleFacts>>,
     /// By bucket name, for every bucket checked.
-    pub(crate) buckets: BTreeMap<String, BucketFacts>,
+    pub(crate) buckets: BTreeMap<String, BucketRead>,
     /// For a user: its access keys (None for a role).
     pub(crate) keys: Option<Read<Vec<KeyUse>>>,
     /// When the facts were read, in seconds since the epoch (for key ages).
@@ -101,29 +101,5 @@ impl PolicyFacts {
 
     pub(crate) fn is_ours(&self) -> bool {
         matches!(self.kind, PolicyKind::Managed { owned: true, .. })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct BucketFacts {
-    pub(crate) region: Read<String>,
-    /// None when not read (the bucket's region could not be found).
-    pub(crate) encryption: Option<Read<Encryption>>,
-    /// The default encryption key, resolved: None without a configured key (SSE-S3, none, or
-    /// SSE-KMS with the AWS-managed `aws/s3`).
-    pub(crate) key: Option<Read<KeyFacts>>,
-    /// Its CORS rules (none: no configuration); None when not read (no `--cors`).
-    pub(crate) cors: Option<Read<Vec<CorsRule>>>,
-}
-
-impl BucketFacts {
-    /// A bucket whose region could not be read, and nothing else about it.
-    pub(crate) fn unreachable(why: String) -> BucketFacts {
-        BucketFacts {
-            region: Err(why),
-            encryption: None,
-            key: None,
-            cors: None,
-        }
     }
 }

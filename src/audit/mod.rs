@@ -24,9 +24,7 @@ use std::collections::BTreeSet;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-pub(crate) use facts::{
-    BucketFacts, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings,
-};
+pub(crate) use facts::{Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings};
 
 use crate::plan::request::normalize_scopes;
 use crate::plan::{Access, BucketScope, Guardrails, Holder, KeyManager, KeyRef};

@@ -5,8 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use super::facts::{BucketFacts, PolicyFacts, PolicyKind, Read, RoleFacts};
+use super::facts::{PolicyFacts, PolicyKind, Read, RoleFacts};
 use super::{grouped, Check, Facts, Level, Subject, SEE_COMMAND};
+use crate::plan::BucketRead;
 use crate::plan::{self, BucketScope, Encryption, KeyFacts, KeyManager};
 use crate::policy::access::{self, request_context};
 use crate::policy::cover::{self, Coverage, Extra, Set};
@@ -349,7 +350,7 @@ fn key_grant(s: &Subject, name: String, key: &KeyFacts, fix_note: &str) -> Check
     Check::at(level, name, detail, fix).with_command()
 }
 
-fn kms_check(s: &Subject, bucket: &str, facts: &BucketFacts) -> Check {
+fn kms_check(s: &Subject, bucket: &str, facts: &BucketRead) -> Check {
     let name = format!("KMS: default key of bucket {bucket}");
     let encryption = match &facts.encryption {
         Some(Ok(e)) => e,

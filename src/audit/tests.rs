@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::plan::request::{ACTIVELOOP_DEV, ACTIVELOOP_PRODUCTION};
-use crate::plan::{Encryption, Guardrails, KeyFacts, Request};
+use crate::plan::{BucketRead, Encryption, Guardrails, KeyFacts, Request};
 use crate::policy::access::Layers;
 
 const ACCOUNT: &str = "123456789012";
@@ -31,8 +31,8 @@ fn request(buckets: &[&str], extra: impl FnOnce(&mut crate::cli::RoleArgs)) -> R
     crate::cli::resolve::request(&args).unwrap()
 }
 
-fn bucket(encryption: Encryption, key: Option<&str>) -> BucketFacts {
-    BucketFacts {
+fn bucket(encryption: Encryption, key: Option<&str>) -> BucketRead {
+    BucketRead {
         region: Ok("us-east-1".into()),
         encryption: Some(Ok(encryption)),
         key: key.map(|k| {
@@ -667,7 +667,7 @@ fn read_failures_are_reported_not_fatal() {
     });
     facts.buckets.insert(
         "cat".into(),
-        BucketFacts::unreachable("s3:GetBucketLocation on bucket cat failed: NoSuchBucket".into()),
+        BucketRead::unreachable("s3:GetBucketLocation on bucket cat failed: NoSuchBucket".into()),
     );
     facts
         .access

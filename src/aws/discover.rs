@@ -9,9 +9,11 @@
 //! NAME-N policies of a large grant, the stale ones' other holders) are [`follow_up`]'s, asked
 //! for by `plan::follow_up`: this layer reads, the planner decides.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use aws_sdk_iam::types::Tag;
+use futures::future::{BoxFuture, FutureExt, Shared};
 use futures::stream::{self, StreamExt, TryStreamExt};
 
 use super::document;
@@ -22,8 +24,9 @@ use super::{
     READS,
 };
 use crate::plan::{
-    self, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser, Facts,
-    Holder, HolderSpec, KeyFacts, KeyManager, KeyRef, Request, ADOPTED_TAG, OWNER_TAG,
+    self, BucketFacts, BucketRead, Encryption, Existing, ExistingPolicy, ExistingRole,
+    ExistingUser, Facts, Holder, HolderSpec, KeyFacts, KeyManager, KeyRef, Request, ADOPTED_TAG,
+    OWNER_TAG,
 };
 use crate::policy::access::{Boundary, Layers, Read};
 use crate::policy::{self, PolicyDocument};
@@ -109,52 +112,166 @@ pub(crate) async fn bucket_encryption(s3: &aws_sdk_s3::Client, bucket: &str) -> 
     })
 }
 
-/// One bucket as discovery read it: the planner's facts, and the reads of the layers that can
-/// still deny access (its policy, Requester Pays), kept as data: they never stop a run.
+/// One bucket as read: each read with its own outcome, and the reads of the layers that can
+/// still deny access (its policy, Requester Pays, its key's key policy), kept as data: they
+/// never stop a run. `create` needs every read ([`BucketRead::known`]); `verify` judges what it
+/// could read.
 pub(crate) struct FoundBucket {
-    pub(crate) facts: BucketFacts,
-    pub(crate) policy: Read<Option<PolicyDocument>>,
-    pub(crate) requester_pays: Read<bool>,
+    pub(crate) read: BucketRead<AwsError>,
+    pub(crate) layers: BucketLayers,
 }
 
-/// Region, then encryption beside the bucket policy and Requester Pays (and with `cors`, the
-/// CORS rules), of one bucket.
+/// A bucket's reads of the layers that can still deny access (None: not read, the bucket's
+/// region could not be found).
+pub(crate) struct BucketLayers {
+    pub(crate) policy: Option<Read<Option<PolicyDocument>>>,
+    pub(crate) requester_pays: Option<Read<bool>>,
+    /// The default key's key policy, by key ARN.
+    pub(crate) key_policy: Option<(String, Read<PolicyDocument>)>,
+}
+
+impl BucketLayers {
+    /// Into the account's layers, under the bucket's name (and the key's ARN).
+    pub(crate) fn add_to(self, bucket: &str, layers: &mut Layers) {
+        if let Some(policy) = self.policy {
+            layers.bucket_policies.insert(bucket.to_string(), policy);
+        }
+        if let Some(pays) = self.requester_pays {
+            layers.requester_pays.insert(bucket.to_string(), pays);
+        }
+        if let Some((arn, policy)) = self.key_policy {
+            layers.key_policies.insert(arn, policy);
+        }
+    }
+}
+
+/// The bucket's region, then its encryption (then its key) beside its policy, Requester Pays
+/// (and with `cors`, its CORS rules): one reader for `create` and `verify`.
 pub(crate) async fn bucket(
     conn: &Connection,
+    keys: &KeyReader<'_>,
     name: &str,
     cors: bool,
-    progress: Progress<'_>,
-) -> Result<(String, FoundBucket)> {
-    let region = bucket_region(&conn.s3("us-east-1"), name).await?;
+) -> FoundBucket {
+    let region = match bucket_region(&conn.s3("us-east-1"), name).await {
+        Ok(region) => region,
+        Err(e) => {
+            let layers = BucketLayers {
+                policy: None,
+                requester_pays: None,
+                key_policy: None,
+            };
+            return FoundBucket {
+                read: BucketRead::unreachable(e),
+                layers,
+            };
+        }
+    };
     let s3 = conn.s3(&region);
-    let (read, policy, requester_pays) = tokio::join!(
-        async {
-            tokio::try_join!(bucket_encryption(&s3, name), async {
-                match cors {
-                    true => super::cors::rules(&s3, name).await.map(Some),
-                    false => Ok(None),
-                }
-            })
-        },
+    let ((encryption, key), policy, pays, cors) = tokio::join!(
+        encryption_and_key(keys, &s3, name, &region),
         bucket_policy(&s3, name),
         requester_pays(&s3, name),
+        async {
+            match cors {
+                true => Some(super::cors::rules(&s3, name).await),
+                false => None,
+            }
+        }
     );
-    let (encryption, cors) = read?;
-    progress(Event::Found(format!(
-        "bucket {name}: region {region}, default encryption {}",
-        encryption.label()
-    )));
-    let facts = BucketFacts {
-        region,
-        encryption,
-        cors,
+    if let Ok(encryption) = &encryption {
+        (keys.progress)(Event::Found(format!(
+            "bucket {name}: region {region}, default encryption {}",
+            encryption.label()
+        )));
+    }
+    let (key, key_policy) = match key {
+        Some(Ok(found)) => {
+            let policy = found.policy.map(|p| (found.facts.arn.clone(), p));
+            (Some(Ok(found.facts)), policy)
+        }
+        Some(Err(e)) => (Some(Err(e)), None),
+        None => (None, None),
     };
-    let found = FoundBucket {
-        facts,
-        policy: policy.map_err(message),
-        requester_pays: requester_pays.map_err(message),
+    FoundBucket {
+        read: BucketRead {
+            region: Ok(region),
+            encryption: Some(encryption),
+            key,
+            cors,
+        },
+        layers: BucketLayers {
+            policy: Some(policy.map_err(message)),
+            requester_pays: Some(pays.map_err(message)),
+            key_policy,
+        },
+    }
+}
+
+/// The bucket's encryption and, when it names a customer key, that key described.
+async fn encryption_and_key(
+    keys: &KeyReader<'_>,
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    region: &str,
+) -> (Result<Encryption>, Option<Result<FoundKey>>) {
+    let encryption = match bucket_encryption(s3, bucket).await {
+        Ok(e) => e,
+        Err(e) => return (Err(e), None),
     };
-    Ok((name.to_string(), found))
+    let Encryption::Kms { key: Some(key), .. } = &encryption else {
+        return (Ok(encryption), None);
+    };
+    if KeyRef::from_configured(key).is_aws_managed_alias() {
+        let aws = FoundKey {
+            facts: KeyFacts {
+                arn: key.clone(),
+                manager: Some(KeyManager::Aws),
+            },
+            policy: None,
+        };
+        return (Ok(encryption), Some(Ok(aws)));
+    }
+    let found = keys.describe(key, region, bucket).await;
+    (Ok(encryption), Some(found))
+}
+
+/// A DescribeKey (and GetKeyPolicy) in flight or done, which every bucket using the key awaits.
+type KeyRead<'a> = Shared<BoxFuture<'a, Result<FoundKey>>>;
+
+/// One DescribeKey per key (and region), shared by the buckets that use it.
+pub(crate) struct KeyReader<'a> {
+    conn: &'a Connection,
+    progress: Progress<'a>,
+    described: Mutex<HashMap<(String, String), KeyRead<'a>>>,
+}
+
+impl<'a> KeyReader<'a> {
+    pub(crate) fn new(conn: &'a Connection, progress: Progress<'a>) -> KeyReader<'a> {
+        KeyReader {
+            conn,
+            progress,
+            described: Mutex::default(),
+        }
+    }
+
+    fn describe(&self, key: &str, region: &str, bucket: &str) -> KeyRead<'a> {
+        let region = key_region(key, region);
+        let mut described = self
+            .described
+            .lock()
+            .expect("the key cache is never poisoned");
+        let (conn, progress) = (self.conn, self.progress);
+        described
+            .entry((region.clone(), key.to_string()))
+            .or_insert_with(|| {
+                let (key, used_by) = (key.to_string(), format!("default key of bucket {bucket}"));
+                async move { self::key(&conn.kms(&region), &key, &used_by, progress).await }
+                    .boxed()
+                    .shared()
+            })
+            .clone()
+    }
 }
 
 /// A failed read as one line, for the judgement to show.
@@ -431,23 +548,28 @@ async fn buckets_and_keys(
             (reference.clone(), region, format!("--kms {reference}"))
         })
         .collect();
-    let ((found, from_buckets), explicit) = tokio::try_join!(
-        async {
-            let found = all_buckets(conn, names, req.cors.is_some(), progress).await?;
-            let keys = describe_keys(conn, bucket_keys(&found), progress).await?;
-            Ok::<_, Error>((found, keys))
-        },
+    let reader = KeyReader::new(conn, progress);
+    let (found, explicit) = tokio::try_join!(
+        all_buckets(conn, &reader, names, req.cors.is_some()),
         async { Ok(describe_keys(conn, explicit, progress).await?) },
     )?;
     let mut layers = Layers::default();
-    let mut buckets = BTreeMap::new();
-    for (name, b) in found {
-        layers.bucket_policies.insert(name.clone(), b.policy);
-        layers.requester_pays.insert(name.clone(), b.requester_pays);
-        buckets.insert(name, b.facts);
+    let (mut buckets, mut keys) = (BTreeMap::new(), BTreeMap::new());
+    for (name, (facts, key, found)) in found {
+        if let (
+            Encryption::Kms {
+                key: Some(reference),
+                ..
+            },
+            Some(key),
+        ) = (&facts.encryption, key)
+        {
+            keys.insert(reference.clone(), key);
+        }
+        found.add_to(&name, &mut layers);
+        buckets.insert(name, facts);
     }
-    let mut keys = BTreeMap::new();
-    for (reference, k) in from_buckets.into_iter().chain(explicit) {
+    for (reference, k) in explicit {
         if let Some(policy) = k.policy {
             layers.key_policies.insert(k.facts.arn.clone(), policy);
         }
@@ -456,25 +578,25 @@ async fn buckets_and_keys(
     Ok((buckets, keys, layers))
 }
 
-/// Every bucket's facts; when some cannot be read, one error that names each of them. An
-/// error that is not about a bucket (AWS out of reach, no credentials) is returned as it is.
+/// Every bucket's facts and key; when some cannot be read, one error that names each of them.
+/// An error that is not about a bucket (AWS out of reach, no credentials) is returned as it is.
 async fn all_buckets(
     conn: &Connection,
+    keys: &KeyReader<'_>,
     names: BTreeSet<&str>,
     cors: bool,
-    progress: Progress<'_>,
-) -> Outcome<BTreeMap<String, FoundBucket>> {
-    let results: Vec<Result<(String, FoundBucket)>> = stream::iter(names)
-        .map(|name| bucket(conn, name, cors, progress))
+) -> Outcome<BTreeMap<String, (BucketFacts, Option<KeyFacts>, BucketLayers)>> {
+    let results: Vec<(String, FoundBucket)> = stream::iter(names)
+        .map(|name| async move { (name.to_string(), bucket(conn, keys, name, cors).await) })
         .buffer_unordered(READS)
         .collect()
         .await;
     let mut found = BTreeMap::new();
     let mut failed = Vec::new();
-    for result in results {
-        match result {
-            Ok((name, facts)) => {
-                found.insert(name, facts);
+    for (name, bucket) in results {
+        match bucket.read.known() {
+            Ok((facts, key)) => {
+                found.insert(name, (facts, key, bucket.layers));
             }
             Err(e) if !about_the_bucket(&e) => return Err(e.into()),
             Err(e) => failed.push(e),
@@ -490,24 +612,6 @@ async fn all_buckets(
 /// Whether S3 answered about this bucket (rather than not being reachable at all).
 fn about_the_bucket(err: &AwsError) -> bool {
     err.failure == super::Failure::Service
-}
-
-/// The keys buckets name in their default encryption, with the region to ask and why.
-fn bucket_keys(buckets: &BTreeMap<String, FoundBucket>) -> Vec<(String, String, String)> {
-    let mut wanted: BTreeMap<String, (String, String)> = BTreeMap::new();
-    for (name, b) in buckets {
-        let b = &b.facts;
-        if let Encryption::Kms { key: Some(k), .. } = &b.encryption {
-            wanted.entry(k.clone()).or_insert((
-                key_region(k, &b.region),
-                format!("default key of bucket {name}"),
-            ));
-        }
-    }
-    wanted
-        .into_iter()
-        .map(|(k, (region, why))| (k, region, why))
-        .collect()
 }
 
 async fn describe_keys(

@@ -129,7 +129,7 @@ pub(crate) fn answer_of(code: &str) -> Answer {
 /// What the AWS layer's functions return: their failures are typed.
 pub(crate) type Result<T, E = AwsError> = std::result::Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub(crate) struct AwsError {
     /// The IAM action name of the call, e.g. `iam:CreateRole`.
     pub(crate) call: &'static str,

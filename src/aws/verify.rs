@@ -1,24 +1,21 @@
 //! `verify`'s reads, and nothing else: the role (trust, tags), every attached managed policy
-//! (its document, and whether provision-role made it), every inline policy, and for each bucket
-//! its region, default encryption, key and bucket policy. Reads run concurrently — the role
+//! (its document, and whether provision-role made it), every inline policy, and each bucket as
+//! [`discover::bucket`] reads it for `create` too (region, encryption and key, bucket policy,
+//! Requester Pays, CORS). Reads run concurrently — the role
 //! branch beside the bucket branch, S3 and KMS reads up to [`READS`] at a time, IAM reads up to
 //! [`IAM_READS`] — and a failed read is kept as data for [`crate::audit`] to judge.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet};
 
-use futures::future::{BoxFuture, FutureExt, Shared};
 use futures::stream::{self, StreamExt};
 
-use super::discover::{self, message, FoundKey};
+use super::discover::{self, message, FoundBucket, FoundKey, KeyReader};
 use super::{holder, keys, Connection, IAM_READS, READS};
 use crate::audit::{
-    self, BucketFacts, Expect, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts,
-    RoleSettings,
+    self, Expect, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings,
 };
-use crate::plan::{AccessKeyInfo, BucketScope, Encryption, Holder, KeyFacts, KeyManager, KeyRef};
+use crate::plan::{AccessKeyInfo, BucketScope, Holder, KeyFacts, KeyRef};
 use crate::policy::access::{Boundary, Layers};
-use crate::policy::PolicyDocument;
 
 /// The role (or user) with its policies; for a user, also its keys; the boundary it has.
 type HolderFacts = (
@@ -26,14 +23,6 @@ type HolderFacts = (
     Option<Read<Vec<KeyUse>>>,
     Option<Boundary>,
 );
-
-/// One bucket as `verify` read it, with the access layers' reads (None: not read).
-struct ReadBucket {
-    facts: BucketFacts,
-    policy: Option<Read<Option<PolicyDocument>>>,
-    requester_pays: Option<Read<bool>>,
-    key_policy: Option<(String, Read<PolicyDocument>)>,
-}
 
 /// Read everything `verify` judges. When the buckets are given they are read beside the role
 /// (or user); otherwise its policies say which buckets to read.
@@ -63,16 +52,8 @@ pub(crate) async fn gather(conn: &Connection, expect: &Expect) -> Facts {
     };
     let mut facts_of = BTreeMap::new();
     for (name, b) in buckets {
-        if let Some(policy) = b.policy {
-            access.bucket_policies.insert(name.clone(), policy);
-        }
-        if let Some(pays) = b.requester_pays {
-            access.requester_pays.insert(name.clone(), pays);
-        }
-        if let Some((arn, policy)) = b.key_policy {
-            access.key_policies.insert(arn, policy);
-        }
-        facts_of.insert(name, b.facts);
+        b.layers.add_to(&name, &mut access);
+        facts_of.insert(name, b.read.map_err(message));
     }
     let mut given = Vec::new();
     for (reference, found) in kms {
@@ -253,129 +234,22 @@ async fn inline_policies(
         .await
 }
 
-/// A DescribeKey (and GetKeyPolicy) in flight or done, which every bucket using the key awaits.
-type KeyRead<'a> = Shared<BoxFuture<'a, Read<FoundKey>>>;
-
-/// One DescribeKey per key (and region), shared by the buckets that use it.
-struct Keys<'a> {
-    conn: &'a Connection,
-    described: Mutex<HashMap<(String, String), KeyRead<'a>>>,
-}
-
-impl<'a> Keys<'a> {
-    fn describe(&self, key: &str, region: &str, bucket: &str) -> KeyRead<'a> {
-        let region = discover::key_region(key, region);
-        let mut described = self
-            .described
-            .lock()
-            .expect("the key cache is never poisoned");
-        let conn = self.conn;
-        described
-            .entry((region.clone(), key.to_string()))
-            .or_insert_with(|| {
-                let (key, used_by) = (key.to_string(), format!("default key of bucket {bucket}"));
-                async move {
-                    let kms = conn.kms(&region);
-                    discover::key(&kms, &key, &used_by, &|_| {})
-                        .await
-                        .map_err(message)
-                }
-                .boxed()
-                .shared()
-            })
-            .clone()
-    }
-}
-
-/// Each bucket of the scopes, read concurrently.
+/// Each bucket of the scopes, read concurrently (each key described once).
 async fn read_buckets(
     conn: &Connection,
     scopes: &[BucketScope],
     cors: bool,
-) -> BTreeMap<String, ReadBucket> {
+) -> BTreeMap<String, FoundBucket> {
     let names: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
-    let keys = Keys {
-        conn,
-        described: Mutex::default(),
-    };
-    let keys = &keys;
+    let keys = &KeyReader::new(conn, &|_| {});
     stream::iter(names)
-        .map(|name| async move { (name.to_string(), read_bucket(conn, keys, name, cors).await) })
+        .map(|name| async move {
+            (
+                name.to_string(),
+                discover::bucket(conn, keys, name, cors).await,
+            )
+        })
         .buffer_unordered(READS)
         .collect()
         .await
-}
-
-/// The bucket's region, then its encryption (and key) beside its policy, Requester Pays (and
-/// its CORS rules).
-async fn read_bucket(conn: &Connection, keys: &Keys<'_>, bucket: &str, cors: bool) -> ReadBucket {
-    let region = match discover::bucket_region(&conn.s3("us-east-1"), bucket).await {
-        Ok(region) => region,
-        Err(e) => {
-            return ReadBucket {
-                facts: BucketFacts::unreachable(message(e)),
-                policy: None,
-                requester_pays: None,
-                key_policy: None,
-            }
-        }
-    };
-    let s3 = conn.s3(&region);
-    let ((encryption, key), policy, pays, cors) = tokio::join!(
-        encryption_and_key(keys, &s3, bucket, &region),
-        discover::bucket_policy(&s3, bucket),
-        discover::requester_pays(&s3, bucket),
-        async {
-            match cors {
-                true => Some(super::cors::rules(&s3, bucket).await.map_err(message)),
-                false => None,
-            }
-        }
-    );
-    let (key, key_policy) = match key {
-        Some(Ok(found)) => {
-            let policy = found.policy.map(|p| (found.facts.arn.clone(), p));
-            (Some(Ok(found.facts)), policy)
-        }
-        Some(Err(why)) => (Some(Err(why)), None),
-        None => (None, None),
-    };
-    ReadBucket {
-        facts: BucketFacts {
-            region: Ok(region),
-            encryption: Some(encryption),
-            key,
-            cors,
-        },
-        policy: Some(policy.map_err(message)),
-        requester_pays: Some(pays.map_err(message)),
-        key_policy,
-    }
-}
-
-async fn encryption_and_key(
-    keys: &Keys<'_>,
-    s3: &aws_sdk_s3::Client,
-    bucket: &str,
-    region: &str,
-) -> (Read<Encryption>, Option<Read<FoundKey>>) {
-    let encryption = match discover::bucket_encryption(s3, bucket).await {
-        Ok(e) => e,
-        Err(e) => return (Err(message(e)), None),
-    };
-    let Encryption::Kms { key: Some(key), .. } = &encryption else {
-        return (Ok(encryption), None);
-    };
-    if KeyRef::from_configured(key).is_aws_managed_alias() {
-        let aws = FoundKey {
-            facts: KeyFacts {
-                arn: key.clone(),
-                manager: Some(KeyManager::Aws),
-            },
-            policy: None,
-        };
-        return (Ok(encryption), Some(Ok(aws)));
-    }
-    let found = keys.describe(key, region, bucket).await;
-    (Ok(encryption), Some(found))
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::cors::CorsRule;
 use crate::policy::PolicyDocument;
 
 /// A bucket's default encryption.
@@ -30,12 +31,62 @@ impl Encryption {
     }
 }
 
+/// A bucket as the planner needs it: every read succeeded ([`BucketRead::known`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BucketFacts {
     pub(crate) region: String,
     pub(crate) encryption: Encryption,
     /// Its CORS rules (none: no configuration); None when not read (no `--cors`).
-    pub(crate) cors: Option<Vec<super::cors::CorsRule>>,
+    pub(crate) cors: Option<Vec<CorsRule>>,
+}
+
+/// One bucket as read, each read with its own outcome (`E`: why it failed). `verify` judges
+/// what it could read (`E` is the failure's message); `create` needs every read, as
+/// [`BucketFacts`] and the bucket's key.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BucketRead<E = String> {
+    pub(crate) region: Result<String, E>,
+    /// None when not read (the bucket's region could not be found).
+    pub(crate) encryption: Option<Result<Encryption, E>>,
+    /// The default encryption key, resolved: None without a configured key (SSE-S3, none, or
+    /// SSE-KMS with the AWS-managed `aws/s3`).
+    pub(crate) key: Option<Result<KeyFacts, E>>,
+    /// Its CORS rules (none: no configuration); None when not read (no `--cors`).
+    pub(crate) cors: Option<Result<Vec<CorsRule>, E>>,
+}
+
+impl<E> BucketRead<E> {
+    /// A bucket whose region could not be read, and nothing else about it.
+    pub(crate) fn unreachable(why: E) -> BucketRead<E> {
+        BucketRead {
+            region: Err(why),
+            encryption: None,
+            key: None,
+            cors: None,
+        }
+    }
+
+    /// The same reads, each failure turned by `f`.
+    pub(crate) fn map_err<F>(self, f: impl Fn(E) -> F) -> BucketRead<F> {
+        BucketRead {
+            region: self.region.map_err(&f),
+            encryption: self.encryption.map(|r| r.map_err(&f)),
+            key: self.key.map(|r| r.map_err(&f)),
+            cors: self.cors.map(|r| r.map_err(&f)),
+        }
+    }
+
+    /// What the planner needs, and the bucket's key; or the first read that failed.
+    pub(crate) fn known(self) -> Result<(BucketFacts, Option<KeyFacts>), E> {
+        let region = self.region?;
+        let facts = BucketFacts {
+            region,
+            // Read whenever the region was.
+            encryption: self.encryption.transpose()?.unwrap_or(Encryption::None),
+            cors: self.cors.transpose()?,
+        };
+        Ok((facts, self.key.transpose()?))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]

@@ -21,8 +21,8 @@ pub(crate) use documents::{
     MAX_POLICIES_PER_ROLE, MAX_POLICY_CHARS,
 };
 pub(crate) use facts::{
-    AccessKeyInfo, BucketFacts, Encryption, Existing, ExistingPolicy, ExistingRole, ExistingUser,
-    Facts, Holding, KeyFacts, KeyManager, LastUsed,
+    AccessKeyInfo, BucketFacts, BucketRead, Encryption, Existing, ExistingPolicy, ExistingRole,
+    ExistingUser, Facts, Holding, KeyFacts, KeyManager, LastUsed,
 };
 pub(crate) use request::{
     Access, BucketScope, Guardrails, HolderSpec, Identity, KeyRef, KmsChoice, Request, RoleSpec,
