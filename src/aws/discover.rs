@@ -3,7 +3,7 @@
 //!
 //! Round trips, not calls, are what people wait for, so three chains run side by side:
 //! STS → our policy (GetPolicy → GetPolicyVersion); each bucket's GetBucketLocation →
-//! GetBucketEncryption, then DescribeKey for the keys found; GetRole → its attached and inline
+//! GetBucketEncryption → DescribeKey for its key (once per key, [`KeyReader`]); GetRole → its attached and inline
 //! policies. Only reads that could matter are sent: the role's lists only when it exists, a
 //! policy's document only when the policy exists. Reads that only a draft plan can name (the
 //! NAME-N policies of a large grant, the stale ones' other holders) are [`follow_up`]'s, asked
@@ -526,8 +526,8 @@ async fn policies(iam: &aws_sdk_iam::Client, arns: Vec<String>) -> Result<Vec<Ex
     Ok(found.into_iter().flatten().collect())
 }
 
-/// Each bucket's region and encryption, then the keys they (and `--kms`) name; with the
-/// bucket policies, Requester Pays and key policies read on the way.
+/// Every bucket (its key described as soon as its encryption names it) beside the `--kms`
+/// keys; with the bucket policies, Requester Pays and key policies read on the way.
 async fn buckets_and_keys(
     conn: &Connection,
     req: &Request,
