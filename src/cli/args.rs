@@ -1,6 +1,6 @@
 //! The command line: clap types only. Each single-value rule is a value parser from
-//! [`values`](super::values); rules across flags and defaults live in
-//! [`resolve`](super::resolve).
+//! [`super::values`]; rules across flags and defaults live in
+//! [`super::resolve`].
 
 use std::path::PathBuf;
 use std::time::Duration;
