@@ -513,7 +513,7 @@ pub(crate) enum Error {
     Aws(AwsError),
     /// Another writer changed what this run is changing: re-read and re-plan.
     Conflict(Conflict),
-    /// What AWS holds makes the plan impossible (a full CORS configuration, a boundary).
+    /// What AWS holds makes the plan impossible (a bucket's CORS configuration is full).
     Plan(PlanError),
     Cancelled(Cancelled),
     /// Several buckets could not be read; each one's failure.
@@ -574,8 +574,9 @@ impl From<Cancelled> for Error {
     }
 }
 
-/// Into `anyhow` for `commands`: each variant as its own type (an `AwsError` stays one for the
-/// report, a `Cancelled` for exit 130), `After` as context around its source.
+/// Into `anyhow` for `commands`: each typed variant as its own type (an `AwsError` stays one
+/// for the report, a `Cancelled` for exit 130), the others as their text (`Display`), `After`
+/// as context around its source.
 impl From<Error> for anyhow::Error {
     fn from(e: Error) -> Self {
         match e {
@@ -583,16 +584,9 @@ impl From<Error> for anyhow::Error {
             Error::Conflict(e) => anyhow::Error::new(e),
             Error::Plan(e) => anyhow::Error::new(e),
             Error::Cancelled(e) => anyhow::Error::new(e),
-            Error::Buckets(failed) => {
-                let mut lines: Vec<String> = failed.iter().map(AwsError::to_string).collect();
-                lines.sort();
-                anyhow::anyhow!(
-                    "{} buckets could not be read: {}",
-                    lines.len(),
-                    lines.join("; ")
-                )
+            Error::Buckets(_) | Error::Refused(_) | Error::Offline(_) => {
+                anyhow::Error::msg(e.to_string())
             }
-            Error::Refused(why) | Error::Offline(why) => anyhow::Error::msg(why),
             Error::Key(e) => e,
             Error::After { said, source } => anyhow::Error::from(*source).context(said),
         }
@@ -606,7 +600,16 @@ impl Display for Error {
             Error::Conflict(e) => write!(f, "{e}"),
             Error::Plan(e) => write!(f, "{e}"),
             Error::Cancelled(e) => write!(f, "{e}"),
-            Error::Buckets(failed) => write!(f, "{} buckets could not be read", failed.len()),
+            Error::Buckets(failed) => {
+                let mut lines: Vec<String> = failed.iter().map(AwsError::to_string).collect();
+                lines.sort();
+                write!(
+                    f,
+                    "{} buckets could not be read: {}",
+                    lines.len(),
+                    lines.join("; ")
+                )
+            }
             Error::Refused(why) | Error::Offline(why) => write!(f, "{why}"),
             Error::Key(e) => write!(f, "{e:#}"),
             Error::After { said, source } => write!(f, "{said}: {source}"),
