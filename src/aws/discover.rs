@@ -3,8 +3,8 @@
 //!
 //! Round trips, not calls, are what people wait for, so three chains run side by side:
 //! STS → our policy (GetPolicy → GetPolicyVersion); each bucket's GetBucketLocation →
-//! GetBucketEncryption → DescribeKey for its key (once per key, [`KeyReader`]); GetRole → its attached and inline
-//! policies. Only reads that could matter are sent: the role's lists only when it exists, a
+//! GetBucketEncryption → DescribeKey for its key (once per key, [`KeyReader`]); GetRole → its
+//! attached and inline policies. Only reads that could matter are sent: the role's lists only when it exists, a
 //! policy's document only when the policy exists. Reads that only a draft plan can name (the
 //! NAME-N policies of a large grant, the stale ones' other holders) are [`follow_up`]'s, asked
 //! for by `plan::follow_up`: this layer reads, the planner decides.
@@ -123,6 +123,7 @@ pub(crate) struct FoundBucket {
 
 /// A bucket's reads of the layers that can still deny access (None: not read, the bucket's
 /// region could not be found).
+#[derive(Default)]
 pub(crate) struct BucketLayers {
     pub(crate) policy: Option<Read<Option<PolicyDocument>>>,
     pub(crate) requester_pays: Option<Read<bool>>,
@@ -156,15 +157,10 @@ pub(crate) async fn bucket(
     let region = match bucket_region(&conn.s3("us-east-1"), name).await {
         Ok(region) => region,
         Err(e) => {
-            let layers = BucketLayers {
-                policy: None,
-                requester_pays: None,
-                key_policy: None,
-            };
             return FoundBucket {
                 read: BucketRead::unreachable(e),
-                layers,
-            };
+                layers: BucketLayers::default(),
+            }
         }
     };
     let s3 = conn.s3(&region);
@@ -314,6 +310,16 @@ pub(crate) async fn requester_pays(s3: &aws_sdk_s3::Client, bucket: &str) -> Res
 pub(crate) struct FoundKey {
     pub(crate) facts: KeyFacts,
     pub(crate) policy: Option<Read<PolicyDocument>>,
+}
+
+impl FoundKey {
+    /// The key's facts, its key policy put into the account's layers (by key ARN).
+    pub(crate) fn into_facts(self, layers: &mut Layers) -> KeyFacts {
+        if let Some(policy) = self.policy {
+            layers.key_policies.insert(self.facts.arn.clone(), policy);
+        }
+        self.facts
+    }
 }
 
 /// Resolve a key reference (id, alias, ARN) with DescribeKey, and read its key policy: beside
@@ -570,10 +576,7 @@ async fn buckets_and_keys(
         buckets.insert(name, facts);
     }
     for (reference, k) in explicit {
-        if let Some(policy) = k.policy {
-            layers.key_policies.insert(k.facts.arn.clone(), policy);
-        }
-        keys.insert(reference, k.facts);
+        keys.insert(reference, k.into_facts(&mut layers));
     }
     Ok((buckets, keys, layers))
 }

@@ -1,9 +1,9 @@
 //! `verify`'s reads, and nothing else: the role (trust, tags), every attached managed policy
 //! (its document, and whether provision-role made it), every inline policy, and each bucket as
 //! [`discover::bucket`] reads it for `create` too (region, encryption and key, bucket policy,
-//! Requester Pays, CORS). Reads run concurrently — the role
-//! branch beside the bucket branch, S3 and KMS reads up to [`READS`] at a time, IAM reads up to
-//! [`IAM_READS`] — and a failed read is kept as data for [`crate::audit`] to judge.
+//! Requester Pays, CORS). Reads run concurrently — the role branch beside the bucket branch, S3
+//! and KMS reads up to [`READS`] at a time, IAM reads up to [`IAM_READS`] — and a failed read
+//! is kept as data for [`crate::audit`] to judge.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,12 +57,7 @@ pub(crate) async fn gather(conn: &Connection, expect: &Expect) -> Facts {
     }
     let mut given = Vec::new();
     for (reference, found) in kms {
-        let found = found.map(|k| {
-            if let Some(policy) = k.policy {
-                access.key_policies.insert(k.facts.arn.clone(), policy);
-            }
-            k.facts
-        });
+        let found = found.map(|k| k.into_facts(&mut access));
         given.push((reference, found));
     }
     Facts {
