@@ -62,7 +62,6 @@ pub(crate) async fn settings(iam: &Client, holder: &Holder) -> Result<Settings> 
     }
 }
 
-/// The user as GetUser returns it.
 /// The role, as GetRole answers.
 pub(crate) async fn role(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::Role> {
     let out = iam
@@ -76,6 +75,7 @@ pub(crate) async fn role(iam: &Client, name: &str) -> Result<aws_sdk_iam::types:
     })
 }
 
+/// The user as GetUser returns it.
 pub(crate) async fn user(iam: &Client, name: &str) -> Result<aws_sdk_iam::types::User, AwsError> {
     let out = iam
         .get_user()

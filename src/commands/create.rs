@@ -11,7 +11,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::account::{read_facts, Account};
 use crate::aws::apply::{self, Writer};
-
 use crate::aws::journal::{self, Journal};
 use crate::aws::keys::NewKey;
 use crate::aws::{self, Conflict, Connection};

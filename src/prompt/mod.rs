@@ -1,7 +1,7 @@
-//! Questions on the terminal, behind a trait: dialoguer (and our own text prompt, [`line`](mod@line))
-//! there, scripted answers in tests. The wizard asks through it, and so do the commands that
-//! confirm before writing ([`confirm`]). Every method either answers or fails with
-//! [`Cancelled`] (Esc, q, Ctrl-C), so a caller never has to tell "no answer" apart from an
+//! Questions on the terminal, behind a trait: dialoguer (and our own text prompt,
+//! [`line`](mod@line)) there, scripted answers in tests. The wizard asks through it, and so do
+//! the commands that confirm before writing ([`confirm`]). Every method either answers or fails
+//! with [`Cancelled`] (Esc, q, Ctrl-C), so a caller never has to tell "no answer" apart from an
 //! answer. A cancelled prompt stays on screen as `✘ prompt`.
 
 pub(crate) mod line;
