@@ -228,7 +228,9 @@ async fn encryption_and_key(
         };
         return (Ok(encryption), Some(Ok(aws)));
     }
-    let found = keys.describe(key, region, bucket).await;
+    let found = keys
+        .read(key, region, format!("default key of bucket {bucket}"))
+        .await;
     (Ok(encryption), Some(found))
 }
 
@@ -251,22 +253,35 @@ impl<'a> KeyReader<'a> {
         }
     }
 
-    fn describe(&self, key: &str, region: &str, bucket: &str) -> KeyRead<'a> {
-        let region = key_region(key, region);
+    /// The key `reference` (in `region`'s KMS, unless its ARN names another region), read once
+    /// however many buckets and `--kms` flags name it; `used_by` says who asked first.
+    fn read(&self, reference: &str, region: &str, used_by: String) -> KeyRead<'a> {
+        let region = key_region(reference, region);
         let mut described = self
             .described
             .lock()
             .expect("the key cache is never poisoned");
         let (conn, progress) = (self.conn, self.progress);
         described
-            .entry((region.clone(), key.to_string()))
+            .entry((region.clone(), reference.to_string()))
             .or_insert_with(|| {
-                let (key, used_by) = (key.to_string(), format!("default key of bucket {bucket}"));
-                async move { self::key(&conn.kms(&region), &key, &used_by, progress).await }
+                let reference = reference.to_string();
+                async move { key(&conn.kms(&region), &reference, &used_by, progress).await }
                     .boxed()
                     .shared()
             })
             .clone()
+    }
+
+    /// Each `--kms KEY`, in the order given, with what its read found.
+    pub(crate) async fn given(&self, keys: &[KeyRef]) -> Vec<(String, Result<FoundKey>)> {
+        let region = self.conn.region();
+        let reads = keys.iter().map(|k| {
+            let reference = k.as_str().to_string();
+            let read = self.read(&reference, &region, format!("--kms {reference}"));
+            async move { (reference, read.await) }
+        });
+        futures::future::join_all(reads).await
     }
 }
 
@@ -544,21 +559,12 @@ async fn buckets_and_keys(
     Layers,
 )> {
     let names: BTreeSet<&str> = req.buckets.iter().map(|s| s.bucket.as_str()).collect();
-    let explicit: Vec<(String, String, String)> = req
-        .kms
-        .keys()
-        .iter()
-        .map(|k| {
-            let reference = k.as_str().to_string();
-            let region = key_region(&reference, &conn.region());
-            (reference.clone(), region, format!("--kms {reference}"))
-        })
-        .collect();
     let reader = KeyReader::new(conn, progress);
-    let (found, explicit) = tokio::try_join!(
+    let (found, explicit) = tokio::join!(
         all_buckets(conn, &reader, names, req.cors.is_some()),
-        async { Ok(describe_keys(conn, explicit, progress).await?) },
-    )?;
+        reader.given(req.kms.keys()),
+    );
+    let found = found?;
     let mut layers = Layers::default();
     let (mut buckets, mut keys) = (BTreeMap::new(), BTreeMap::new());
     for (name, (facts, key, found)) in found {
@@ -576,7 +582,7 @@ async fn buckets_and_keys(
         buckets.insert(name, facts);
     }
     for (reference, k) in explicit {
-        keys.insert(reference, k.into_facts(&mut layers));
+        keys.insert(reference, k?.into_facts(&mut layers));
     }
     Ok((buckets, keys, layers))
 }
@@ -615,21 +621,6 @@ async fn all_buckets(
 /// Whether S3 answered about this bucket (rather than not being reachable at all).
 fn about_the_bucket(err: &AwsError) -> bool {
     err.failure == super::Failure::Service
-}
-
-async fn describe_keys(
-    conn: &Connection,
-    wanted: Vec<(String, String, String)>,
-    progress: Progress<'_>,
-) -> Result<BTreeMap<String, FoundKey>> {
-    stream::iter(wanted)
-        .map(|(reference, region, used_by)| async move {
-            let found = key(&conn.kms(&region), &reference, &used_by, progress).await?;
-            Ok::<_, AwsError>((reference, found))
-        })
-        .buffer_unordered(READS)
-        .try_collect()
-        .await
 }
 
 /// The role (or user), the policies this request's family (`NAME-N`) already attached to it,

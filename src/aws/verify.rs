@@ -1,7 +1,9 @@
 //! `verify`'s reads, and nothing else: the role (trust, tags), every attached managed policy
 //! (its document, and whether provision-role made it), every inline policy, and each bucket as
 //! [`discover::bucket`] reads it for `create` too (region, encryption and key, bucket policy,
-//! Requester Pays, CORS). Reads run concurrently — the role branch beside the bucket branch, S3
+//! Requester Pays, CORS), and each `--kms KEY` as [`KeyReader::given`] reads it for `create`
+//! too (DescribeKey beside GetKeyPolicy; a key a bucket also uses is read once). Reads run
+//! concurrently — the role branch beside the bucket branch, S3
 //! and KMS reads up to [`READS`] at a time, IAM reads up to [`IAM_READS`] — and a failed read
 //! is kept as data for [`crate::audit`] to judge.
 
@@ -9,12 +11,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::stream::{self, StreamExt};
 
-use super::discover::{self, message, FoundBucket, FoundKey, KeyReader};
+use super::discover::{self, message, FoundBucket, KeyReader};
 use super::{holder, keys, Connection, IAM_READS, READS};
 use crate::audit::{
     self, Expect, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings,
 };
-use crate::plan::{AccessKeyInfo, BucketScope, Holder, KeyFacts, KeyRef};
+use crate::plan::{AccessKeyInfo, BucketScope, Holder};
 use crate::policy::access::{Boundary, Layers};
 
 /// The role (or user) with its policies; for a user, also its keys; the boundary it has.
@@ -31,20 +33,21 @@ pub(crate) async fn gather(conn: &Connection, expect: &Expect) -> Facts {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     let cors = expect.cors.is_some();
-    let (((role, keys, boundary), buckets), kms) = tokio::join!(
+    let keys = &KeyReader::new(conn, &|_| {});
+    let (((role, holder_keys, boundary), buckets), kms) = tokio::join!(
         async {
             if expect.scopes.is_empty() {
                 let found = read_holder(&conn.iam, &expect.holder).await;
                 let scopes = audit::scopes(expect, &found.0);
-                (found, read_buckets(conn, &scopes, cors).await)
+                (found, read_buckets(conn, keys, &scopes, cors).await)
             } else {
                 tokio::join!(
                     read_holder(&conn.iam, &expect.holder),
-                    read_buckets(conn, &expect.scopes, cors)
+                    read_buckets(conn, keys, &expect.scopes, cors)
                 )
             }
         },
-        given_keys(conn, &expect.kms)
+        keys.given(&expect.kms)
     );
     let mut access = Layers {
         boundary,
@@ -57,46 +60,17 @@ pub(crate) async fn gather(conn: &Connection, expect: &Expect) -> Facts {
     }
     let mut given = Vec::new();
     for (reference, found) in kms {
-        let found = found.map(|k| k.into_facts(&mut access));
+        let found = found.map(|k| k.into_facts(&mut access)).map_err(message);
         given.push((reference, found));
     }
     Facts {
         role,
         buckets: facts_of,
-        keys,
+        keys: holder_keys,
         now,
         kms: given,
         access,
     }
-}
-
-/// Each `--kms KEY`: a key ARN as it is, an id or alias resolved with DescribeKey; with its
-/// key policy.
-async fn given_keys(conn: &Connection, keys: &[KeyRef]) -> Vec<(String, Read<FoundKey>)> {
-    stream::iter(keys)
-        .map(|key| async move {
-            let given = key.as_str().to_string();
-            let kms = conn.kms(&discover::key_region(&given, &conn.region()));
-            let found = match key {
-                KeyRef::KeyArn(arn) => Ok(FoundKey {
-                    facts: KeyFacts {
-                        arn: arn.clone(),
-                        manager: None,
-                    },
-                    policy: Some(discover::key_policy(&kms, arn).await),
-                }),
-                _ => {
-                    let used_by = format!("--kms {given}");
-                    discover::key(&kms, &given, &used_by, &|_| {})
-                        .await
-                        .map_err(message)
-                }
-            };
-            (given, found)
-        })
-        .buffered(READS)
-        .collect()
-        .await
 }
 
 async fn read_holder(iam: &aws_sdk_iam::Client, holder: &Holder) -> HolderFacts {
@@ -232,11 +206,11 @@ async fn inline_policies(
 /// Each bucket of the scopes, read concurrently (each key described once).
 async fn read_buckets(
     conn: &Connection,
+    keys: &KeyReader<'_>,
     scopes: &[BucketScope],
     cors: bool,
 ) -> BTreeMap<String, FoundBucket> {
     let names: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
-    let keys = &KeyReader::new(conn, &|_| {});
     stream::iter(names)
         .map(|name| async move {
             (

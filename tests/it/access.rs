@@ -93,6 +93,42 @@ fn a_key_policy_that_lets_nobody_in_is_warned_then_failed_until_its_fix_is_appli
 }
 
 #[test]
+fn a_key_named_by_a_bucket_and_by_kms_is_read_once_by_create_and_by_verify() {
+    let env = TestEnv::new();
+    env.create_bucket("lake");
+    let (_, key) = env.create_kms_key();
+    env.put_bucket_kms("lake", &key);
+    let proxy = Proxy::start(env.moto.port());
+    let args = ["--bucket", "lake", "--kms", &key, "--output", "json"];
+    env.run_via(&proxy, &[&["create", "--yes"][..], &args].concat())
+        .ok();
+    let reads = |proxy: &Proxy| {
+        let counts = (
+            proxy.count("kms:DescribeKey"),
+            proxy.count("kms:GetKeyPolicy"),
+        );
+        proxy.clear_requests();
+        counts
+    };
+    assert_eq!(reads(&proxy), (1, 1), "create");
+    let (_, policy) = &env.attached_policies(ROLE)[0];
+    let granted = env.policy_document(policy);
+    assert!(granted.to_string().contains(&key), "{granted:#}");
+
+    let verify = env.run_via(&proxy, &[&["verify"][..], &args].concat());
+    verify.ok();
+    assert_eq!(reads(&proxy), (1, 1), "verify");
+    let checks = verify.json()["checks"].clone();
+    for name in [
+        format!("KMS: key {key} (--kms)"),
+        format!("key policy of {key}"),
+    ] {
+        let check = named(&checks, &name).unwrap_or_else(|| panic!("no check {name}: {checks:#}"));
+        assert_eq!(check["level"], "ok", "{check}");
+    }
+}
+
+#[test]
 fn a_vpc_endpoint_only_bucket_policy_is_warned_at_create_and_fails_verify() {
     let env = TestEnv::new();
     env.create_bucket("lake");
