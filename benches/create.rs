@@ -18,7 +18,7 @@
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -33,28 +33,6 @@ struct Sample {
     time: Duration,
     /// The longest chain of requests each sent after the one before was answered.
     chain: usize,
-}
-
-/// The aws CLI in a venv of its own: it pins a botocore that moto's must not be downgraded to.
-fn ensure_aws_cli() -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/awscli-venv");
-    let aws = venv.join("bin/aws");
-    if !aws.exists() {
-        let ok = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "creating {} failed", venv.display());
-        let req = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/requirements.txt");
-        let ok = Command::new(venv.join("bin/python"))
-            .args(["-m", "pip", "install", "--quiet", "-r"])
-            .arg(req)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "installing the aws CLI failed");
-    }
-    aws
 }
 
 /// `n` buckets, every fifth encrypted with one customer-managed key.
@@ -208,7 +186,7 @@ fn main() {
     if quick {
         return;
     }
-    let aws = ensure_aws_cli();
+    let aws = support::tools().aws.clone();
     for n in [1, 50] {
         row("aws CLI script", n, 1, |d| cli(&aws, n, d));
     }

@@ -82,10 +82,28 @@ fn a_key_policy_that_lets_nobody_in_is_warned_then_failed_until_its_fix_is_appli
     let default = named(&checks, &format!("key policy of {default_key}")).unwrap();
     assert_eq!(default["level"], "ok", "{default}");
 
-    // What the fix says: get the key policy, add the statement, put it back.
-    let mut policy = env.key_policy(&locked_id);
-    policy["Statement"].as_array_mut().unwrap().push(statement);
-    env.put_key_policy(&locked_id, &policy);
+    // Do what the fix says, with the aws CLI commands it prints: get the key policy into
+    // key-policy.json, add the statement to its Statement list, put it back.
+    let commands: Vec<&str> = fix.split('`').skip(1).step_by(2).collect();
+    let [get, put] = commands[..] else {
+        panic!("two aws commands in the fix: {fix}")
+    };
+    env.run_shell(get).ok();
+    let file = env.home.path().join("key-policy.json");
+    let mut policy: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
+        .expect("get-key-policy wrote the key policy as JSON");
+    assert_eq!(policy, key_policy_without_delegation());
+    policy["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(statement.clone());
+    std::fs::write(&file, policy.to_string()).unwrap();
+    env.run_shell(put).ok();
+    let held = env.key_policy(&locked_id);
+    assert!(
+        held["Statement"].as_array().unwrap().contains(&statement),
+        "{held:#}"
+    );
     let verify = env.run(&[&["verify", "--output", "json"][..], &buckets].concat());
     verify.ok();
     let checks = verify.json()["checks"].clone();

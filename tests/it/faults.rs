@@ -194,6 +194,35 @@ fn shrinking_a_role_detaches_before_it_deletes() {
 }
 
 #[test]
+fn a_repair_command_printed_for_a_failed_undo_works_when_pasted_into_a_shell() {
+    let env = TestEnv::new();
+    env.create_bucket("lake");
+    env.run(&["create", "--bucket", "lake", "--yes"]).ok();
+    // Someone changed the trust; its condition value has an apostrophe, which a repair
+    // command must quote for the shell.
+    let mut theirs = env.role_trust(ROLE).unwrap();
+    theirs["Statement"][0]["Condition"] =
+        serde_json::json!({"StringEquals": {"aws:PrincipalTag/team": "data's lake"}});
+    env.set_role_trust(ROLE, &theirs);
+    // create puts the planned trust back, then CORS fails and the trust cannot be restored.
+    let proxy = Proxy::start(env.moto.port());
+    proxy.inject("s3:PutBucketCors", denied(), Times::Always);
+    proxy.inject("iam:UpdateAssumeRolePolicy", denied(), Times::After(1));
+    let run = env.run_via(&proxy, &["create", "--bucket", "lake", "--cors", "--yes"]);
+    run.code_is(1);
+    assert_ne!(env.role_trust(ROLE).unwrap(), theirs);
+    let by_hand = "to do it by hand: ";
+    let line = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("aws iam update-assume-role-policy"))
+        .unwrap_or_else(|| panic!("no repair command for the trust: {run:?}"));
+    let command = &line[line.find(by_hand).expect("the repair command") + by_hand.len()..];
+    env.run_shell(command).ok();
+    assert_eq!(env.role_trust(ROLE).unwrap(), theirs);
+}
+
+#[test]
 fn a_fault_at_each_step_of_delete_says_what_was_done_and_a_rerun_finishes() {
     for op in ["iam:DetachRolePolicy", "iam:DeletePolicy", "iam:DeleteRole"] {
         let env = TestEnv::new();

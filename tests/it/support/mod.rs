@@ -47,6 +47,8 @@ pub struct Tools {
     pub python: PathBuf,
     /// The virtualenv's `parliament` console script.
     pub parliament: PathBuf,
+    /// The aws CLI, in a virtualenv of its own (it pins an older botocore than moto's).
+    pub aws: PathBuf,
 }
 
 /// Installs the tools once per process (the script itself is flock-guarded
@@ -73,7 +75,7 @@ fn install_tools() -> Result<Tools, String> {
         .map_err(|e| format!("could not run `bash {}`: {e}", script.display()))?;
     if !status.success() {
         return Err(format!(
-            "installing the integration-test tools (moto, parliament) failed: `bash {}` exited with {status}; \
+            "installing the integration-test tools (moto, parliament, the aws CLI) failed: `bash {}` exited with {status}; \
              see its messages above. The integration tests need python3 with the venv module and access to PyPI.",
             script.display()
         ));
@@ -86,8 +88,9 @@ fn install_tools() -> Result<Tools, String> {
     let tools = Tools {
         python: bin.join("python"),
         parliament: bin.join("parliament"),
+        aws: tools_dir.join("awscli-venv/bin/aws"),
     };
-    for path in [&tools.python, &tools.parliament] {
+    for path in [&tools.python, &tools.parliament, &tools.aws] {
         if !path.is_file() {
             return Err(format!(
                 "install-tools.sh succeeded but {} does not exist",
@@ -776,6 +779,18 @@ impl TestEnv {
         }
     }
 
+    /// Replaces the role's trust policy with `trust` (as someone else would).
+    pub fn set_role_trust(&self, role: &str, trust: &Value) {
+        self.block_on(
+            self.iam
+                .update_assume_role_policy()
+                .role_name(role)
+                .policy_document(trust.to_string())
+                .send(),
+        )
+        .unwrap_or_else(|e| sdk_panic("UpdateAssumeRolePolicy", role, e));
+    }
+
     /// The role's trust policy, decoded; `None` if the role doesn't exist.
     pub fn role_trust(&self, role: &str) -> Option<Value> {
         match self.block_on(self.iam.get_role().role_name(role).send()) {
@@ -930,6 +945,39 @@ impl TestEnv {
             .expect("CreateRole returns a Role")
             .arn()
             .to_owned()
+    }
+
+    /// Runs `script` with `sh -c` in this test's HOME, as a person would paste a command
+    /// provision-role printed: the aws CLI on PATH, pointed at this test's moto with the test
+    /// credentials and no AWS config of the machine's.
+    #[track_caller]
+    pub fn run_shell(&self, script: &str) -> Run {
+        let aws_bin = tools()
+            .aws
+            .parent()
+            .expect("the aws CLI is in a bin folder");
+        let path = std::env::join_paths(std::iter::once(aws_bin.to_path_buf()).chain(
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+        ))
+        .expect("PATH entries join");
+        let home = self.home.path();
+        let mut cmd = without_aws_env(Command::new("sh"));
+        cmd.arg("-c")
+            .arg(script)
+            .env("PATH", path)
+            .env("HOME", home)
+            .env("AWS_CONFIG_FILE", home.join("no-such-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                home.join("no-such-aws-credentials"),
+            )
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", REGION)
+            .env("AWS_ENDPOINT_URL", self.endpoint())
+            .current_dir(home)
+            .stdin(Stdio::null());
+        run_cmd(&mut cmd)
     }
 
     /// Runs the binary with `args`, its requests going through `proxy` instead of straight to
