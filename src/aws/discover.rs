@@ -4,8 +4,8 @@
 //! Round trips, not calls, are what people wait for, so three chains run side by side:
 //! STS → our policy (GetPolicy → GetPolicyVersion); each bucket's GetBucketLocation →
 //! GetBucketEncryption → DescribeKey for its key (once per key, [`KeyReader`]); GetRole → its
-//! attached and inline policies. Only reads that could matter are sent: the role's lists only when it exists, a
-//! policy's document only when the policy exists. Reads that only a draft plan can name (the
+//! attached and inline policies. Only reads that could matter are sent: the role's lists only
+//! when it exists, a policy's document only when the policy exists. Reads that only a draft plan can name (the
 //! NAME-N policies of a large grant, the stale ones' other holders) are [`follow_up`]'s, asked
 //! for by `plan::follow_up`: this layer reads, the planner decides.
 
@@ -140,9 +140,7 @@ impl BucketLayers {
         if let Some(pays) = self.requester_pays {
             layers.requester_pays.insert(bucket.to_string(), pays);
         }
-        if let Some((arn, policy)) = self.key_policy {
-            layers.key_policies.insert(arn, policy);
-        }
+        layers.key_policies.extend(self.key_policy);
     }
 }
 
@@ -181,11 +179,8 @@ pub(crate) async fn bucket(
             encryption.label()
         )));
     }
-    let (key, key_policy) = match key {
-        Some(Ok(found)) => {
-            let policy = found.policy.map(|p| (found.facts.arn.clone(), p));
-            (Some(Ok(found.facts)), policy)
-        }
+    let (key, key_policy) = match key.map(|read| read.map(FoundKey::split)) {
+        Some(Ok((facts, policy))) => (Some(Ok(facts)), policy),
         Some(Err(e)) => (Some(Err(e)), None),
         None => (None, None),
     };
@@ -237,7 +232,8 @@ async fn encryption_and_key(
 /// A DescribeKey (and GetKeyPolicy) in flight or done, which every bucket using the key awaits.
 type KeyRead<'a> = Shared<BoxFuture<'a, Result<FoundKey>>>;
 
-/// One DescribeKey per key (and region), shared by the buckets that use it.
+/// One DescribeKey (with its GetKeyPolicy) per key and region, shared by the buckets and the
+/// `--kms` flags that name it.
 pub(crate) struct KeyReader<'a> {
     conn: &'a Connection,
     progress: Progress<'a>,
@@ -330,10 +326,15 @@ pub(crate) struct FoundKey {
 impl FoundKey {
     /// The key's facts, its key policy put into the account's layers (by key ARN).
     pub(crate) fn into_facts(self, layers: &mut Layers) -> KeyFacts {
-        if let Some(policy) = self.policy {
-            layers.key_policies.insert(self.facts.arn.clone(), policy);
-        }
-        self.facts
+        let (facts, policy) = self.split();
+        layers.key_policies.extend(policy);
+        facts
+    }
+
+    /// The key's facts, and its key policy (if read) by key ARN.
+    fn split(self) -> (KeyFacts, Option<(String, Read<PolicyDocument>)>) {
+        let policy = self.policy.map(|p| (self.facts.arn.clone(), p));
+        (self.facts, policy)
     }
 }
 
@@ -587,6 +588,20 @@ async fn buckets_and_keys(
     Ok((buckets, keys, layers))
 }
 
+/// Each bucket [`bucket`] reads, up to [`READS`] at a time (each key described once).
+pub(crate) async fn buckets(
+    conn: &Connection,
+    keys: &KeyReader<'_>,
+    names: BTreeSet<&str>,
+    cors: bool,
+) -> BTreeMap<String, FoundBucket> {
+    stream::iter(names)
+        .map(|name| async move { (name.to_string(), bucket(conn, keys, name, cors).await) })
+        .buffer_unordered(READS)
+        .collect()
+        .await
+}
+
 /// Every bucket's facts and key; when some cannot be read, one error that names each of them.
 /// An error that is not about a bucket (AWS out of reach, no credentials) is returned as it is.
 async fn all_buckets(
@@ -595,14 +610,9 @@ async fn all_buckets(
     names: BTreeSet<&str>,
     cors: bool,
 ) -> Outcome<BTreeMap<String, (BucketFacts, Option<KeyFacts>, BucketLayers)>> {
-    let results: Vec<(String, FoundBucket)> = stream::iter(names)
-        .map(|name| async move { (name.to_string(), bucket(conn, keys, name, cors).await) })
-        .buffer_unordered(READS)
-        .collect()
-        .await;
     let mut found = BTreeMap::new();
     let mut failed = Vec::new();
-    for (name, bucket) in results {
+    for (name, bucket) in buckets(conn, keys, names, cors).await {
         match bucket.read.known() {
             Ok((facts, key)) => {
                 found.insert(name, (facts, key, bucket.layers));

@@ -7,7 +7,8 @@
 //! delete returns [`Outcome`] (an [`Error`]: AWS's failure, a conflict to re-plan, a refusal,
 //! several buckets). Callers branch on [`Answer`], [`Failure`] and [`Error`]'s variants, never
 //! on a downcast; `commands` turns an [`Error`] into `anyhow`. The SDK's text is read only to
-//! word a hint where the SDK keeps no type: which credential provider failed, DNS and TLS.
+//! word a hint where the SDK keeps no type: which credential provider failed, DNS and TLS,
+//! and whether a denial names a service control policy or a permissions boundary.
 
 pub(crate) mod apply;
 #[cfg(test)]

@@ -3,16 +3,16 @@
 //! [`discover::bucket`] reads it for `create` too (region, encryption and key, bucket policy,
 //! Requester Pays, CORS), and each `--kms KEY` as [`KeyReader::given`] reads it for `create`
 //! too (DescribeKey beside GetKeyPolicy; a key a bucket also uses is read once). Reads run
-//! concurrently — the role branch beside the bucket branch, S3
-//! and KMS reads up to [`READS`] at a time, IAM reads up to [`IAM_READS`] — and a failed read
-//! is kept as data for [`crate::audit`] to judge.
+//! concurrently — the role branch beside the bucket branch, S3 and KMS reads up to
+//! [`super::READS`] at a time, IAM reads up to [`IAM_READS`] — and a failed read is kept as
+//! data for [`crate::audit`] to judge.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::stream::{self, StreamExt};
 
 use super::discover::{self, message, FoundBucket, KeyReader};
-use super::{holder, keys, Connection, IAM_READS, READS};
+use super::{holder, keys, Connection, IAM_READS};
 use crate::audit::{
     self, Expect, Facts, KeyUse, PolicyFacts, PolicyKind, Read, RoleFacts, RoleSettings,
 };
@@ -203,7 +203,7 @@ async fn inline_policies(
         .await
 }
 
-/// Each bucket of the scopes, read concurrently (each key described once).
+/// Each bucket of the scopes, as `create` reads it.
 async fn read_buckets(
     conn: &Connection,
     keys: &KeyReader<'_>,
@@ -211,14 +211,5 @@ async fn read_buckets(
     cors: bool,
 ) -> BTreeMap<String, FoundBucket> {
     let names: BTreeSet<&str> = scopes.iter().map(|s| s.bucket.as_str()).collect();
-    stream::iter(names)
-        .map(|name| async move {
-            (
-                name.to_string(),
-                discover::bucket(conn, keys, name, cors).await,
-            )
-        })
-        .buffer_unordered(READS)
-        .collect()
-        .await
+    discover::buckets(conn, keys, names, cors).await
 }
