@@ -19,7 +19,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::proxy::Proxy;
@@ -119,16 +118,9 @@ fn cli(aws: &Path, n: usize, delay: Duration) -> Sample {
     std::fs::write(&trust, plan["trust_policy"].to_string()).expect("write trust");
     std::fs::write(&policy, plan["policies"][0]["document"].to_string()).expect("write policy");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/aws-cli-baseline.sh");
-    let mut cmd = Command::new("bash");
-    cmd.arg(script);
-    for (k, v) in env.cmd().get_envs() {
-        match v {
-            Some(v) => cmd.env(k, v),
-            None => cmd.env_remove(k),
-        };
-    }
-    cmd.env("AWS_ENDPOINT_URL", proxy.endpoint())
-        .env("AWS_DEFAULT_REGION", "us-east-1")
+    let mut cmd = env.aws_cli_cmd("bash");
+    cmd.arg(script)
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
         .args([aws.as_os_str(), "cli-role".as_ref(), "cli-policy".as_ref()])
         .args([trust.as_os_str(), policy.as_os_str()])
         .args(&buckets);

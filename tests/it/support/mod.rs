@@ -947,11 +947,11 @@ impl TestEnv {
             .to_owned()
     }
 
-    /// Runs `script` with `sh -c` in this test's HOME, as a person would paste a command
-    /// provision-role printed: the aws CLI on PATH, pointed at this test's moto with the test
-    /// credentials and no AWS config of the machine's.
-    #[track_caller]
-    pub fn run_shell(&self, script: &str) -> Run {
+    /// `program` with the environment the binary gets (see [`TestEnv::cmd`]: the test
+    /// credentials, this test's moto, no AWS config of the machine's), in this test's HOME,
+    /// the aws CLI first on PATH and its region variable set: for the aws CLI and scripts
+    /// that call it.
+    pub fn aws_cli_cmd(&self, program: &str) -> Command {
         let aws_bin = tools()
             .aws
             .parent()
@@ -960,24 +960,25 @@ impl TestEnv {
             std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
         ))
         .expect("PATH entries join");
-        let home = self.home.path();
-        let mut cmd = without_aws_env(Command::new("sh"));
-        cmd.arg("-c")
-            .arg(script)
-            .env("PATH", path)
-            .env("HOME", home)
-            .env("AWS_CONFIG_FILE", home.join("no-such-aws-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                home.join("no-such-aws-credentials"),
-            )
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
+        let mut cmd = Command::new(program);
+        for (k, v) in self.cmd().get_envs() {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.env("PATH", path)
             .env("AWS_DEFAULT_REGION", REGION)
-            .env("AWS_ENDPOINT_URL", self.endpoint())
-            .current_dir(home)
+            .current_dir(self.home.path())
             .stdin(Stdio::null());
-        run_cmd(&mut cmd)
+        cmd
+    }
+
+    /// Runs `script` with `sh -c` (see [`TestEnv::aws_cli_cmd`]), as a person would paste a
+    /// command provision-role printed.
+    #[track_caller]
+    pub fn run_shell(&self, script: &str) -> Run {
+        run_cmd(self.aws_cli_cmd("sh").arg("-c").arg(script))
     }
 
     /// Runs the binary with `args`, its requests going through `proxy` instead of straight to
