@@ -13,10 +13,10 @@
 //!
 //! `cargo bench --bench create` (add `-- --quick` to skip the aws CLI and the 300-bucket row).
 
-// The integration tests' harness: the benchmark uses only part of it.
-#[allow(dead_code)]
+// The integration tests' harness, used here as a library (`pub`: the benchmark uses only part
+// of it; the test crate, which declares it private, is where its dead code is caught).
 #[path = "../tests/it/support/mod.rs"]
-mod support;
+pub mod support;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
