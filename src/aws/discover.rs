@@ -210,13 +210,13 @@ async fn encryption_and_key(
         Ok(e) => e,
         Err(e) => return (Err(e), None),
     };
-    let Encryption::Kms { key: Some(key), .. } = &encryption else {
+    let Some(key) = encryption.key() else {
         return (Ok(encryption), None);
     };
     if KeyRef::from_configured(key).is_aws_managed_alias() {
         let aws = FoundKey {
             facts: KeyFacts {
-                arn: key.clone(),
+                arn: key.to_string(),
                 manager: Some(KeyManager::Aws),
             },
             policy: None,
@@ -569,15 +569,8 @@ async fn buckets_and_keys(
     let mut layers = Layers::default();
     let (mut buckets, mut keys) = (BTreeMap::new(), BTreeMap::new());
     for (name, (facts, key, found)) in found {
-        if let (
-            Encryption::Kms {
-                key: Some(reference),
-                ..
-            },
-            Some(key),
-        ) = (&facts.encryption, key)
-        {
-            keys.insert(reference.clone(), key);
+        if let (Some(reference), Some(key)) = (facts.encryption.key(), key) {
+            keys.insert(reference.to_string(), key);
         }
         found.add_to(&name, &mut layers);
         buckets.insert(name, facts);

@@ -29,6 +29,15 @@ impl Encryption {
             Encryption::Kms { dsse: true, .. } => "DSSE-KMS",
         }
     }
+
+    /// The key the bucket names, as it names it; None when it names none (no SSE-KMS, or
+    /// SSE-KMS with the AWS-managed `aws/s3` key by default).
+    pub(crate) fn key(&self) -> Option<&str> {
+        match self {
+            Encryption::Kms { key, .. } => key.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// A bucket as the planner needs it: every read succeeded ([`BucketRead::known`]).

@@ -17,7 +17,7 @@ use crate::exit::Cancelled;
 use crate::plan::cors::DEFAULT_ORIGIN;
 use crate::plan::request::normalize_scopes;
 use crate::plan::{
-    self, BucketScope, Encryption, Facts, KeyManager, KmsChoice, Level, Plan, PlanError, Request,
+    self, BucketScope, Facts, KeyManager, KmsChoice, Level, Plan, PlanError, Request,
 };
 use crate::policy::access;
 use crate::prompt::cancelled;
@@ -61,11 +61,13 @@ fn has_our_rule(facts: &Facts, req: &Request) -> bool {
 /// The key ARNs the default encryption of these buckets names.
 fn default_keys<'a>(facts: &Facts, buckets: impl Iterator<Item = &'a str>) -> Vec<String> {
     buckets
-        .filter_map(|b| match &facts.buckets.get(b)?.encryption {
-            Encryption::Kms { key: Some(key), .. } => Some(key),
-            _ => None,
+        .filter_map(|b| facts.buckets.get(b)?.encryption.key())
+        .map(|key| {
+            facts
+                .keys
+                .get(key)
+                .map_or(key.to_string(), |k| k.arn.clone())
         })
-        .map(|key| facts.keys.get(key).map_or(key.clone(), |k| k.arn.clone()))
         .collect()
 }
 
